@@ -1,0 +1,54 @@
+using System.Data.Common;
+using Dapper;
+using SelfService.Data;
+
+namespace SelfService.Catalog;
+
+/// <summary>Writes and reads the catalog: features, plans and add-ons with their entitlements.</summary>
+public sealed class CatalogStore(Db db)
+{
+    public Task<long> CreateFeatureAsync(DbConnection c, DbTransaction tx, Feature f, DateTime now) =>
+        c.ExecuteScalarAsync<long>(
+            db.Dialect.InsertReturningId("Feature", "Handle", "Name", "Description", "Kind", "Unit", "Aggregation", "CreatedAt"),
+            new { f.Handle, f.Name, f.Description, Kind = f.Kind.ToString(), f.Unit, Aggregation = f.Aggregation?.ToString(), CreatedAt = now }, tx);
+
+    public async Task<long> CreatePlanAsync(DbConnection c, DbTransaction tx, PricePlan p, IEnumerable<PlanEntitlement> entitlements, DateTime now)
+    {
+        var id = await c.ExecuteScalarAsync<long>(
+            db.Dialect.InsertReturningId("PricePlan", "Code", "Version", "Family", "Name", "Description", "MonthlyPriceCents", "RequiresApproval", "CreatedAt"),
+            new { p.Code, p.Version, p.Family, p.Name, p.Description, p.MonthlyPriceCents, p.RequiresApproval, CreatedAt = now }, tx);
+        await c.ExecuteAsync(InsertPlanEntitlementSql, entitlements.Select(e => e with { PlanId = id }), tx);
+        return id;
+    }
+
+    internal const string InsertPlanEntitlementSql = """
+        insert into PlanEntitlement (PlanId, FeatureId, Amount, IsUnlimited, HardCap)
+        values (@PlanId, @FeatureId, @Amount, @IsUnlimited, @HardCap)
+        """;
+
+    public async Task<long> CreateAddOnAsync(DbConnection c, DbTransaction tx, AddOn a, IEnumerable<AddOnEntitlement> entitlements, DateTime now)
+    {
+        var id = await c.ExecuteScalarAsync<long>(
+            db.Dialect.InsertReturningId("AddOn", "Code", "Version", "Family", "Name", "Description", "MonthlyPriceCents", "MaxQuantity", "RequiresApproval", "CreatedAt"),
+            new { a.Code, a.Version, a.Family, a.Name, a.Description, a.MonthlyPriceCents, a.MaxQuantity, a.RequiresApproval, CreatedAt = now }, tx);
+        await c.ExecuteAsync(InsertAddOnEntitlementSql, entitlements.Select(e => e with { AddOnId = id }), tx);
+        return id;
+    }
+
+    internal const string InsertAddOnEntitlementSql = """
+        insert into AddOnEntitlement (AddOnId, FeatureId, Amount, IsUnlimited)
+        values (@AddOnId, @FeatureId, @Amount, @IsUnlimited)
+        """;
+
+    internal const string FeaturesSql = """
+        select Id, Handle, Name, Description, Kind, Unit, Aggregation
+          from Feature
+         order by Handle
+        """;
+
+    public async Task<IReadOnlyList<Feature>> FeaturesAsync(CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<Feature>(new CommandDefinition(FeaturesSql, cancellationToken: ct))).AsList();
+    }
+}

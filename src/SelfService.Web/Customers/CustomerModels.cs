@@ -1,0 +1,48 @@
+namespace SelfService.Customers;
+
+public sealed record Customer
+{
+    public long Id { get; init; }
+    public required string ExternalKey { get; init; }
+    public required string Name { get; init; }
+}
+
+public enum SubscriptionStatus { Active, Suspended, Cancelled }
+
+public sealed record Subscription
+{
+    public long Id { get; init; }
+    public long CustomerId { get; init; }
+    public long PlanId { get; init; }
+    public SubscriptionStatus Status { get; init; }
+    public int BillingAnchorDay { get; init; }
+    public DateTime StartedAt { get; init; }
+}
+
+public sealed record SubscriptionAddOn
+{
+    public long SubscriptionId { get; init; }
+    public long AddOnId { get; init; }
+    public int Quantity { get; init; }
+}
+
+public sealed record EntitlementGrant
+{
+    public long Id { get; init; }
+    public long SubscriptionId { get; init; }
+    public long FeatureId { get; init; }
+    public long? Amount { get; init; }
+    public bool IsUnlimited { get; init; }
+    public required string Reason { get; init; }
+    public required string GrantedBy { get; init; }
+    public DateTime? ValidFrom { get; init; }
+    public DateTime? ValidUntil { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime? RevokedAt { get; init; }
+
+    /// <summary>Whether the grant counts at <paramref name="instant"/>: inside <c>[ValidFrom, ValidUntil)</c> and not revoked by then.</summary>
+    public bool IsEffectiveAt(DateTime instant) =>
+        (ValidFrom is null || ValidFrom <= instant)
+        && (ValidUntil is null || instant < ValidUntil)
+        && (RevokedAt is null || instant < RevokedAt);
+}

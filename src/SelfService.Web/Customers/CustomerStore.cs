@@ -1,0 +1,60 @@
+using System.Data.Common;
+using Dapper;
+using SelfService.Data;
+
+namespace SelfService.Customers;
+
+public sealed record CustomerSummary
+{
+    public long Id { get; init; }
+    public required string ExternalKey { get; init; }
+    public required string Name { get; init; }
+    public string PlanName { get; init; } = "";
+    public string Status { get; init; } = "";
+}
+
+/// <summary>Writes and reads customers, their users and their subscriptions.</summary>
+public sealed class CustomerStore(Db db)
+{
+    public Task<long> CreateCustomerAsync(DbConnection c, DbTransaction tx, string externalKey, string name, DateTime now) =>
+        c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("Customer", "ExternalKey", "Name", "CreatedAt"),
+            new { ExternalKey = externalKey, Name = name, CreatedAt = now }, tx);
+
+    public Task<long> CreateSubscriptionAsync(DbConnection c, DbTransaction tx, long customerId, long planId, int anchorDay, DateTime startedAt, DateTime now) =>
+        c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("Subscription", "CustomerId", "PlanId", "Status", "BillingAnchorDay", "StartedAt", "UpdatedAt"),
+            new { CustomerId = customerId, PlanId = planId, Status = nameof(SubscriptionStatus.Active), BillingAnchorDay = anchorDay, StartedAt = startedAt, UpdatedAt = now }, tx);
+
+    internal const string SetAddOnQuantitySql = """
+        insert into SubscriptionAddOn (SubscriptionId, AddOnId, Quantity)
+        values (@subscriptionId, @addOnId, @quantity)
+        """;
+
+    public Task AddAddOnAsync(DbConnection c, DbTransaction tx, long subscriptionId, long addOnId, int quantity) =>
+        c.ExecuteAsync(SetAddOnQuantitySql, new { subscriptionId, addOnId, quantity }, tx);
+
+    public Task<long> AddGrantAsync(DbConnection c, DbTransaction tx, EntitlementGrant g) =>
+        c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt"),
+            new { g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt }, tx);
+
+    internal const string ListSql = """
+        select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, s.Status
+          from Customer c
+          left join Subscription s on s.CustomerId = c.Id
+          left join PricePlan p on p.Id = s.PlanId
+         order by c.Name
+        """;
+
+    public async Task<IReadOnlyList<CustomerSummary>> ListAsync(CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<CustomerSummary>(new CommandDefinition(ListSql, cancellationToken: ct))).AsList();
+    }
+
+    internal const string CountSql = "select count(*) from Customer";
+
+    public async Task<bool> AnyAsync(CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSql, cancellationToken: ct)) > 0;
+    }
+}

@@ -1,0 +1,16 @@
+namespace SelfService.Demo;
+
+public sealed class DemoOptions
+{
+    public const string Section = "SelfService:Demo";
+    public const string DefaultPassword = "demo-pass-2026";
+
+    /// <summary>Seed the demo on an empty database. Unset: on for the embedded SQLite default, off for SQL Server.</summary>
+    public bool? Seed { get; set; }
+
+    /// <summary>The one password of every demo user.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Months of usage history to generate.</summary>
+    public int HistoryMonths { get; set; } = 6;
+}

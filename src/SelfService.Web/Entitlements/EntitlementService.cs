@@ -1,0 +1,120 @@
+using Dapper;
+using SelfService.Catalog;
+using SelfService.Customers;
+using SelfService.Data;
+
+namespace SelfService.Entitlements;
+
+/// <summary>A customer's subscription and effective entitlements at one instant.</summary>
+public sealed record AccountEntitlements(
+    Customer Customer,
+    Subscription Subscription,
+    PricePlan Plan,
+    IReadOnlyList<(AddOn AddOn, int Quantity)> AddOns,
+    IReadOnlyList<EntitlementGrant> Grants,
+    IReadOnlyList<Feature> AllFeatures,
+    IReadOnlyList<EffectiveEntitlement> Entitlements,
+    DateTime At)
+{
+    public bool IsActive => Subscription.Status == SubscriptionStatus.Active;
+
+    public EffectiveEntitlement? For(string handle) => Entitlements.FirstOrDefault(e => e.Feature.Handle == handle);
+}
+
+/// <summary>Loads a subscription in one round trip and hands it to <see cref="EntitlementEngine"/>.</summary>
+public sealed class EntitlementService(Db db, TimeProvider clock)
+{
+    internal const string LoadSql = """
+        select c.Id, c.ExternalKey, c.Name
+          from Customer c
+         where c.ExternalKey = @customer;
+
+        select s.Id, s.CustomerId, s.PlanId, s.Status, s.BillingAnchorDay, s.StartedAt
+          from Subscription s
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer;
+
+        select p.Id, p.Code, p.Version, p.Family, p.Name, p.Description, p.MonthlyPriceCents, p.RequiresApproval, p.SupersededById
+          from PricePlan p
+          join Subscription s on s.PlanId = p.Id
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer;
+
+        select pe.PlanId, pe.FeatureId, pe.Amount, pe.IsUnlimited, pe.HardCap
+          from PlanEntitlement pe
+          join Subscription s on s.PlanId = pe.PlanId
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer;
+
+        select a.Id, a.Code, a.Version, a.Family, a.Name, a.Description, a.MonthlyPriceCents, a.MaxQuantity, a.RequiresApproval,
+               a.SupersededById, sa.Quantity
+          from SubscriptionAddOn sa
+          join AddOn a on a.Id = sa.AddOnId
+          join Subscription s on s.Id = sa.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer
+         order by a.Name;
+
+        select ae.AddOnId, ae.FeatureId, ae.Amount, ae.IsUnlimited
+          from AddOnEntitlement ae
+          join SubscriptionAddOn sa on sa.AddOnId = ae.AddOnId
+          join Subscription s on s.Id = sa.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer;
+
+        select g.Id, g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy,
+               g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt
+          from EntitlementGrant g
+          join Subscription s on s.Id = g.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer and g.RevokedAt is null
+         order by g.CreatedAt;
+
+        select f.Id, f.Handle, f.Name, f.Description, f.Kind, f.Unit, f.Aggregation
+          from Feature f
+         order by f.Handle;
+        """;
+
+    /// <summary>The account at <paramref name="at"/> (now by default), or null when no such customer has a subscription.</summary>
+    public async Task<AccountEntitlements?> ForCustomerAsync(string customerKey, DateTime? at = null, CancellationToken ct = default)
+    {
+        var instant = at ?? clock.GetUtcNow().UtcDateTime;
+        await using var connection = await db.OpenAsync(ct);
+        using var grid = await connection.QueryMultipleAsync(new CommandDefinition(LoadSql, new { customer = customerKey }, cancellationToken: ct));
+        var customer = await grid.ReadSingleOrDefaultAsync<Customer>();
+        var subscription = await grid.ReadSingleOrDefaultAsync<Subscription>();
+        var plan = await grid.ReadSingleOrDefaultAsync<PricePlan>();
+        var planEntitlements = (await grid.ReadAsync<PlanEntitlement>()).AsList();
+        var addOns = (await grid.ReadAsync<AddOnRow>()).Select(r => (r.ToAddOn(), r.Quantity)).ToList();
+        var addOnEntitlements = (await grid.ReadAsync<AddOnEntitlement>()).AsList();
+        var grants = (await grid.ReadAsync<EntitlementGrant>()).AsList();
+        var features = (await grid.ReadAsync<Feature>()).AsList();
+        if (customer is null || subscription is null || plan is null) return null;
+
+        var inputs = new EntitlementInputs(features, plan, planEntitlements, addOns, addOnEntitlements, grants);
+        return new AccountEntitlements(customer, subscription, plan, addOns, grants, features,
+            EntitlementEngine.Compute(inputs, instant), instant);
+    }
+
+    private sealed record AddOnRow
+    {
+        public long Id { get; init; }
+        public string Code { get; init; } = "";
+        public int Version { get; init; }
+        public string Family { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string Description { get; init; } = "";
+        public long MonthlyPriceCents { get; init; }
+        public int MaxQuantity { get; init; }
+        public bool RequiresApproval { get; init; }
+        public long? SupersededById { get; init; }
+        public int Quantity { get; init; }
+
+        public AddOn ToAddOn() => new()
+        {
+            Id = Id, Code = Code, Version = Version, Family = Family, Name = Name, Description = Description,
+            MonthlyPriceCents = MonthlyPriceCents, MaxQuantity = MaxQuantity, RequiresApproval = RequiresApproval,
+            SupersededById = SupersededById,
+        };
+    }
+}
