@@ -76,7 +76,7 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
             using var connection = new SqlConnection(builder.ConnectionString);
             connection.Open();
         }
-        catch (SqlException e)
+        catch (Exception e) when (e is SqlException or InvalidOperationException or NotSupportedException)
         {
             throw new ConfigurationProblem(SqlServerSetting, $"cannot reach SQL Server '{builder.DataSource}' (database '{database}'): {e.Message}");
         }

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using SelfService.Data;
+
+namespace SelfService.Tests.Infrastructure;
+
+/// <summary>
+/// The whole app on a fresh embedded database (or a fresh SQL Server database), seeded with the demo,
+/// with a clock the tests move. One per test class; nothing is shared between factories.
+/// </summary>
+public class AppFactory : WebApplicationFactory<Program>
+{
+    /// <summary>The instant the demo is seeded at; chosen mid-period for most demo customers.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 20, 10, 30, 0, TimeSpan.Zero);
+
+    public FakeTimeProvider Clock { get; } = new(Start);
+
+    public string DataFolder { get; } = TestDatabases.NewTempFolder();
+
+    /// <summary>Set before the first use to run on SQL Server instead of SQLite.</summary>
+    public string? SqlServerConnectionString { get; init; }
+
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting(DatabaseSettings.DataFolderSetting, DataFolder);
+        builder.UseSetting(DatabaseSettings.SqlServerSetting, SqlServerConnectionString ?? "");
+        if (SqlServerConnectionString is not null) builder.UseSetting("SelfService:Demo:Seed", "true");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public DateTime Now => Clock.GetUtcNow().UtcDateTime;
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing) return;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (SqlServerConnectionString is not null) TestDatabases.DropSqlServerDatabase(SqlServerConnectionString);
+    }
+}

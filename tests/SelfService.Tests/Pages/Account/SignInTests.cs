@@ -1,0 +1,132 @@
+using System.Net;
+using SelfService.Identity;
+using SelfService.Tests.Infrastructure;
+
+namespace SelfService.Tests.Pages.Account;
+
+public sealed class SignInTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task Get_AnyPageSignedOut_RedirectsToSignIn()
+    {
+        var response = await PageClient.Anonymous(app).Get("/customers/acme");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/account/sign-in", response.Headers.Location!.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task Post_CustomerUser_LandsOnTheirAccount_WithASecureSessionCookie()
+    {
+        var client = PageClient.Anonymous(app);
+        var response = await client.SignIn("member@acme.example");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/customers/acme", response.Headers.Location!.OriginalString);
+        var cookie = response.Headers.GetValues("Set-Cookie").Last(c => c.StartsWith("selfservice.session=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Post_EmailInAnyCase_SignsIn()
+    {
+        var response = await PageClient.Anonymous(app).SignIn("  Owner@ACME.example ");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_WrongPassword_ShowsErrorAndStaysSignedOut()
+    {
+        var client = PageClient.Anonymous(app);
+        var response = await client.SignIn("admin@acme.example", "not-the-password");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = await PageClient.Parse(response);
+        Assert.Contains("do not match", page.ByTestId("form-error").Text());
+        Assert.Equal(HttpStatusCode.Redirect, (await client.Get("/customers/acme")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_EmptyFields_ShowErrorsBesideEachField()
+    {
+        var client = PageClient.Anonymous(app);
+        var page = await client.GetDocument("/account/sign-in");
+        var response = await client.Submit(page.Form(), new() { ["Email"] = "", ["Password"] = "" });
+
+        var result = await PageClient.Parse(response);
+        Assert.Equal("Enter your email address.", result.QuerySelector("#email-error")!.Text());
+        Assert.Equal("Enter your password.", result.QuerySelector("#password-error")!.Text());
+    }
+
+    [Fact]
+    public async Task Post_WithoutAntiforgeryToken_IsRejected()
+    {
+        var client = PageClient.Anonymous(app);
+        var response = await client.Http.PostAsync("/account/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Email"] = "owner@acme.example", ["Password"] = PageClient.DemoPassword,
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_RepeatedFailures_AreThrottled_EvenWithTheRightPassword()
+    {
+        var client = PageClient.Anonymous(app);
+        for (var i = 0; i < SignInThrottle.MaxFailures; i++)
+            await client.SignIn("owner@globex.example", "wrong-" + i);
+
+        var response = await client.SignIn("owner@globex.example");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Contains("Too many failed sign-ins", (await PageClient.Parse(response)).ByTestId("form-error").Text());
+
+        app.Clock.Advance(SignInThrottle.Window);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.SignIn("owner@globex.example")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SignOut_EndsTheSession()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var page = await client.GetDocument("/customers/acme");
+
+        var response = await client.Submit(page.Form("form[data-testid=sign-out]"), new());
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.Get("/customers/acme")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Session_EndsAfterTheIdleTimeout()
+    {
+        var client = await PageClient.SignedInAs(app, "admin@acme.example");
+        Assert.Equal(HttpStatusCode.OK, (await client.Get("/customers/acme")).StatusCode);
+
+        app.Clock.Advance(IdentitySetup.IdleTimeout + TimeSpan.FromMinutes(1));
+
+        Assert.Equal(HttpStatusCode.Redirect, (await client.Get("/customers/acme")).StatusCode);
+    }
+}
+
+/// <summary>The absolute timeout needs its own clock: it moves time far enough to disturb other tests.</summary>
+public sealed class SessionAbsoluteTimeoutTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task Session_EndsAfterTheAbsoluteTimeout_EvenWhenActive()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@hooli.example");
+        var elapsed = TimeSpan.Zero;
+        while (elapsed < IdentitySetup.AbsoluteTimeout - TimeSpan.FromMinutes(20))
+        {
+            app.Clock.Advance(TimeSpan.FromMinutes(20));
+            elapsed += TimeSpan.FromMinutes(20);
+            Assert.Equal(HttpStatusCode.OK, (await client.Get("/customers/hooli")).StatusCode);
+        }
+
+        app.Clock.Advance(TimeSpan.FromMinutes(25));
+
+        Assert.Equal(HttpStatusCode.Redirect, (await client.Get("/customers/hooli")).StatusCode);
+    }
+}

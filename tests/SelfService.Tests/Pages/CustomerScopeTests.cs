@@ -1,0 +1,66 @@
+using System.Net;
+using SelfService.Tests.Infrastructure;
+
+namespace SelfService.Tests.Pages;
+
+/// <summary>
+/// A customer's user never reaches another customer's data, whatever the URL or a form field says.
+/// Every customer-scoped page is tried: the route table lists them, so a new page is covered by default.
+/// </summary>
+public sealed class CustomerScopeTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    public static IEnumerable<object[]> CustomerScopedPages() =>
+        CustomerPages.Routes().Select(r => new object[] { r });
+
+    [Theory]
+    [MemberData(nameof(CustomerScopedPages))]
+    public async Task Get_OtherCustomersPage_Is404(string route)
+    {
+        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+
+        var own = await client.Get(route.Replace("{customer}", "acme"));
+        var other = await client.Get(route.Replace("{customer}", "globex"));
+
+        Assert.NotEqual(HttpStatusCode.NotFound, own.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        Assert.DoesNotContain("Globex", await other.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Post_FormFieldNamingAnotherCustomer_Is404()
+    {
+        var client = await PageClient.SignedInAs(app, "admin@acme.example");
+        var response = await client.PostDirect("/customers/acme", "/customers/acme", new() { ["customer"] = "globex" });
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_QueryNamingAnotherCustomer_Is404()
+    {
+        var client = await PageClient.SignedInAs(app, "member@acme.example");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/customers/acme?customer=initech")).StatusCode);
+    }
+
+    [Fact]
+    public void EveryCustomerScopedPage_IsListed()
+    {
+        Assert.Contains("/customers/{customer}", CustomerPages.Routes());
+    }
+}
+
+/// <summary>The customer-scoped pages, read from the app's compiled page routes.</summary>
+public static class CustomerPages
+{
+    public static IReadOnlyList<string> Routes()
+    {
+        var routes = typeof(Program).Assembly.GetTypes()
+            .SelectMany(t => t.GetCustomAttributes(typeof(Microsoft.AspNetCore.Razor.Hosting.RazorCompiledItemMetadataAttribute), false))
+            .Cast<Microsoft.AspNetCore.Razor.Hosting.RazorCompiledItemMetadataAttribute>()
+            .Where(a => a.Key == "RouteTemplate" && a.Value.Contains("{customer}", StringComparison.Ordinal))
+            .Select(a => "/" + a.Value.TrimStart('/'))
+            .Distinct()
+            .Order()
+            .ToList();
+        return routes;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using SelfService.Entitlements;
+using SelfService.Tests.Infrastructure;
+
+namespace SelfService.Tests.Pages.Customers;
+
+public sealed class AccountTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task Get_Member_SeesPlanAddOnsAndEveryEntitlementWithItsSources()
+    {
+        var client = await PageClient.SignedInAs(app, "member@acme.example");
+        var page = await client.GetDocument("/customers/acme");
+
+        Assert.Equal("Business", page.ByTestId("plan-name").Text());
+        var addOn = Assert.Single(page.AllByTestId("addon"));
+        Assert.Equal("extra-seats", addOn.GetAttribute("data-code"));
+        Assert.Equal("× 1", addOn.ByTestId("addon-quantity").Text());
+
+        var members = page.QuerySelector("[data-testid=entitlement][data-handle=max-members]")!;
+        Assert.Equal("40 members", members.ByTestId("entitlement-value").Text());
+        var sources = members.AllByTestId("source").Select(s => s.Text()).ToList();
+        Assert.Equal(3, sources.Count);
+        Assert.Contains("Business: 25 members", sources[0]);
+        Assert.Contains("Extra Seats × 1: +10 members", sources[1]);
+        Assert.Contains("+5 members — Negotiated at the 2026 renewal", sources[2]);
+        Assert.Contains("permanent", sources[2]);
+    }
+
+    [Fact]
+    public async Task Get_ShowsTheSameEntitlementsAsTheEngine()
+    {
+        var engine = (await app.Get<EntitlementService>().ForCustomerAsync("hooli"))!;
+        var client = await PageClient.SignedInAs(app, "owner@hooli.example");
+        var page = await client.GetDocument("/customers/hooli");
+
+        var shown = page.AllByTestId("entitlement").ToDictionary(e => e.GetAttribute("data-handle")!, e => e.ByTestId("entitlement-value").Text());
+        var expected = engine.Entitlements.Where(e => e.HasAccess).ToDictionary(e => e.Feature.Handle, e => EntitlementFormat.Value(e.Feature, e.Value));
+        Assert.Equal(expected.OrderBy(x => x.Key), shown.OrderBy(x => x.Key));
+        Assert.Equal("Unlimited", shown["max-members"]);
+        Assert.Equal("1,500 GB", shown["storage-gb"]); // 1,000 from Enterprise + 500 trial grant
+    }
+
+    [Fact]
+    public async Task Get_TemporaryGrant_SaysWhenItEnds_AndDisappearsAfter()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@umbrella.example");
+        var page = await client.GetDocument("/customers/umbrella");
+        var fourK = page.QuerySelector("[data-testid=entitlement][data-handle='4k-streaming']")!;
+        Assert.Contains("ends in 2 days", fourK.ByTestId("source").Text());
+    }
+
+    [Fact]
+    public async Task Get_VendorStaff_SeeAnyCustomer()
+    {
+        var client = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var list = await client.GetDocument("/");
+        Assert.Equal(5, list.ByTestId("customers").QuerySelectorAll("tbody tr").Length);
+
+        var page = await client.GetDocument("/customers/initech");
+        Assert.Equal("Business", page.ByTestId("plan-name").Text());
+    }
+
+    [Fact]
+    public async Task Get_UnknownCustomer_AsStaff_Is404()
+    {
+        var client = await PageClient.SignedInAs(app, "operator@vendor.example");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/customers/nobody")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_Home_AsCustomerUser_RedirectsToOwnAccount()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@globex.example");
+        var response = await client.Get("/");
+        Assert.Equal("/customers/globex", response.Headers.Location!.OriginalString);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using SelfService.Tests.Data;
+using SelfService.Tests.Infrastructure;
+
+namespace SelfService.Tests.Startup;
+
+public sealed class HealthTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task Healthz_ReportsTheDatabase()
+    {
+        var response = await app.CreateClient().GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", json.RootElement.GetProperty("status").GetString());
+        var database = json.RootElement.GetProperty("checks").GetProperty("database");
+        Assert.Equal("Sqlite", database.GetProperty("data").GetProperty("provider").GetString());
+        Assert.Equal(5, database.GetProperty("data").GetProperty("customers").GetInt32());
+    }
+}
+
+/// <summary>Bad configuration stops the real program with one clear line naming the setting, and no stack trace.</summary>
+public sealed class BadConfigurationTests
+{
+    private static async Task<(int Code, string Output)> RunApp(params (string Key, string Value)[] environment)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "SelfService.Web.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = TestDatabases.NewTempFolder(),
+        };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try { await process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { process.Kill(true); throw; }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task MalformedSqlServerConnectionString_StopsWithAMessageNamingTheSetting()
+    {
+        var (code, output) = await RunApp(("ConnectionStrings__SqlServer", "Server=;;Database"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("Configuration error: ConnectionStrings:SqlServer is not a valid SQL Server connection string", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task UnreachableSqlServer_StopsWithAMessageNamingTheSetting()
+    {
+        var (code, output) = await RunApp(("ConnectionStrings__SqlServer", "Server=tcp:127.0.0.1,1;Database=selfservice;Connect Timeout=3;Encrypt=False"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("Configuration error: ConnectionStrings:SqlServer cannot reach SQL Server 'tcp:127.0.0.1,1'", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task UnwritableDataFolder_StopsWithAMessageNamingTheSetting()
+    {
+        var file = Path.Combine(TestDatabases.NewTempFolder(), "a-file");
+        await File.WriteAllTextAsync(file, "not a folder");
+        var (code, output) = await RunApp(("SelfService__DataFolder", Path.Combine(file, "data")));
+        Assert.Equal(1, code);
+        Assert.StartsWith("Configuration error: SelfService:DataFolder points at", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+    }
+}
