@@ -1,6 +1,7 @@
 using SelfService.Data;
 using SelfService.Health;
 using SelfService.Identity;
+using SelfService.Jobs;
 using SelfService.Web;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,11 +24,21 @@ if (args.Contains("migrate"))
     return 0;
 }
 
-builder.AddSignIn();
-builder.AddWebPages();
+// SelfService:Mode = Worker runs the jobs with no pages or APIs, for scale-out beside web instances.
+var worker = string.Equals(builder.Configuration["SelfService:Mode"], "Worker", StringComparison.OrdinalIgnoreCase);
+builder.AddJobs();
+if (!worker)
+{
+    builder.AddSignIn();
+    builder.AddWebPages();
+}
 
 var app = builder.Build();
-app.UseWebPages();
+if (!worker)
+{
+    app.UseWebPages();
+    app.MapJobDashboard();
+}
 app.MapHealth();
 app.Run();
 return 0;

@@ -26,7 +26,9 @@ public static class DatabaseSetup
         builder.Services.AddSingleton<CatalogStore>();
         builder.Services.AddSingleton<CustomerStore>();
         builder.Services.AddSingleton<EntitlementService>();
+        builder.Services.AddSingleton<SelfService.Metering.UsageService>();
         builder.Services.AddSingleton<DemoSeeder>();
+        builder.Services.AddSingleton<SelfService.Notifications.NotificationService>();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");

@@ -35,7 +35,20 @@ public sealed class Migrations(DatabaseSettings settings, ILogger<Migrations> lo
         foreach (var script in result.Scripts)
             logger.LogInformation("Applied migration {Script}", script.Name);
 
-        if (settings.Provider == DatabaseProvider.Sqlite)
+        if (settings.Provider == DatabaseProvider.SqlServer)
+        {
+            // Readers see the last committed version instead of waiting on writers, and a statement that
+            // reads rollups and raw events together sees one consistent snapshot of both.
+            using var connection = new Microsoft.Data.SqlClient.SqlConnection(settings.ConnectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                if (select is_read_committed_snapshot_on from sys.databases where name = db_name()) = 0
+                    exec('alter database current set read_committed_snapshot on with rollback immediate');
+                """;
+            command.ExecuteNonQuery();
+        }
+        else
         {
             // WAL lets readers proceed while one writer writes; the mode is stored in the file.
             using var connection = new Microsoft.Data.Sqlite.SqliteConnection(settings.ConnectionString);

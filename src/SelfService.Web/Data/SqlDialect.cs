@@ -28,6 +28,9 @@ public abstract class SqlDialect
     /// <summary>Orders, then skips <c>@Offset</c> rows and takes <c>@Limit</c>.</summary>
     public abstract string Page(string orderBy);
 
+    /// <summary>The UTC day (midnight) of a datetime column, for grouping by day.</summary>
+    public abstract string DayOf(string column);
+
     /// <summary>A table reference that locks the rows it reads until the write transaction ends.</summary>
     public abstract string LockedForUpdate(string table);
 

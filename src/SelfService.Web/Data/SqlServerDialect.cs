@@ -29,6 +29,8 @@ public sealed class SqlServerDialect : SqlDialect
 
     public override string Page(string orderBy) => $"order by {orderBy} offset @Offset rows fetch next @Limit rows only";
 
+    public override string DayOf(string column) => $"cast({column} as date)";
+
     public override string LockedForUpdate(string table) => $"{table} with (updlock, rowlock)";
 
     public override DbTransaction BeginWriteTransaction(DbConnection connection) =>

@@ -22,6 +22,8 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string Page(string orderBy) => $"order by {orderBy} limit @Limit offset @Offset";
 
+    public override string DayOf(string column) => $"substr({column}, 1, 10)";
+
     public override string LockedForUpdate(string table) => table;
 
     // BEGIN IMMEDIATE takes the write lock up front, so a read-then-write transaction never has to

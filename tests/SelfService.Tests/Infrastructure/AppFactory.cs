@@ -30,6 +30,8 @@ public class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting(DatabaseSettings.DataFolderSetting, DataFolder);
         builder.UseSetting(DatabaseSettings.SqlServerSetting, SqlServerConnectionString ?? "");
         if (SqlServerConnectionString is not null) builder.UseSetting("SelfService:Demo:Seed", "true");
+        // Tests run jobs themselves, on the test clock; a job server would run them on its own schedule.
+        builder.UseSetting("SelfService:Jobs:Server", "false");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
     }

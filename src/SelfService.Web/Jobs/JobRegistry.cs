@@ -1,0 +1,25 @@
+using Hangfire;
+
+namespace SelfService.Jobs;
+
+/// <summary>A recurring job: a plain class with <c>Execute(CancellationToken)</c>, named after the class.</summary>
+public interface IRecurringJob
+{
+    Task Execute(CancellationToken ct);
+}
+
+public sealed record JobRegistration(Type Type, string Name, string DefaultCron, Action<IRecurringJobManager, string> Register);
+
+/// <summary>The one place recurring jobs are listed. Schedules: <c>SelfService:Jobs:Schedules:{JobName}</c>.</summary>
+public static class JobRegistry
+{
+    public static readonly IReadOnlyList<JobRegistration> Jobs =
+    [
+        // Job<UsageRollupJob>(Cron.Minutely()),
+    ];
+
+    private static JobRegistration Job<TJob>(string cron) where TJob : IRecurringJob =>
+        new(typeof(TJob), typeof(TJob).Name, cron,
+            (manager, schedule) => manager.AddOrUpdate<TJob>(typeof(TJob).Name, job => job.Execute(CancellationToken.None), schedule,
+                new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc }));
+}

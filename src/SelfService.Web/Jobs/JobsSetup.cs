@@ -1,0 +1,99 @@
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.InMemory;
+using Hangfire.SqlServer;
+using SelfService.Data;
+using SelfService.Identity;
+
+namespace SelfService.Jobs;
+
+public sealed class JobsOptions
+{
+    public const string Section = "SelfService:Jobs";
+
+    /// <summary>Run a Hangfire server in this process. Off: the web app only enqueues and shows the dashboard.</summary>
+    public bool Server { get; set; } = true;
+
+    /// <summary>Cron expressions by job name (the job class's name), overriding <see cref="JobRegistry"/>'s defaults.</summary>
+    public Dictionary<string, string> Schedules { get; set; } = new();
+
+    public int WorkerCount { get; set; } = 2;
+}
+
+public static class JobsSetup
+{
+    /// <summary>
+    /// Hangfire on SQL Server storage when the database is SQL Server (so several instances share one queue),
+    /// in memory for the embedded default. The storage is an instance in DI, never the static JobStorage.Current,
+    /// so several app hosts can live in one process.
+    /// </summary>
+    public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
+        builder.Services.AddSingleton<JobStorage>(sp =>
+        {
+            var settings = sp.GetRequiredService<DatabaseSettings>();
+            return settings.Provider == DatabaseProvider.SqlServer
+                ? new SqlServerStorage(settings.ConnectionString, new SqlServerStorageOptions
+                {
+                    PrepareSchemaIfNecessary = true,
+                    SchemaName = "HangFire",
+                    QueuePollInterval = TimeSpan.Zero,
+                    SlidingInvisibilityTimeout = TimeSpan.FromMinutes(5),
+                    UseRecommendedIsolationLevel = true,
+                    DisableGlobalLocks = true,
+                })
+                : new InMemoryStorage(new InMemoryStorageOptions());
+        });
+        builder.Services.AddHangfire((sp, c) => c
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
+        foreach (var job in JobRegistry.Jobs) builder.Services.AddTransient(job.Type);
+        if (options.Server)
+        {
+            builder.Services.AddHangfireServer((sp, o) => o.WorkerCount = Math.Max(1, options.WorkerCount));
+        }
+        builder.Services.AddHostedService<RecurringJobRegistrar>();
+        return builder;
+    }
+
+    /// <summary>The dashboard at <c>/hangfire</c>, for signed-in Operators only.</summary>
+    public static WebApplication MapJobDashboard(this WebApplication app)
+    {
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new OperatorsOnly()],
+            AppPath = "/",
+            DashboardTitle = "SelfService jobs",
+        }, app.Services.GetRequiredService<JobStorage>());
+        return app;
+    }
+
+    private sealed class OperatorsOnly : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context)
+        {
+            var user = context.GetHttpContext().User;
+            return user.Identity?.IsAuthenticated == true && user.IsInRole(Roles.Operator);
+        }
+    }
+}
+
+/// <summary>Registers every recurring job of <see cref="JobRegistry"/> with its schedule at start-up.</summary>
+internal sealed class RecurringJobRegistrar(IRecurringJobManager manager, Microsoft.Extensions.Options.IOptions<JobsOptions> options) : IHostedService
+{
+    public Task StartAsync(CancellationToken ct)
+    {
+        foreach (var job in JobRegistry.Jobs)
+        {
+            var cron = options.Value.Schedules.GetValueOrDefault(job.Name, job.DefaultCron);
+            job.Register(manager, cron);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

@@ -1,0 +1,49 @@
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using SelfService.Tests.Infrastructure;
+
+namespace SelfService.Tests.Browser;
+
+public sealed class AccountBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Member_SignsIn_AndSeesEntitlementsWithSources(bool phone)
+    {
+        var page = await browser.SignedIn("member@acme.example", phone);
+
+        Assert.EndsWith("/customers/acme", page.Url);
+        var members = page.Locator("[data-testid=entitlement][data-handle=max-members]");
+        Assert.Equal("40 members", (await members.Locator("[data-testid=entitlement-value]").InnerTextAsync()).Trim());
+        Assert.Equal(3, await members.Locator("[data-testid=source]").CountAsync());
+        await BrowserFixture.Screenshot(page, phone ? "account-phone" : "account-desktop");
+
+        var axe = await page.RunAxe();
+        var serious = axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ToList();
+        Assert.True(serious.Count == 0, string.Join("\n", serious));
+    }
+
+    [Fact]
+    public async Task SignInPage_HasNoSeriousAccessibilityViolations()
+    {
+        var page = await browser.NewPage();
+        await page.GotoAsync("/account/sign-in");
+        await BrowserFixture.Screenshot(page, "sign-in");
+        var axe = await page.RunAxe();
+        Assert.DoesNotContain(axe.Violations, v => v.Impact is "serious" or "critical");
+    }
+
+    [Fact]
+    public async Task Operator_SeesTheJobDashboard_AndCustomersDoNot()
+    {
+        var op = await browser.SignedIn("operator@vendor.example");
+        var response = await op.GotoAsync("/hangfire");
+        Assert.Equal(200, response!.Status);
+        await BrowserFixture.Screenshot(op, "hangfire");
+
+        var member = await browser.SignedIn("owner@acme.example");
+        var denied = await member.GotoAsync("/hangfire");
+        Assert.Equal(403, denied!.Status);
+    }
+}
