@@ -1,3 +1,4 @@
+using SelfService.Api;
 using SelfService.Data;
 using SelfService.Health;
 using SelfService.Identity;
@@ -30,6 +31,7 @@ builder.AddJobs();
 if (!worker)
 {
     builder.AddSignIn();
+    builder.AddApi();
     builder.AddWebPages();
 }
 

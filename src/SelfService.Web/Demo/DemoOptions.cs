@@ -11,6 +11,9 @@ public sealed class DemoOptions
     /// <summary>The one password of every demo user.</summary>
     public string? Password { get; set; }
 
+    /// <summary>The demo API key (ss_{prefix}_{secret}); generated and printed once when unset.</summary>
+    public string? ApiKey { get; set; }
+
     /// <summary>Months of usage history to generate.</summary>
     public int HistoryMonths { get; set; } = 6;
 }

@@ -15,7 +15,7 @@ namespace SelfService.Demo;
 /// situations, a user in every role and months of usage history, all relative to the injected clock.
 /// </summary>
 public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore customers, UserStore users, AuditLog audit,
-    TimeProvider clock, IOptions<DemoOptions> options, ILogger<DemoSeeder> logger)
+    SelfService.Api.ApiKeyStore apiKeys, TimeProvider clock, IOptions<DemoOptions> options, ILogger<DemoSeeder> logger)
 {
     public string Password => string.IsNullOrEmpty(options.Value.Password) ? DemoOptions.DefaultPassword : options.Value.Password;
 
@@ -24,6 +24,12 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
         if (await customers.AnyAsync(ct)) return false;
         var now = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync((c, tx) => SeedAsync(c, tx, now), ct);
+        var (_, key) = await apiKeys.CreateAsync("Demo app", SelfService.Api.ApiScopes.All, "demo", options.Value.ApiKey, ct);
+        if (string.IsNullOrEmpty(options.Value.ApiKey))
+        {
+            // Stored hashed, so this is the only time it can be shown.
+            Console.WriteLine($"Demo API key (shown once; set SelfService:Demo:ApiKey to choose it): {key}");
+        }
         logger.LogInformation("Seeded the demo catalog, customers, users and {Months} months of usage", options.Value.HistoryMonths);
         return true;
     }

@@ -33,6 +33,7 @@ public static class JobsSetup
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
         builder.Services.AddSingleton<JobStorage>(sp =>
         {
+            GlobalConfiguration.Configuration.UseLogProvider(HangfireLogging.Instance);
             var settings = sp.GetRequiredService<DatabaseSettings>();
             return settings.Provider == DatabaseProvider.SqlServer
                 ? new SqlServerStorage(settings.ConnectionString, new SqlServerStorageOptions
@@ -50,6 +51,7 @@ public static class JobsSetup
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
+            .UseLogProvider(HangfireLogging.Instance)
             .UseStorage(sp.GetRequiredService<JobStorage>()));
         foreach (var job in JobRegistry.Jobs) builder.Services.AddTransient(job.Type);
         if (options.Server)

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using SelfService.Data;
+
+namespace SelfService.Api;
+
+public static class ApiScopes
+{
+    public const string UsageWrite = "usage:write";
+    public const string EntitlementsRead = "entitlements:read";
+    public const string ProvisioningWrite = "provisioning:write";
+
+    public static readonly string[] All = [UsageWrite, EntitlementsRead, ProvisioningWrite];
+}
+
+public sealed record ApiKey
+{
+    public long Id { get; init; }
+    public required string Name { get; init; }
+    public required string Prefix { get; init; }
+    public string KeyHash { get; init; } = "";
+    public required string Scopes { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public string CreatedBy { get; init; } = "";
+    public DateTime? RevokedAt { get; init; }
+    public DateTime? LastUsedAt { get; init; }
+
+    public IReadOnlyList<string> ScopeList => Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <summary>
+/// API keys for the vendor's apps: <c>ss_{prefix}_{secret}</c>. Only a SHA-256 hash is stored; the key
+/// itself is shown once, when it is created. The prefix finds the row; the hash is compared in constant time.
+/// </summary>
+public sealed class ApiKeyStore(Db db, TimeProvider clock)
+{
+    /// <summary>Creates a key and returns it in plain text; it cannot be read back later.</summary>
+    public async Task<(ApiKey Key, string Plaintext)> CreateAsync(string name, IEnumerable<string> scopes, string createdBy, string? plaintext = null, CancellationToken ct = default)
+    {
+        plaintext ??= $"ss_{Random(8)}_{Random(32)}";
+        var prefix = PrefixOf(plaintext) ?? throw new ArgumentException("An API key looks like ss_{prefix}_{secret}.", nameof(plaintext));
+        var key = new ApiKey
+        {
+            Name = name, Prefix = prefix, KeyHash = Hash(plaintext), Scopes = string.Join(' ', scopes.Distinct().Order()),
+            CreatedAt = clock.GetUtcNow().UtcDateTime, CreatedBy = createdBy,
+        };
+        var id = await db.WriteAsync((c, tx) => c.ExecuteScalarAsync<long>(
+            db.Dialect.InsertReturningId("ApiKey", "Name", "Prefix", "KeyHash", "Scopes", "CreatedAt", "CreatedBy"), key, tx), ct);
+        return (key with { Id = id }, plaintext);
+    }
+
+    internal const string ByPrefixSql = """
+        select Id, Name, Prefix, KeyHash, Scopes, CreatedAt, CreatedBy, RevokedAt, LastUsedAt
+          from ApiKey
+         where Prefix = @prefix
+        """;
+
+    internal const string TouchSql = "update ApiKey set LastUsedAt = @now where Id = @id and (LastUsedAt is null or LastUsedAt < @stale)";
+
+    /// <summary>The live key matching <paramref name="plaintext"/>, or null. Records its use at most once a minute.</summary>
+    public async Task<ApiKey?> VerifyAsync(string plaintext, CancellationToken ct = default)
+    {
+        if (PrefixOf(plaintext) is not { } prefix) return null;
+        await using var connection = await db.OpenAsync(ct);
+        var key = await connection.QuerySingleOrDefaultAsync<ApiKey>(new CommandDefinition(ByPrefixSql, new { prefix }, cancellationToken: ct));
+        if (key is null || key.RevokedAt is not null) return null;
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(plaintext)), Encoding.ASCII.GetBytes(key.KeyHash))) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (key.LastUsedAt is null || key.LastUsedAt < now.AddMinutes(-1))
+            await connection.ExecuteAsync(new CommandDefinition(TouchSql, new { id = key.Id, now, stale = now.AddMinutes(-1) }, cancellationToken: ct));
+        return key;
+    }
+
+    internal const string ListSql = """
+        select Id, Name, Prefix, Scopes, CreatedAt, CreatedBy, RevokedAt, LastUsedAt
+          from ApiKey
+         order by CreatedAt desc, Id desc
+        """;
+
+    public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<ApiKey>(new CommandDefinition(ListSql, cancellationToken: ct))).AsList();
+    }
+
+    internal const string RevokeSql = "update ApiKey set RevokedAt = @now where Id = @id and RevokedAt is null";
+
+    /// <summary>Revokes a key at once; false when there is no such live key.</summary>
+    public async Task<bool> RevokeAsync(long id, CancellationToken ct = default) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(RevokeSql, new { id, now = clock.GetUtcNow().UtcDateTime }, tx), ct) > 0;
+
+    private static string? PrefixOf(string plaintext)
+    {
+        var parts = plaintext.Split('_');
+        return parts is ["ss", { Length: >= 6 and <= 32 } prefix, { Length: >= 16 }] ? prefix : null;
+    }
+
+    private static string Hash(string plaintext) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(plaintext)));
+
+    private static string Random(int length)
+    {
+        const string alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        return RandomNumberGenerator.GetString(alphabet, length);
+    }
+}
