@@ -51,4 +51,48 @@ public sealed class CatalogStore(Db db)
         await using var connection = await db.OpenAsync(ct);
         return (await connection.QueryAsync<Feature>(new CommandDefinition(FeaturesSql, cancellationToken: ct))).AsList();
     }
+
+    internal const string SnapshotSql = """
+        select Id, Handle, Name, Description, Kind, Unit, Aggregation from Feature order by Handle;
+        select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, RequiresApproval, SupersededById
+          from PricePlan order by Family, MonthlyPriceCents, Code, Version;
+        select PlanId, FeatureId, Amount, IsUnlimited, HardCap from PlanEntitlement;
+        select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, MaxQuantity, RequiresApproval, SupersededById
+          from AddOn order by Family, MonthlyPriceCents, Code, Version;
+        select AddOnId, FeatureId, Amount, IsUnlimited from AddOnEntitlement;
+        """;
+
+    /// <summary>The whole catalog in one round trip: every feature, plan and add-on version with its entitlements.</summary>
+    public async Task<CatalogSnapshot> SnapshotAsync(CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        using var grid = await connection.QueryMultipleAsync(new CommandDefinition(SnapshotSql, cancellationToken: ct));
+        return new CatalogSnapshot(
+            (await grid.ReadAsync<Feature>()).AsList(),
+            (await grid.ReadAsync<PricePlan>()).AsList(),
+            (await grid.ReadAsync<PlanEntitlement>()).AsList(),
+            (await grid.ReadAsync<AddOn>()).AsList(),
+            (await grid.ReadAsync<AddOnEntitlement>()).AsList());
+    }
+}
+
+/// <summary>The catalog at one moment. "Current" plans and add-ons are those not superseded by a newer version.</summary>
+public sealed record CatalogSnapshot(
+    IReadOnlyList<Feature> Features,
+    IReadOnlyList<PricePlan> Plans,
+    IReadOnlyList<PlanEntitlement> PlanEntitlements,
+    IReadOnlyList<AddOn> AddOns,
+    IReadOnlyList<AddOnEntitlement> AddOnEntitlements)
+{
+    public IEnumerable<PricePlan> CurrentPlans => Plans.Where(p => p.SupersededById is null);
+    public IEnumerable<AddOn> CurrentAddOns => AddOns.Where(a => a.SupersededById is null);
+
+    public IReadOnlyList<PlanEntitlement> EntitlementsOf(PricePlan plan) => PlanEntitlements.Where(e => e.PlanId == plan.Id).ToList();
+    public IReadOnlyList<AddOnEntitlement> EntitlementsOf(AddOn addOn) => AddOnEntitlements.Where(e => e.AddOnId == addOn.Id).ToList();
+
+    /// <summary>Features some plan or add-on of <paramref name="family"/> offers: what a customer of that family could have.</summary>
+    public IReadOnlySet<long> FeaturesOfFamily(string family) =>
+        CurrentPlans.Where(p => p.Family == family).SelectMany(EntitlementsOf).Select(e => e.FeatureId)
+            .Concat(CurrentAddOns.Where(a => a.Family == family).SelectMany(EntitlementsOf).Select(e => e.FeatureId))
+            .ToHashSet();
 }
