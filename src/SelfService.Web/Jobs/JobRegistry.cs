@@ -16,6 +16,8 @@ public static class JobRegistry
     public static readonly IReadOnlyList<JobRegistration> Jobs =
     [
         // Job<UsageRollupJob>(Cron.Minutely()),
+        Job<SelfService.Integration.SigningKeyRotationJob>(Cron.Daily(3)),
+        Job<SelfService.Integration.IdempotencyRecordCleanupJob>(Cron.Hourly(17)),
     ];
 
     private static JobRegistration Job<TJob>(string cron) where TJob : IRecurringJob =>

@@ -49,8 +49,9 @@ public static class WebSetup
     private static Task SecurityHeaders(HttpContext context, Func<Task> next)
     {
         var headers = context.Response.Headers;
-        // The Hangfire dashboard (Operators only) is third-party markup with inline script; nothing else is.
-        var inline = context.Request.Path.StartsWithSegments("/hangfire") ? " 'unsafe-inline'" : "";
+        // The Hangfire dashboard (Operators only) and the Scalar API reference are third-party markup with inline
+        // script; nothing else is.
+        var inline = context.Request.Path.StartsWithSegments("/hangfire") || context.Request.Path.StartsWithSegments("/scalar") ? " 'unsafe-inline'" : "";
         headers.ContentSecurityPolicy =
             $"default-src 'self'; script-src 'self'{inline}; style-src 'self'{inline}; img-src 'self' data:; font-src 'self'; " +
             "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";

@@ -1,0 +1,146 @@
+using Dapper;
+using SelfService.Catalog;
+using SelfService.Customers;
+using SelfService.Data;
+using SelfService.Entitlements;
+using SelfService.Metering;
+
+namespace SelfService.Integration;
+
+/// <summary>Machine-readable reasons a check denies access.</summary>
+public static class DenialReasons
+{
+    public const string NoEntitlement = "no-entitlement";
+    public const string CapReached = "cap-reached";
+    public const string SubscriptionInactive = "subscription-inactive";
+}
+
+/// <summary>One source of an entitlement: the plan, an add-on (value per unit × quantity) or a grant.</summary>
+public sealed record SourceView(
+    string Kind, string Name, string? Code, int Quantity, long? Value, bool Unlimited, long? Contribution,
+    long? GrantId, string? Reason, string? GrantedBy, DateTime? ValidFrom, DateTime? ValidUntil);
+
+/// <summary>
+/// The answer to "may this customer use this feature (N more of it)?". <c>Limit</c> is null when the feature is
+/// Boolean or unlimited; <c>Usage</c>, <c>Remaining</c> and the period are null where they do not apply.
+/// </summary>
+public sealed record EntitlementCheck(
+    string Customer, string Feature, string Name, string Kind, string? Unit, string? Aggregation,
+    bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap,
+    double? Usage, double? Remaining, double? Requested, bool Overage,
+    DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<SourceView> Sources);
+
+public sealed record PlanView(string Code, int Version, string Name);
+
+/// <summary>Every effective entitlement of a customer at one instant, with usage of the current period.</summary>
+public sealed record AccountCheck(
+    string Customer, string Name, PlanView? Plan, string SubscriptionStatus, int? BillingAnchorDay,
+    DateTime At, DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<EntitlementCheck> Entitlements);
+
+/// <summary>
+/// Answers entitlement checks. The rules come from <see cref="EntitlementService"/> (the engine) and usage from
+/// <see cref="UsageService"/> (every accepted event counts); this class only phrases the answer.
+/// </summary>
+public sealed class EntitlementChecks(EntitlementService entitlements, UsageService usage, CatalogStore catalog, Db db, TimeProvider clock)
+{
+    internal const string CustomerSql = "select Id, ExternalKey, Name from Customer where ExternalKey = @customer";
+
+    /// <summary>The whole account, or null for an unknown customer.</summary>
+    public async Task<AccountCheck?> AccountAsync(string customerKey, CancellationToken ct = default)
+    {
+        var account = await entitlements.ForCustomerAsync(customerKey, ct: ct);
+        if (account is null)
+        {
+            var customer = await CustomerAsync(customerKey, ct);
+            return customer is null ? null
+                : new AccountCheck(customer.ExternalKey, customer.Name, null, "none", null, clock.GetUtcNow().UtcDateTime, null, null, []);
+        }
+
+        var period = UsagePeriod.Containing(account.At, account.Subscription.BillingAnchorDay);
+        var numeric = account.Entitlements.Where(e => e.Feature.IsNumeric).Select(e => e.Feature).ToList();
+        var totals = numeric.Count == 0 ? new Dictionary<long, double>()
+            : await usage.TotalsAsync(account.Customer.Id, numeric, period.Start, period.End, ct);
+        var checks = account.Entitlements
+            .Select(e => Evaluate(account.Customer.ExternalKey, e.Feature, e, account.IsActive, totals.GetValueOrDefault(e.Feature.Id), period, null))
+            .ToList();
+        return new AccountCheck(account.Customer.ExternalKey, account.Customer.Name,
+            new PlanView(account.Plan.Code, account.Plan.Version, account.Plan.Name), Status(account.Subscription.Status),
+            account.Subscription.BillingAnchorDay, account.At, period.Start, period.End, checks);
+    }
+
+    public enum Outcome { Ok, UnknownCustomer, UnknownFeature }
+
+    /// <summary>One feature, optionally for <paramref name="requested"/> more units of use.</summary>
+    public async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, double? requested, CancellationToken ct = default)
+    {
+        var account = await entitlements.ForCustomerAsync(customerKey, ct: ct);
+        if (account is null)
+        {
+            // A customer provisioned without a subscription yet: known, but entitled to nothing.
+            var customer = await CustomerAsync(customerKey, ct);
+            if (customer is null) return (Outcome.UnknownCustomer, null);
+            var known = (await catalog.FeaturesAsync(ct)).FirstOrDefault(f => f.Handle == handle);
+            return known is null ? (Outcome.UnknownFeature, null)
+                : (Outcome.Ok, Evaluate(customer.ExternalKey, known, null, active: false, 0, null, requested));
+        }
+
+        var feature = account.AllFeatures.FirstOrDefault(f => f.Handle == handle);
+        if (feature is null) return (Outcome.UnknownFeature, null);
+        var entitlement = account.For(handle);
+        var period = UsagePeriod.Containing(account.At, account.Subscription.BillingAnchorDay);
+        var used = feature.IsNumeric ? await usage.UsageAsync(account.Customer.Id, feature, period, ct) : 0;
+        return (Outcome.Ok, Evaluate(account.Customer.ExternalKey, feature, entitlement, account.IsActive, used, period, requested));
+    }
+
+    private async Task<Customer?> CustomerAsync(string customerKey, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<Customer>(new CommandDefinition(CustomerSql, new { customer = customerKey }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Phrases one entitlement. Without <paramref name="requested"/> the question is "may the customer use more now?"
+    /// (a hard cap allows it while usage is below the limit); with it, "may they use <paramref name="requested"/> more?"
+    /// (allowed while usage + requested stays within the limit). A soft cap always allows and flags the use beyond it as overage.
+    /// </summary>
+    public static EntitlementCheck Evaluate(string customer, Feature feature, EffectiveEntitlement? entitlement, bool active,
+        double usage, UsagePeriod? period, double? requested)
+    {
+        var sources = entitlement?.Sources.Select(View).ToList() ?? [];
+        var entitled = entitlement?.HasAccess == true;
+        var kind = feature.Kind.ToString().ToLowerInvariant();
+        var aggregation = feature.Aggregation?.ToString().ToLowerInvariant();
+
+        if (!feature.IsNumeric)
+        {
+            return new EntitlementCheck(customer, feature.Handle, feature.Name, kind, feature.Unit, aggregation,
+                HasAccess: active && entitled,
+                Reason: !active ? DenialReasons.SubscriptionInactive : !entitled ? DenialReasons.NoEntitlement : null,
+                Limit: null, Unlimited: entitlement?.Unlimited == true, HardCap: null, Usage: null, Remaining: null,
+                Requested: requested, Overage: false, PeriodStart: null, PeriodEnd: null, sources);
+        }
+
+        // Latest-aggregated features (seats in use now) have no period: their usage is the last value reported.
+        var shownPeriod = feature.Aggregation == Aggregation.Latest ? null : period;
+        var unlimited = entitlement?.Unlimited == true;
+        var limit = unlimited ? (long?)null : entitlement?.Limit ?? 0;
+        var hardCap = !unlimited && (entitlement?.HardCap ?? true);
+        var withinCap = unlimited || (requested is { } n ? usage + n <= limit : usage < limit);
+        var allowed = active && entitled && (withinCap || !hardCap);
+        string? reason = !active ? DenialReasons.SubscriptionInactive
+            : !entitled ? DenialReasons.NoEntitlement
+            : !withinCap && hardCap ? DenialReasons.CapReached
+            : null;
+        return new EntitlementCheck(customer, feature.Handle, feature.Name, kind, feature.Unit, aggregation,
+            HasAccess: allowed, Reason: reason, Limit: limit, Unlimited: unlimited, HardCap: hardCap,
+            Usage: usage, Remaining: limit is { } l ? Math.Max(0, l - usage) : null, Requested: requested,
+            Overage: allowed && !withinCap, PeriodStart: shownPeriod?.Start, PeriodEnd: shownPeriod?.End, sources);
+    }
+
+    public static string Status(SubscriptionStatus status) => status.ToString().ToLowerInvariant();
+
+    private static SourceView View(EntitlementSource s) => new(
+        s.Kind switch { SourceKind.Plan => "plan", SourceKind.AddOn => "add-on", _ => "grant" },
+        s.Name, s.Code, s.Quantity, s.Value.Unlimited ? null : s.Value.Amount, s.Value.Unlimited,
+        s.Contribution.Unlimited ? null : s.Contribution.Amount, s.GrantId, s.Reason, s.GrantedBy, s.ValidFrom, s.ValidUntil);
+}

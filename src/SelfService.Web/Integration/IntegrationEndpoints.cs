@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Text.Json;
+using SelfService.Api;
+using SelfService.Catalog;
+
+namespace SelfService.Integration;
+
+/// <summary>The integration API's routes on the <c>/api/v1</c> group, and the public JWKS.</summary>
+public static class IntegrationEndpoints
+{
+    public const string Tag = "Entitlements";
+    public const string ProvisioningTag = "Provisioning";
+    public const string JwksPath = "/.well-known/jwks.json";
+
+    public static void Map(RouteGroupBuilder api, IEndpointRouteBuilder app)
+    {
+        var read = ApiSetup.Scope(ApiScopes.EntitlementsRead);
+        var write = ApiSetup.Scope(ApiScopes.ProvisioningWrite);
+
+        api.MapGet("/customers/{customer}/entitlements", GetEntitlements).RequireAuthorization(read).WithTags(Tag)
+            .WithName("ListEntitlements").WithSummary("Every effective entitlement of a customer")
+            .WithDescription("Value, usage in the current period, remaining amount, period and sources of every feature the customer is entitled to, as of now.")
+            .Produces<AccountCheck>().Errors(401, 403, 404, 429);
+
+        api.MapGet("/customers/{customer}/entitlements/{feature}", GetEntitlement).RequireAuthorization(read).WithTags(Tag)
+            .WithName("CheckEntitlement").WithSummary("May the customer use this feature (N more of it)?")
+            .WithDescription("""
+                `hasAccess` answers the question; when it is false, `reason` says why: `no-entitlement`, `cap-reached` or `subscription-inactive`.
+                Without `requested`: may the customer use more now (a hard cap allows while usage is below the limit).
+                With `requested=N`: may they use N more before the usage happens (allowed while usage + N stays within the limit).
+                A soft cap always allows and sets `overage` when the use goes beyond the limit. Usage includes every accepted event.
+                """)
+            .Produces<EntitlementCheck>().Errors(400, 401, 403, 404, 429);
+
+        api.MapPost("/customers/{customer}/token", PostToken).RequireAuthorization(read).WithTags(Tag)
+            .WithName("IssueEntitlementToken").WithSummary("A signed JWT (ES256) of the customer's entitlements and usage as of now")
+            .WithDescription($"Short-lived; verify it with the public keys at `{JwksPath}` (match the `kid` header).")
+            .Produces<IssuedToken>().Errors(401, 403, 404, 429);
+
+        api.MapGet("/customers/{customer}", GetCustomer).RequireAuthorization(read).WithTags(ProvisioningTag)
+            .WithName("GetCustomer").WithSummary("A customer with its subscription")
+            .Produces<CustomerView>().Errors(401, 403, 404, 429);
+
+        api.MapPut("/customers/{customer}", PutCustomer).RequireAuthorization(write).WithTags(ProvisioningTag)
+            .WithName("PutCustomer").WithSummary("Create or update a customer")
+            .WithDescription("201 when created, 200 when it existed. Idempotent under an `Idempotency-Key` header.")
+            .Accepts<CustomerBody>("application/json")
+            .Produces<CustomerView>(StatusCodes.Status201Created).Produces<CustomerView>().Errors(400, 401, 403, 413, 422, 429);
+
+        api.MapPut("/customers/{customer}/subscription", PutSubscription).RequireAuthorization(write).WithTags(ProvisioningTag)
+            .WithName("PutSubscription").WithSummary("Set the customer's plan, add-ons with quantities, billing anchor and status")
+            .WithDescription("""
+                Replaces the subscription with what the order states: add-ons not listed are removed. A plan or add-on code the
+                subscription already holds keeps its version; a new one takes the current version (or `planVersion`). Unknown codes → 404
+                naming each; impossible quantities or an add-on of another plan family → 400 naming each. Every change is audited.
+                """)
+            .Accepts<SubscriptionBody>("application/json")
+            .Produces<CustomerView>(StatusCodes.Status201Created).Produces<CustomerView>().Errors(400, 401, 403, 404, 413, 422, 429);
+
+        api.MapGet("/customers/{customer}/grants", GetGrants).RequireAuthorization(read).WithTags(ProvisioningTag)
+            .WithName("ListGrants").WithSummary("Every grant of the customer's subscription, with its state")
+            .Produces<IReadOnlyList<GrantView>>().Errors(401, 403, 404, 429);
+
+        api.MapPost("/customers/{customer}/grants", PostGrant).RequireAuthorization(write).WithTags(ProvisioningTag)
+            .WithName("AddGrant").WithSummary("Grant a feature to the customer's subscription, optionally for a window")
+            .WithDescription("`value`: a whole number, `true` for Boolean features, or `\"unlimited\"`. The window is `[validFrom, validUntil)`; checks reflect the grant at once.")
+            .Accepts<GrantBody>("application/json")
+            .Produces<GrantView>(StatusCodes.Status201Created).Errors(400, 401, 403, 404, 409, 413, 422, 429);
+
+        api.MapDelete("/customers/{customer}/grants/{id}", DeleteGrant).RequireAuthorization(write).WithTags(ProvisioningTag)
+            .WithName("RevokeGrant").WithSummary("Revoke a grant at once")
+            .Produces(StatusCodes.Status204NoContent).Errors(401, 403, 404, 422, 429);
+
+        app.MapGet(JwksPath, GetJwks).AllowAnonymous().WithTags(Tag)
+            .WithName("Jwks").WithSummary("The public keys that verify entitlement tokens (JWKS)")
+            .Produces<JwksDocument>();
+    }
+
+    private static RouteHandlerBuilder Errors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses) builder.ProducesProblem(status);
+        return builder;
+    }
+
+    // ---- documentation shapes of the request bodies (the handlers read the JSON themselves, to name every bad field)
+
+    /// <param name="Name">The customer's display name.</param>
+    public sealed record CustomerBody(string Name);
+
+    public sealed record AddOnBody(string Code, int Quantity);
+
+    /// <param name="Plan">Plan code, such as <c>business</c>.</param>
+    /// <param name="PlanVersion">A specific version of the plan; default: the one held, else the current one.</param>
+    /// <param name="AddOns">Every add-on the subscription should have, with quantities; others are removed.</param>
+    /// <param name="BillingAnchorDay">Day of the month (1-31) usage periods start; default: kept, or today for a new subscription.</param>
+    /// <param name="Status">active, suspended or cancelled; default: kept, or active.</param>
+    public sealed record SubscriptionBody(string Plan, int? PlanVersion, IReadOnlyList<AddOnBody>? AddOns, int? BillingAnchorDay, string? Status);
+
+    /// <param name="Value">A whole number, true (Boolean features) or "unlimited".</param>
+    public sealed record GrantBody(string Feature, JsonElement Value, DateTimeOffset? ValidFrom, DateTimeOffset? ValidUntil, string Reason);
+
+    public sealed record JwksDocument(IReadOnlyList<EcPublicJwk> Keys);
+
+    // ---- handlers ---------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> GetEntitlements(string customer, EntitlementChecks checks, CancellationToken ct) =>
+        await checks.AccountAsync(customer, ct) is { } account
+            ? TypedResults.Ok(account)
+            : UnknownCustomer(customer);
+
+    private static async Task<IResult> GetEntitlement(string customer, string feature, string? requested, EntitlementChecks checks, CancellationToken ct)
+    {
+        double? amount = null;
+        if (requested is not null)
+        {
+            if (double.TryParse(requested, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) && n >= 0) amount = n;
+            else return ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["requested"] = ["Must be a number of at least 0."] });
+        }
+        var (outcome, check) = await checks.FeatureAsync(customer, feature, amount, ct);
+        return outcome switch
+        {
+            EntitlementChecks.Outcome.UnknownCustomer => UnknownCustomer(customer),
+            EntitlementChecks.Outcome.UnknownFeature => ApiProblems.NotFoundProblem($"No feature '{feature}'."),
+            _ => TypedResults.Ok(check),
+        };
+    }
+
+    private static async Task<IResult> PostToken(string customer, EntitlementTokens tokens, HttpContext http, CancellationToken ct)
+    {
+        if (await tokens.IssueAsync(customer, ct) is not { } token) return UnknownCustomer(customer);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(token);
+    }
+
+    private static async Task<IResult> GetJwks(SigningKeyStore keys, HttpContext http, CancellationToken ct)
+    {
+        var published = await keys.JwksAsync(ct);
+        if (published.Count == 0)
+        {
+            await keys.ActiveAsync(ct); // publish the first key before any token needs it
+            published = await keys.JwksAsync(ct);
+        }
+        // Short enough that a rotated-in key is picked up well within a token's lifetime.
+        http.Response.Headers.CacheControl = "public, max-age=300";
+        return TypedResults.Ok(new JwksDocument(published));
+    }
+
+    private static async Task<IResult> GetCustomer(string customer, Provisioning provisioning, CancellationToken ct) =>
+        await provisioning.CustomerAsync(customer, ct: ct) is { } view ? TypedResults.Ok(view) : UnknownCustomer(customer);
+
+    private static async Task<IResult> GetGrants(string customer, Provisioning provisioning, TimeProvider clock, CancellationToken ct)
+    {
+        if (await provisioning.CustomerAsync(customer, ct: ct) is null) return UnknownCustomer(customer);
+        return TypedResults.Ok(await provisioning.GrantsAsync(customer, clock.GetUtcNow().UtcDateTime, ct));
+    }
+
+    private static async Task<IResult> PutCustomer(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (!Provisioning.CustomerKeyPattern().IsMatch(customer))
+            errors.Add("customer", "A customer key is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
+        var (request, problem) = await WriteRequest.ReadAsync(http, errors, expectBody: true);
+        if (problem is not null) return problem;
+        var name = Provisioning.ReadCustomerName(Body(request!, errors));
+        if (errors.Any) return ApiProblems.ValidationFailed(errors.ToDictionary());
+        return await writes.RunAsync(request!, (c, tx, now) =>
+            provisioning.PutCustomerAsync(c, tx, now, request!.Actor, AuditReason(request), customer, name!), ct);
+    }
+
+    private static async Task<IResult> PutSubscription(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes,
+        CatalogStore catalog, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        var (request, problem) = await WriteRequest.ReadAsync(http, errors, expectBody: true);
+        if (problem is not null) return problem;
+        var order = Provisioning.ReadSubscription(Body(request!, errors), errors);
+        if (errors.Any || order is null) return ApiProblems.ValidationFailed(errors.ToDictionary());
+        var snapshot = await catalog.SnapshotAsync(ct);
+        return await writes.RunAsync(request!, (c, tx, now) =>
+            provisioning.PutSubscriptionAsync(c, tx, now, request!.Actor, AuditReason(request), customer, order, snapshot), ct);
+    }
+
+    private static async Task<IResult> PostGrant(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes,
+        CatalogStore catalog, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        var (request, problem) = await WriteRequest.ReadAsync(http, errors, expectBody: true);
+        if (problem is not null) return problem;
+        var order = Provisioning.ReadGrant(Body(request!, errors), errors, clock.GetUtcNow().UtcDateTime);
+        if (errors.Any || order is null) return ApiProblems.ValidationFailed(errors.ToDictionary());
+
+        var feature = (await catalog.FeaturesAsync(ct)).FirstOrDefault(f => f.Handle == order.Feature);
+        if (feature is null)
+            return ApiProblems.Problem(StatusCodes.Status404NotFound, ApiProblems.NotFound, "Not found.", $"No feature '{order.Feature}'.",
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["feature"] = [$"No feature '{order.Feature}'."] } });
+        if (Provisioning.GrantValue(feature, order.Value, errors) is not { } value) return ApiProblems.ValidationFailed(errors.ToDictionary());
+        return await writes.RunAsync(request!, (c, tx, now) =>
+            provisioning.AddGrantAsync(c, tx, now, request!.Actor, customer, feature, value, order), ct);
+    }
+
+    private static async Task<IResult> DeleteGrant(string customer, string id, HttpContext http, Provisioning provisioning, IdempotentWrites writes, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        var (request, problem) = await WriteRequest.ReadAsync(http, errors, expectBody: false);
+        if (problem is not null) return problem;
+        if (errors.Any) return ApiProblems.ValidationFailed(errors.ToDictionary());
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var grantId))
+            return ApiProblems.NotFoundProblem($"Customer '{customer}' has no grant '{id}'.");
+        return await writes.RunAsync(request!, (c, tx, now) =>
+            provisioning.RevokeGrantAsync(c, tx, now, request!.Actor, AuditReason(request), customer, grantId), ct);
+    }
+
+    private static JsonFields? Body(WriteRequest request, FieldErrors errors) =>
+        request.Body is { } body ? JsonFields.Of(body, errors) : null;
+
+    private static string AuditReason(WriteRequest request) =>
+        request.IdempotencyKey is { } key ? $"Integration API (Idempotency-Key {key})" : "Integration API";
+
+    private static IResult UnknownCustomer(string customer) => ApiProblems.NotFoundProblem($"No customer '{customer}'.");
+}

@@ -1,0 +1,30 @@
+namespace SelfService.Integration;
+
+/// <summary>Settings of the integration API, under <c>SelfService:Integration</c>.</summary>
+public sealed class IntegrationOptions
+{
+    public const string Section = "SelfService:Integration";
+
+    /// <summary>How long an entitlement token is valid.</summary>
+    public int TokenLifetimeMinutes { get; set; } = 15;
+
+    /// <summary>The token's <c>iss</c> claim.</summary>
+    public string Issuer { get; set; } = "selfservice";
+
+    /// <summary>The token's <c>aud</c> claim: who the token is meant for (the vendor's apps).</summary>
+    public string Audience { get; set; } = "selfservice-entitlements";
+
+    /// <summary>A signing key older than this is replaced by the rotation job.</summary>
+    public int SigningKeyRotationDays { get; set; } = 30;
+
+    /// <summary>How long a provisioning response can be replayed under its <c>Idempotency-Key</c>.</summary>
+    public int IdempotencyRetentionHours { get; set; } = 24;
+
+    /// <summary>
+    /// Where the Data Protection key ring (which protects the signing keys) lives. Empty: in the database, so every
+    /// instance shares it. A folder keeps it apart from the data, e.g. on a mounted secret volume.
+    /// </summary>
+    public string? KeyRingFolder { get; set; }
+
+    public TimeSpan TokenLifetime => TimeSpan.FromMinutes(TokenLifetimeMinutes);
+}

@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+using SelfService.Api;
+using SelfService.Data;
+
+namespace SelfService.Integration;
+
+public static class IntegrationSetup
+{
+    public const string OpenApiDocument = "v1";
+    public const string OpenApiPath = "/openapi/{documentName}.json";
+    public const string ScalarPath = "/scalar";
+    private const string SecuritySchemeName = "ApiKey";
+
+    /// <summary>
+    /// Services of the integration API: checks, tokens and their signing keys, idempotent provisioning, the Data
+    /// Protection key ring (in the database unless <c>KeyRingFolder</c> says otherwise) and the OpenAPI document.
+    /// Called in web and worker mode alike: the rotation and cleanup jobs need the same services.
+    /// </summary>
+    public static WebApplicationBuilder AddIntegration(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(IntegrationOptions.Section).Get<IntegrationOptions>() ?? new IntegrationOptions();
+        builder.Services.AddOptions<IntegrationOptions>().BindConfiguration(IntegrationOptions.Section);
+        builder.Services.AddSingleton<EntitlementChecks>();
+        builder.Services.AddSingleton<SigningKeyStore>();
+        builder.Services.AddSingleton<EntitlementTokens>();
+        builder.Services.AddSingleton<IdempotentWrites>();
+        builder.Services.AddSingleton<Provisioning>();
+
+        var protection = builder.Services.AddDataProtection().SetApplicationName("SelfService");
+        if (!string.IsNullOrWhiteSpace(options.KeyRingFolder))
+            protection.PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(options.KeyRingFolder, builder.Environment.ContentRootPath)));
+        else
+            builder.Services.AddOptions<KeyManagementOptions>().Configure<Db, TimeProvider>((o, db, clock) => o.XmlRepository = new DatabaseXmlRepository(db, clock));
+
+        builder.Services.AddOpenApi(OpenApiDocument, o =>
+        {
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "SelfService API",
+                    Version = "v1",
+                    Description = "Entitlement checks, signed entitlement tokens and provisioning for the vendor's apps and CRM. " +
+                        "Authenticate with an API key (Authorization: Bearer ss_…) that has the scope each operation names. " +
+                        "Errors are application/problem+json with a stable `type`.",
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[SecuritySchemeName] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "ss_{prefix}_{secret}",
+                    Description = "An API key created by an Operator in the portal, with scopes usage:write, entitlements:read or provisioning:write.",
+                };
+                return Task.CompletedTask;
+            });
+            o.AddOperationTransformer((operation, context, _) =>
+            {
+                var policies = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToList();
+                if (policies.Count == 0) return Task.CompletedTask;
+                var scopes = policies.Where(p => p.StartsWith("scope:", StringComparison.Ordinal)).Select(p => p["scope:".Length..]).ToList();
+                operation.Security ??= [];
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecuritySchemeName, context.Document)] = scopes });
+                if (scopes.Count > 0) operation.Description = $"{operation.Description}\n\nScope: `{string.Join("`, `", scopes)}`.".Trim();
+                return Task.CompletedTask;
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>The API's routes, the JWKS, the OpenAPI document and its Scalar reference at <c>/scalar</c>.</summary>
+    public static WebApplication MapIntegration(this WebApplication app)
+    {
+        IntegrationEndpoints.Map(app.MapApiV1(), app);
+        app.MapOpenApi(OpenApiPath).AllowAnonymous();
+        app.MapScalarApiReference(ScalarPath, o => o
+            .WithTitle("SelfService API")
+            .WithOpenApiRoutePattern(OpenApiPath)
+            .AddPreferredSecuritySchemes(SecuritySchemeName)
+            .DisableDefaultFonts()
+            .DisableTelemetry()
+            .DisableAgent()
+            .DisableMcp())
+            .AllowAnonymous();
+        return app;
+    }
+}
