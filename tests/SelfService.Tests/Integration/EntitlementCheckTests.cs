@@ -1,0 +1,228 @@
+using System.Net;
+using System.Text.Json;
+using Dapper;
+using SelfService.Api;
+using SelfService.Data;
+using SelfService.Tests.Infrastructure;
+
+namespace SelfService.Tests.Integration;
+
+/// <summary>GET /api/v1/customers/{customer}/entitlements[/{feature}] against the seeded demo.</summary>
+public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    private static JsonElement Feature(JsonElement account, string handle) =>
+        account.GetProperty("entitlements").EnumerateArray().Single(e => e.GetProperty("feature").GetString() == handle);
+
+    [Fact]
+    public async Task ListEntitlements_GivesEveryEffectiveEntitlement_WithValueUsageRemainingPeriodAndSources()
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var account = await (await client.GetAsync("/api/v1/customers/acme/entitlements")).JsonOf(HttpStatusCode.OK);
+
+        Assert.Equal("acme", account.GetProperty("customer").GetString());
+        Assert.Equal("business", account.GetProperty("plan").GetProperty("code").GetString());
+        Assert.Equal("active", account.GetProperty("subscriptionStatus").GetString());
+        Assert.Equal(new[] { "api-calls", "max-members", "storage-gb" },
+            account.GetProperty("entitlements").EnumerateArray().Select(e => e.GetProperty("feature").GetString()).ToArray());
+
+        var members = Feature(account, "max-members");
+        Assert.Equal(40, members.GetProperty("limit").GetInt64());
+        Assert.Equal(new[] { "plan", "add-on", "grant" }, members.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("kind").GetString()).ToArray());
+        Assert.Equal(JsonValueKind.Null, members.GetProperty("periodStart").ValueKind); // seats in use now: no period
+
+        var calls = Feature(account, "api-calls");
+        Assert.Equal(100_000, calls.GetProperty("limit").GetInt64());
+        Assert.Equal(86_000, calls.GetProperty("usage").GetDouble());
+        Assert.Equal(14_000, calls.GetProperty("remaining").GetDouble());
+        Assert.False(calls.GetProperty("hardCap").GetBoolean());
+        Assert.Equal(new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc), calls.GetProperty("periodStart").GetDateTime());
+        Assert.Equal(new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc), calls.GetProperty("periodEnd").GetDateTime());
+    }
+
+    [Fact]
+    public async Task Check_FeatureWithinCap_HasAccess_WithLimitUsageRemainingAndSources()
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var check = await (await client.GetAsync("/api/v1/customers/globex/entitlements/api-calls")).JsonOf(HttpStatusCode.OK);
+
+        Assert.True(check.GetProperty("hasAccess").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, check.GetProperty("reason").ValueKind);
+        Assert.Equal(10_000, check.GetProperty("limit").GetInt64());
+        Assert.False(check.GetProperty("unlimited").GetBoolean());
+        Assert.Equal(3_500, check.GetProperty("usage").GetDouble());
+        Assert.Equal(6_500, check.GetProperty("remaining").GetDouble());
+        Assert.False(check.GetProperty("overage").GetBoolean());
+        Assert.Equal(new DateTime(2026, 11, 15, 0, 0, 0, DateTimeKind.Utc), check.GetProperty("periodStart").GetDateTime());
+        Assert.Equal("Starter", check.GetProperty("sources")[0].GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("6500", true, null)]
+    [InlineData("6501", false, "cap-reached")]
+    [InlineData("0.5", true, null)]
+    public async Task Check_Requested_AnswersWhetherNMoreFitUnderAHardCap(string requested, bool allowed, string? reason)
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var check = await (await client.GetAsync($"/api/v1/customers/globex/entitlements/api-calls?requested={requested}")).JsonOf(HttpStatusCode.OK);
+
+        Assert.Equal(allowed, check.GetProperty("hasAccess").GetBoolean());
+        Assert.Equal(reason, check.GetProperty("reason").GetString());
+        Assert.False(check.GetProperty("overage").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Check_SoftCapExceeded_AllowsAndFlagsOverage()
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var check = await (await client.GetAsync("/api/v1/customers/initech/entitlements/api-calls")).JsonOf(HttpStatusCode.OK);
+
+        Assert.True(check.GetProperty("hasAccess").GetBoolean());
+        Assert.True(check.GetProperty("overage").GetBoolean());
+        Assert.Equal(112_000, check.GetProperty("usage").GetDouble());
+        Assert.Equal(0, check.GetProperty("remaining").GetDouble());
+        Assert.Equal(JsonValueKind.Null, check.GetProperty("reason").ValueKind);
+    }
+
+    [Fact]
+    public async Task Check_SoftCapWithRoomLeft_FlagsOverageOnlyForARequestBeyondTheCap()
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var within = await (await client.GetAsync("/api/v1/customers/acme/entitlements/api-calls?requested=14000")).JsonOf(HttpStatusCode.OK);
+        var beyond = await (await client.GetAsync("/api/v1/customers/acme/entitlements/api-calls?requested=14001")).JsonOf(HttpStatusCode.OK);
+
+        Assert.True(within.GetProperty("hasAccess").GetBoolean());
+        Assert.False(within.GetProperty("overage").GetBoolean());
+        Assert.True(beyond.GetProperty("hasAccess").GetBoolean());
+        Assert.True(beyond.GetProperty("overage").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Check_BooleanFeatureNotEntitled_DeniesWithNoEntitlement()
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var check = await (await client.GetAsync("/api/v1/customers/acme/entitlements/sso")).JsonOf(HttpStatusCode.OK);
+
+        Assert.False(check.GetProperty("hasAccess").GetBoolean());
+        Assert.Equal("no-entitlement", check.GetProperty("reason").GetString());
+        Assert.Empty(check.GetProperty("sources").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Check_TemporaryGrant_GivesAccess_WithTheGrantAsSource()
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var check = await (await client.GetAsync("/api/v1/customers/umbrella/entitlements/4k-streaming")).JsonOf(HttpStatusCode.OK);
+
+        Assert.True(check.GetProperty("hasAccess").GetBoolean());
+        var source = check.GetProperty("sources").EnumerateArray().Single();
+        Assert.Equal("grant", source.GetProperty("kind").GetString());
+        Assert.Equal(app.Now.AddDays(2), source.GetProperty("validUntil").GetDateTime());
+    }
+
+    [Fact]
+    public async Task Check_UnlimitedFeature_HasAccessWithNoLimit()
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var check = await (await client.GetAsync("/api/v1/customers/hooli/entitlements/max-members?requested=100000")).JsonOf(HttpStatusCode.OK);
+
+        Assert.True(check.GetProperty("hasAccess").GetBoolean());
+        Assert.True(check.GetProperty("unlimited").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, check.GetProperty("limit").ValueKind);
+        Assert.Equal(JsonValueKind.Null, check.GetProperty("remaining").ValueKind);
+    }
+
+    [Fact]
+    public async Task Check_IncludesAUsageEventAcceptedAMomentAgo()
+    {
+        var client = await ApiTestClient.Reader(app);
+        var before = await (await client.GetAsync("/api/v1/customers/hooli/entitlements/api-calls")).JsonOf(HttpStatusCode.OK);
+
+        var db = app.Get<Db>();
+        await db.WriteAsync(async (c, tx) =>
+        {
+            var ids = await c.QuerySingleAsync<(long Customer, long Feature)>(
+                "select c.Id, f.Id from Customer c, Feature f where c.ExternalKey = 'hooli' and f.Handle = 'api-calls'", transaction: tx);
+            await c.ExecuteAsync("insert into UsageEvent (CustomerId, FeatureId, EventId, Quantity, OccurredAt, ReceivedAt) values (@c, @f, @e, 250, @now, @now)",
+                new { c = ids.Customer, f = ids.Feature, e = Guid.NewGuid().ToString(), now = app.Now }, tx);
+        });
+        var after = await (await client.GetAsync("/api/v1/customers/hooli/entitlements/api-calls")).JsonOf(HttpStatusCode.OK);
+
+        Assert.Equal(before.GetProperty("usage").GetDouble() + 250, after.GetProperty("usage").GetDouble());
+    }
+
+    [Fact]
+    public async Task Check_UnknownCustomer_Is404ProblemJson()
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var problem = await (await client.GetAsync("/api/v1/customers/nobody/entitlements/sso")).Problem(HttpStatusCode.NotFound, ApiProblems.NotFound);
+        await (await client.GetAsync("/api/v1/customers/nobody/entitlements")).Problem(HttpStatusCode.NotFound, ApiProblems.NotFound);
+
+        Assert.Contains("nobody", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Check_UnknownFeature_Is404ProblemJson()
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var problem = await (await client.GetAsync("/api/v1/customers/acme/entitlements/teleportation")).Problem(HttpStatusCode.NotFound, ApiProblems.NotFound);
+
+        Assert.Contains("teleportation", problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("lots")]
+    [InlineData("-1")]
+    [InlineData("NaN")]
+    public async Task Check_RequestedNotANonNegativeNumber_Is400NamingRequested(string requested)
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var problem = await (await client.GetAsync($"/api/v1/customers/acme/entitlements/api-calls?requested={requested}")).Problem(HttpStatusCode.BadRequest, ApiProblems.Validation);
+
+        Assert.Equal(new[] { "requested" }, problem.ErrorFields());
+    }
+
+    [Fact]
+    public async Task Check_WithoutAKey_Is401_AndWithAKeyLackingTheScope_Is403()
+    {
+        var anonymous = app.CreateClient();
+        var meteringOnly = await ApiTestClient.WithScopes(app, ApiScopes.UsageWrite);
+
+        await (await anonymous.GetAsync("/api/v1/customers/acme/entitlements/sso")).Problem(HttpStatusCode.Unauthorized, ApiProblems.Unauthorized);
+        await (await meteringOnly.GetAsync("/api/v1/customers/acme/entitlements/sso")).Problem(HttpStatusCode.Forbidden, ApiProblems.Forbidden);
+        await (await meteringOnly.GetAsync("/api/v1/customers/acme/entitlements")).Problem(HttpStatusCode.Forbidden, ApiProblems.Forbidden);
+        await (await meteringOnly.PostAsync("/api/v1/customers/acme/token", null)).Problem(HttpStatusCode.Forbidden, ApiProblems.Forbidden);
+    }
+}
+
+/// <summary>The per-key rate limit, on a host allowing two requests a minute.</summary>
+public sealed class EntitlementCheckRateLimitTests : IDisposable
+{
+    private readonly AppFactory _app = new() { Settings = { ["SelfService:Api:RatePermits"] = "2", ["SelfService:Api:RateWindowSeconds"] = "60" } };
+
+    [Fact]
+    public async Task Check_BeyondTheKeysRateLimit_Is429WithRetryAfter()
+    {
+        var client = await ApiTestClient.Reader(_app);
+        for (var i = 0; i < 2; i++) await (await client.GetAsync("/api/v1/customers/acme/entitlements/sso")).JsonOf(HttpStatusCode.OK);
+
+        var response = await client.GetAsync("/api/v1/customers/acme/entitlements/sso");
+
+        await response.Problem(HttpStatusCode.TooManyRequests, ApiProblems.RateLimited);
+        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        var other = await ApiTestClient.Reader(_app);
+        await (await other.GetAsync("/api/v1/customers/acme/entitlements/sso")).JsonOf(HttpStatusCode.OK);
+    }
+
+    public void Dispose() => _app.Dispose();
+}
