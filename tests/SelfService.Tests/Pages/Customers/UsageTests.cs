@@ -144,7 +144,7 @@ public sealed class UsageTests(AppFactory app) : IClassFixture<AppFactory>
         var caps = items.Where(i => i.GetAttribute("data-kind") == "cap").Select(i => i.Text()).ToList();
         Assert.Equal(2, caps.Count);
         Assert.Contains(caps, t => t.StartsWith("API calls: 86 % of the cap used.", StringComparison.Ordinal));
-        Assert.Contains(caps, t => t.StartsWith("Team members: 82 % of the cap used.", StringComparison.Ordinal)); // 33 of 40 seats
+        Assert.Contains(caps, t => t.StartsWith("Team members: 83 % of the cap used.", StringComparison.Ordinal)); // 33 of 40 seats
         var cap = items.First(i => i.GetAttribute("data-kind") == "cap");
         Assert.Equal("/customers/acme/usage", cap.QuerySelector("a")!.GetAttribute("href"));
 
