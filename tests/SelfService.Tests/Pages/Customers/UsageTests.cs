@@ -52,7 +52,7 @@ public sealed class UsageTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal("100,000", card.ByTestId("usage-cap").Text());
         Assert.Contains("cap will be reached on", card.ByTestId("forecast").Text());
         var prompt = card.ByTestId("upgrade-prompt");
-        Assert.Contains("You have used 86 % of your api calls.", prompt.Text());
+        Assert.Contains("API calls: you have used 86 % of your cap.", prompt.Text());
         Assert.Contains("API Calls Pack × 1 (+$25 a month)", prompt.ByTestId("upgrade-option").Text());
         Assert.Equal("/customers/acme/requests/new?kind=addon&code=api-calls-pack&quantity=1", prompt.ByTestId("upgrade-request").GetAttribute("href"));
     }
@@ -76,7 +76,7 @@ public sealed class UsageTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal("112 %", card.ByTestId("usage-percent").Text());
         Assert.Contains("12,000 calls over the cap", card.ByTestId("overage").Text());
         Assert.Contains("soft cap", card.ByTestId("overage").Text());
-        Assert.Contains("You have reached your api calls cap.", card.ByTestId("upgrade-prompt").Text());
+        Assert.Contains("API calls: you have reached your cap.", card.ByTestId("upgrade-prompt").Text());
         Assert.Contains("API Calls Pack", card.ByTestId("upgrade-option").Text());
     }
 
