@@ -244,8 +244,9 @@ public sealed class RequestService(
         {
             var request = await RequestStore.LockedAsync(c, tx, db.Dialect, id);
             if (request is null || !CanSee(actor, request)) return RequestOutcome.NotFound;
-            if (!MayDecide(actor, request)) return RequestOutcome.Forbidden;
+            // A decision that comes too late is told so first, whoever sends it; nothing is revealed that the page does not show.
             if (AlreadyDecided(request, version) is { } already) return already;
+            if (!MayDecide(actor, request)) return RequestOutcome.Forbidden;
 
             if (!decision.Approve)
             {
