@@ -16,6 +16,9 @@ public static class JobRegistry
     public static readonly IReadOnlyList<JobRegistration> Jobs =
     [
         // Job<UsageRollupJob>(Cron.Minutely()),
+        Job<SelfService.Requests.ExpireGrantsJob>("*/5 * * * *"),
+        Job<SelfService.Requests.ExpireStaleRequestsJob>(Cron.Hourly()),
+        Job<SelfService.Requests.GrantEndingReminderJob>(Cron.Hourly()),
     ];
 
     private static JobRegistration Job<TJob>(string cron) where TJob : IRecurringJob =>
