@@ -4,6 +4,7 @@ using SelfService.Health;
 using SelfService.Identity;
 using SelfService.Integration;
 using SelfService.Jobs;
+using SelfService.Requests;
 using SelfService.Web;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -29,6 +30,7 @@ if (args.Contains("migrate"))
 // SelfService:Mode = Worker runs the jobs with no pages or APIs, for scale-out beside web instances.
 var worker = string.Equals(builder.Configuration["SelfService:Mode"], "Worker", StringComparison.OrdinalIgnoreCase);
 builder.AddJobs();
+builder.AddRequests();
 builder.AddIntegration();
 if (!worker)
 {

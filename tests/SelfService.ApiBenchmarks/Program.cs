@@ -23,6 +23,7 @@ using SelfService.Health;
 using SelfService.Identity;
 using SelfService.Integration;
 using SelfService.Jobs;
+using SelfService.Requests;
 using SelfService.Web;
 
 var seconds = Option("--seconds", 10);
@@ -43,6 +44,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
 builder.AddDatabase();
 builder.AddJobs();
+builder.AddRequests();
 builder.AddIntegration();
 builder.AddSignIn();
 builder.AddApi();

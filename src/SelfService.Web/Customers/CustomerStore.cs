@@ -50,6 +50,20 @@ public sealed class CustomerStore(Db db)
         return (await connection.QueryAsync<CustomerSummary>(new CommandDefinition(ListSql, cancellationToken: ct))).AsList();
     }
 
+    internal const string FindSql = """
+        select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, s.Status
+          from Customer c
+          left join Subscription s on s.CustomerId = c.Id
+          left join PricePlan p on p.Id = s.PlanId
+         where c.ExternalKey = @key
+        """;
+
+    public async Task<CustomerSummary?> FindAsync(string key, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<CustomerSummary>(new CommandDefinition(FindSql, new { key }, cancellationToken: ct));
+    }
+
     internal const string CountSql = "select count(*) from Customer";
 
     public async Task<bool> AnyAsync(CancellationToken ct = default)

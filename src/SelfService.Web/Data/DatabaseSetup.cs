@@ -27,6 +27,7 @@ public static class DatabaseSetup
         builder.Services.AddSingleton<CustomerStore>();
         builder.Services.AddSingleton<EntitlementService>();
         builder.Services.AddSingleton<PlanChangePreview>();
+        builder.Services.AddSingleton<SelfService.Portal.AccountUsage>();
         builder.Services.AddSingleton<SelfService.Metering.UsageService>();
         builder.Services.AddSingleton<DemoSeeder>();
         builder.Services.AddSingleton<SelfService.Notifications.NotificationService>();

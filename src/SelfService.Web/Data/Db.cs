@@ -14,6 +14,9 @@ public sealed class Db(DatabaseSettings settings)
 
     public string ConnectionString => settings.ConnectionString;
 
+    /// <summary>Raised for every connection opened, before it is used: a seam for diagnostics such as counting statements.</summary>
+    public event Action<DbConnection>? Opened;
+
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         DbConnection connection = settings.Provider == DatabaseProvider.Sqlite
@@ -27,6 +30,7 @@ public sealed class Db(DatabaseSettings settings)
                 // Per connection: wait for other writers rather than fail, and enforce references.
                 await connection.ExecuteAsync("pragma busy_timeout = 30000; pragma foreign_keys = on;");
             }
+            Opened?.Invoke(connection);
             return connection;
         }
         catch

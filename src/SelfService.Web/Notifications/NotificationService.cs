@@ -63,10 +63,20 @@ public sealed class NotificationService(Db db)
         return (await connection.QueryAsync<Notification>(new CommandDefinition(ForUserSql, new { userId, customerId }, cancellationToken: ct))).AsList();
     }
 
-    public async Task<long> UnreadCountAsync(long userId, long? customerId, CancellationToken ct = default)
+    internal const string UnreadCountByKeySql = """
+        select count(*)
+          from Notification n
+         where (n.UserId = @userId or (n.UserId is null and n.CustomerId = (select c.Id from Customer c where c.ExternalKey = @customerKey)))
+           and not exists (select 1 from NotificationRead r where r.NotificationId = n.Id and r.UserId = @userId)
+        """;
+
+    /// <summary>Unread notifications for a user: their own, and their customer's (by id, or by external key when given).</summary>
+    public async Task<long> UnreadCountAsync(long userId, long? customerId, string? customerKey = null, CancellationToken ct = default)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(UnreadCountSql, new { userId, customerId }, cancellationToken: ct));
+        return customerKey is null
+            ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(UnreadCountSql, new { userId, customerId }, cancellationToken: ct))
+            : await connection.ExecuteScalarAsync<long>(new CommandDefinition(UnreadCountByKeySql, new { userId, customerKey }, cancellationToken: ct));
     }
 
     public Task MarkAllReadAsync(long userId, long? customerId, DateTime now, CancellationToken ct = default) =>

@@ -14,6 +14,7 @@ public sealed class AccountBrowserTests(BrowserFixture browser) : IClassFixture<
         var page = await browser.SignedIn("member@acme.example", phone);
 
         Assert.EndsWith("/customers/acme", page.Url);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Entitlements", Exact = true }).ClickAsync();
         var members = page.Locator("[data-testid=entitlement][data-handle=max-members]");
         Assert.Equal("40 members", (await members.Locator("[data-testid=entitlement-value]").InnerTextAsync()).Trim());
         Assert.Equal(3, await members.Locator("[data-testid=source]").CountAsync());

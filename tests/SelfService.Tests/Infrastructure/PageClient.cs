@@ -67,8 +67,11 @@ public sealed class PageClient(HttpClient http)
             fields.RemoveAll(f => f.Key == name);
             fields.Add(new(name, value));
         }
-        var action = string.IsNullOrEmpty(form.GetAttribute("action")) ? form.BaseUri : form.Action;
-        return Http.PostAsync(new Uri(action).PathAndQuery, new FormUrlEncodedContent(fields));
+        var raw = form.GetAttribute("action");
+        var target = string.IsNullOrEmpty(raw) ? new Uri(form.BaseUri).PathAndQuery
+            : raw.StartsWith('/') ? raw
+            : new Uri(form.Action).PathAndQuery;
+        return Http.PostAsync(target, new FormUrlEncodedContent(fields));
     }
 
     /// <summary>Posts fields directly, with a valid antiforgery token taken from <paramref name="tokenPage"/>: what a hand-made request could send.</summary>

@@ -1,24 +1,52 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using SelfService.Catalog;
-using SelfService.Entitlements;
+using SelfService.Identity;
+using SelfService.Metering;
+using SelfService.Notifications;
+using SelfService.Portal;
 
 namespace SelfService.Pages.Customers;
 
-public sealed class AccountModel(EntitlementService entitlements) : PageModel
+/// <summary>The overview: plan, add-ons and the few things that need attention now, each linking to its page.</summary>
+public sealed class AccountModel(AccountUsage usage, NotificationService notifications) : PageModel
 {
-    public AccountEntitlements Account { get; private set; } = null!;
+    public AccountUsageView View { get; private set; } = null!;
+    public IReadOnlyList<Attention> Items { get; private set; } = [];
 
-    /// <summary>Features the customer does not have at all, or has switched off.</summary>
-    public IReadOnlyList<Feature> Missing { get; private set; } = [];
+    public sealed record Attention(string Kind, string Tone, string Text, string Link, string LinkText);
 
     public async Task<IActionResult> OnGetAsync(string customer, CancellationToken ct)
     {
-        var account = await entitlements.ForCustomerAsync(customer, ct: ct);
-        if (account is null) return NotFound();
-        Account = account;
-        var held = account.Entitlements.Where(e => e.HasAccess).Select(e => e.Feature.Id).ToHashSet();
-        Missing = account.AllFeatures.Where(f => !held.Contains(f.Id)).ToList();
+        var view = await usage.LoadAsync(customer, PeriodChoice.Current, Granularity.Day, ct);
+        if (view is null) return NotFound();
+        View = view;
+        var a = view.Account;
+        var key = a.Customer.ExternalKey;
+        var items = new List<Attention>();
+
+        foreach (var f in view.Features.Where(f => f.Prompt != PromptReason.None))
+        {
+            var what = f.Prompt switch
+            {
+                PromptReason.AtCap => $"{f.Feature.Name}: the cap is reached ({f.Percent:0} % used).",
+                PromptReason.NearCap => $"{f.Feature.Name}: {f.Percent:0} % of the cap used.",
+                _ => $"{f.Feature.Name}: on course to reach the cap on {f.Forecast?.CapReachedAt:d MMM}.",
+            };
+            items.Add(new Attention("cap", f.Prompt == PromptReason.AtCap ? "bad" : "warn", what, $"/customers/{key}/usage", "See usage and options"));
+        }
+        foreach (var g in a.Grants.Where(g => g.IsEffectiveAt(a.At) && g.ValidUntil is { } u && u - a.At <= TimeSpan.FromDays(7)))
+        {
+            var feature = a.AllFeatures.First(f => f.Id == g.FeatureId);
+            items.Add(new Attention("grant", "warn",
+                $"{feature.Name} granted for \"{g.Reason}\" {SelfService.Entitlements.EntitlementFormat.Window(g.ValidFrom, g.ValidUntil, a.At)}.",
+                $"/customers/{key}/entitlements?tab=granted", "See grants"));
+        }
+        var recent = (await notifications.ForUserAsync(User.IsVendorStaff() ? 0 : User.UserId(), a.Customer.Id, ct))
+            .Where(n => n.Kind.StartsWith("request", StringComparison.Ordinal) && n.CreatedAt >= a.At.AddDays(-14))
+            .Take(3);
+        foreach (var n in recent)
+            items.Add(new Attention("request", "info", n.Title, n.Link ?? $"/customers/{key}/requests", "See request"));
+        Items = items;
         return Page();
     }
 }

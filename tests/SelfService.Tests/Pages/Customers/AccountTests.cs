@@ -10,12 +10,14 @@ public sealed class AccountTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task Get_Member_SeesPlanAddOnsAndEveryEntitlementWithItsSources()
     {
         var client = await PageClient.SignedInAs(app, "member@acme.example");
-        var page = await client.GetDocument("/customers/acme");
+        var overview = await client.GetDocument("/customers/acme");
 
-        Assert.Equal("Business", page.ByTestId("plan-name").Text());
-        var addOn = Assert.Single(page.AllByTestId("addon"));
+        Assert.Equal("Business", overview.ByTestId("plan-name").Text());
+        var addOn = Assert.Single(overview.AllByTestId("addon"));
         Assert.Equal("extra-seats", addOn.GetAttribute("data-code"));
         Assert.Equal("× 1", addOn.ByTestId("addon-quantity").Text());
+
+        var page = await client.GetDocument("/customers/acme/entitlements");
 
         var members = page.QuerySelector("[data-testid=entitlement][data-handle=max-members]")!;
         Assert.Equal("40 members", members.ByTestId("entitlement-value").Text());
@@ -32,22 +34,13 @@ public sealed class AccountTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var engine = (await app.Get<EntitlementService>().ForCustomerAsync("hooli"))!;
         var client = await PageClient.SignedInAs(app, "owner@hooli.example");
-        var page = await client.GetDocument("/customers/hooli");
+        var page = await client.GetDocument("/customers/hooli/entitlements");
 
         var shown = page.AllByTestId("entitlement").ToDictionary(e => e.GetAttribute("data-handle")!, e => e.ByTestId("entitlement-value").Text());
         var expected = engine.Entitlements.Where(e => e.HasAccess).ToDictionary(e => e.Feature.Handle, e => EntitlementFormat.Value(e.Feature, e.Value));
         Assert.Equal(expected.OrderBy(x => x.Key), shown.OrderBy(x => x.Key));
         Assert.Equal("Unlimited", shown["max-members"]);
         Assert.Equal("1,500 GB", shown["storage-gb"]); // 1,000 from Enterprise + 500 trial grant
-    }
-
-    [Fact]
-    public async Task Get_TemporaryGrant_SaysWhenItEnds_AndDisappearsAfter()
-    {
-        var client = await PageClient.SignedInAs(app, "owner@umbrella.example");
-        var page = await client.GetDocument("/customers/umbrella");
-        var fourK = page.QuerySelector("[data-testid=entitlement][data-handle='4k-streaming']")!;
-        Assert.Contains("ends in 2 days", fourK.ByTestId("source").Text());
     }
 
     [Fact]
@@ -74,5 +67,28 @@ public sealed class AccountTests(AppFactory app) : IClassFixture<AppFactory>
         var client = await PageClient.SignedInAs(app, "owner@globex.example");
         var response = await client.Get("/");
         Assert.Equal("/customers/globex", response.Headers.Location!.OriginalString);
+    }
+}
+
+/// <summary>Moves its own clock past the end of Umbrella's temporary grant.</summary>
+public sealed class TemporaryGrantPageTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task Get_TemporaryGrant_SaysWhenItEnds_AndDisappearsAfter()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@umbrella.example");
+        var page = await client.GetDocument("/customers/umbrella/entitlements");
+        var fourK = page.QuerySelector("[data-testid=entitlement][data-handle='4k-streaming']")!;
+        Assert.Contains("ends in 2 days", fourK.ByTestId("source").Text());
+
+        var granted = await client.GetDocument("/customers/umbrella/entitlements?tab=granted");
+        var grant = Assert.Single(granted.AllByTestId("grant"));
+        Assert.Contains("ends in 2 days", grant.ByTestId("grant-window").Text());
+
+        app.Clock.Advance(TimeSpan.FromDays(2));
+        client = await PageClient.SignedInAs(app, "owner@umbrella.example");
+        var after = await client.GetDocument("/customers/umbrella/entitlements");
+        Assert.Null(after.QuerySelector("[data-testid=entitlement][data-handle='4k-streaming']"));
+        Assert.NotNull(after.QuerySelector("[data-testid=locked] [data-testid=upgrade-prompt][data-feature='4k-streaming']"));
     }
 }

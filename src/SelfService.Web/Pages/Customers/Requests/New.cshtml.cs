@@ -1,0 +1,117 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using SelfService.Catalog;
+using SelfService.Entitlements;
+using SelfService.Identity;
+using SelfService.Requests;
+
+namespace SelfService.Pages.Customers.Requests;
+
+/// <summary>
+/// Ask for an add-on, a plan change or temporary access. The portal's upgrade prompts link here filled in:
+/// <c>?kind=addon&amp;code=extra-seats&amp;quantity=2</c>, <c>?kind=plan&amp;code=enterprise</c>, <c>?kind=access&amp;feature=4k-streaming&amp;days=7</c>.
+/// </summary>
+public sealed class NewModel(EntitlementService entitlements, CatalogStore catalog, PlanChangePreview planPreview, RequestService service,
+    IOptions<RequestsOptions> options) : PageModel
+{
+    [BindProperty] public string? Kind { get; set; }
+    [BindProperty, Display(Name = "Add-on")] public string? AddOnCode { get; set; }
+    [BindProperty, Display(Name = "How many to add")] public int? Quantity { get; set; }
+    [BindProperty, Display(Name = "New plan")] public string? PlanCode { get; set; }
+    [BindProperty, Display(Name = "Feature")] public string? FeatureHandle { get; set; }
+    [BindProperty, Display(Name = "How many more")] public int? Amount { get; set; }
+    [BindProperty, Display(Name = "For how many days")] public int? DurationDays { get; set; }
+    [BindProperty] public long? ExtendsGrantId { get; set; }
+    [BindProperty, Display(Name = "Why you need it")] public string? Justification { get; set; }
+    [BindProperty] public bool ConfirmDowngrade { get; set; }
+
+    public AccountEntitlements Account { get; private set; } = null!;
+    public CatalogSnapshot Snapshot { get; private set; } = null!;
+    public RequestKind? ParsedKind { get; private set; }
+    public IReadOnlyList<(AddOn AddOn, int Held)> AddOns { get; private set; } = [];
+    public IReadOnlyList<PricePlan> Plans { get; private set; } = [];
+    public IReadOnlyList<Feature> Features { get; private set; } = [];
+    public PlanChangePreviewResult? Preview { get; private set; }
+    public RequestImpactResult? Impact { get; private set; }
+    public int MaxDays => options.Value.MaxAccessDays;
+    public bool IsMember => User.IsInRole(Roles.Member);
+    public bool CanAsk => !User.IsVendorStaff();
+
+    public async Task<IActionResult> OnGetAsync(string customer, string? kind, string? code, int? quantity, string? feature, int? days, int? amount, long? extends, CancellationToken ct)
+    {
+        // The query only fills the form in; a bad value there is for the form to point out when it is sent.
+        ModelState.Clear();
+        Kind = kind;
+        ParsedKind = Parse(kind);
+        if (ParsedKind == RequestKind.AddOn) { AddOnCode = code; Quantity = quantity ?? 1; }
+        if (ParsedKind == RequestKind.Plan) PlanCode = code;
+        if (ParsedKind == RequestKind.Access)
+        {
+            FeatureHandle = feature ?? code;
+            DurationDays = days ?? 7;
+            Amount = amount;
+            ExtendsGrantId = extends;
+            if (extends is not null) Justification = "Extend the temporary access that ends soon.";
+        }
+        return await LoadAsync(customer, ct) ? Page() : NotFound();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string customer, CancellationToken ct)
+    {
+        ParsedKind = Parse(Kind);
+        if (ModelState.IsValid)
+        {
+            var outcome = await service.SubmitAsync(customer, RequestActor.From(User), new RequestDraft
+            {
+                Kind = ParsedKind, AddOnCode = AddOnCode, Quantity = Quantity, PlanCode = PlanCode, FeatureHandle = FeatureHandle,
+                Amount = Amount, DurationDays = DurationDays, ExtendsGrantId = ExtendsGrantId, Justification = Justification,
+                ConfirmDowngrade = ConfirmDowngrade,
+            }, ct);
+            if (outcome.Status == OutcomeStatus.NotFound) return NotFound();
+            if (outcome.Succeeded) return Redirect($"/customers/{customer}/requests/{outcome.Request!.Id}?sent=1");
+            foreach (var (field, error) in outcome.Errors ?? new Dictionary<string, string>()) ModelState.AddModelError(field, error);
+        }
+        return await LoadAsync(customer, ct) ? Page() : NotFound();
+    }
+
+    public static RequestKind? Parse(string? kind) => kind?.Trim().ToLowerInvariant() switch
+    {
+        "addon" or "add-on" => RequestKind.AddOn,
+        "plan" => RequestKind.Plan,
+        "access" => RequestKind.Access,
+        _ => null,
+    };
+
+    public static string Query(RequestKind kind) => kind switch { RequestKind.AddOn => "addon", RequestKind.Plan => "plan", _ => "access" };
+
+    private async Task<bool> LoadAsync(string customer, CancellationToken ct)
+    {
+        var account = await entitlements.ForCustomerAsync(customer, ct: ct);
+        if (account is null) return false;
+        Account = account;
+        Snapshot = await catalog.SnapshotAsync(ct);
+        var family = account.Plan.Family;
+        AddOns = Snapshot.CurrentAddOns.Where(a => a.Family == family)
+            .Select(a => (a, account.AddOns.Where(h => h.AddOn.Code == a.Code).Sum(h => h.Quantity))).ToList();
+        Plans = Snapshot.CurrentPlans.Where(p => p.Family == family && p.Code != account.Plan.Code).ToList();
+        var offered = Snapshot.FeaturesOfFamily(family);
+        Features = Snapshot.Features.Where(f => offered.Contains(f.Id)).ToList();
+
+        // What the request would change, when the form names something real.
+        if (ParsedKind == RequestKind.AddOn && AddOns.FirstOrDefault(a => a.AddOn.Code == AddOnCode) is { AddOn: not null } chosen
+            && Quantity is > 0 && Quantity <= chosen.AddOn.MaxQuantity - chosen.Held)
+            Impact = RequestImpact.AddOn(account, Snapshot, chosen.AddOn, Quantity.Value);
+        if (ParsedKind == RequestKind.Plan && Plans.FirstOrDefault(p => p.Code == PlanCode) is { } plan)
+            Preview = PlanChangePreview.Preview(account, Snapshot, plan, await planPreview.CurrentUsageAsync(account, ct));
+        if (ParsedKind == RequestKind.Access && Features.FirstOrDefault(f => f.Handle == FeatureHandle) is { } feature
+            && DurationDays is > 0 && DurationDays <= MaxDays && (feature.Kind == FeatureKind.Boolean || Amount is > 0))
+        {
+            var extends = account.Grants.FirstOrDefault(g => g.Id == ExtendsGrantId);
+            Impact = RequestImpact.Access(account, Snapshot, feature, feature.Kind == FeatureKind.Boolean ? 1 : Amount!.Value,
+                RequestImpact.AccessStart(account.At, extends), DurationDays.Value);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Data.Common;
+using Dapper;
+using SelfService.Data;
+
+namespace SelfService.Requests;
+
+/// <summary>What the approver's queue shows: a state (or "waiting" for the vendor's step), a customer and a kind.</summary>
+public sealed record QueueFilter(string? Customer = null, RequestKind? Kind = null, string? State = null)
+{
+    public const string Waiting = "waiting";
+    public const string All = "all";
+}
+
+/// <summary>Reads access requests and their history. Writes happen in <see cref="RequestService"/>.</summary>
+public sealed class RequestStore(Db db)
+{
+    internal const string SelectSql = """
+        select r.Id, r.CustomerId, c.ExternalKey as CustomerKey, c.Name as CustomerName, r.RequestedByUserId, r.RequestedBy,
+               r.RequesterRole, r.Kind, r.AddOnId, r.PlanId, r.FeatureId, r.Quantity, r.DurationDays, r.ExtendsGrantId,
+               r.Justification, r.State, r.Step, r.NeedsVendorApproval, r.ApprovedQuantity, r.ApprovedDurationDays,
+               r.DecidedAt, r.DecidedBy, r.DecisionReason, r.ProvisionedGrantId, r.Version, r.CreatedAt, r.UpdatedAt,
+               coalesce(a.Name, p.Name, f.Name) as TargetName, coalesce(a.Code, p.Code, f.Handle) as TargetCode,
+               f.Kind as FeatureKind, f.Unit as FeatureUnit
+          from AccessRequest r
+          join Customer c on c.Id = r.CustomerId
+          left join AddOn a on a.Id = r.AddOnId
+          left join PricePlan p on p.Id = r.PlanId
+          left join Feature f on f.Id = r.FeatureId
+        """;
+
+    internal const string ByIdSql = $"""
+        {SelectSql}
+         where r.Id = @id
+        """;
+
+    internal const string ForCustomerSql = $"""
+        {SelectSql}
+         where c.ExternalKey = @customer
+         order by r.CreatedAt desc, r.Id desc;
+
+        select e.Id, e.RequestId, e.At, e.Actor, e.Action, e.Note
+          from AccessRequestEvent e
+          join AccessRequest r on r.Id = e.RequestId
+          join Customer c on c.Id = r.CustomerId
+         where c.ExternalKey = @customer
+         order by e.At, e.Id;
+        """;
+
+    internal const string EventsSql = """
+        select Id, RequestId, At, Actor, Action, Note
+          from AccessRequestEvent
+         where RequestId = @id
+         order by At, Id
+        """;
+
+    internal const string WaitingForVendorCountSql = """
+        select count(*)
+          from AccessRequest
+         where State = 'Pending' and Step = 'Vendor'
+        """;
+
+    internal const string QueueWhereClause = """
+         where (@customer is null or c.ExternalKey = @customer)
+           and (@kind is null or r.Kind = @kind)
+           and (@state is null or r.State = @state)
+           and (@step is null or r.Step = @step)
+        """;
+
+    internal const string CustomerIdSql = "select Id from Customer where ExternalKey = @customer";
+
+    public async Task<AccessRequest?> FindAsync(long id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<AccessRequest>(new CommandDefinition(ByIdSql, new { id }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<AccessRequestEvent>> EventsAsync(long id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<AccessRequestEvent>(new CommandDefinition(EventsSql, new { id }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>A customer's requests, newest first, each with its history.</summary>
+    public async Task<IReadOnlyList<(AccessRequest Request, IReadOnlyList<AccessRequestEvent> History)>> ForCustomerAsync(string customer, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        using var grid = await c.QueryMultipleAsync(new CommandDefinition(ForCustomerSql, new { customer }, cancellationToken: ct));
+        var requests = (await grid.ReadAsync<AccessRequest>()).AsList();
+        var events = (await grid.ReadAsync<AccessRequestEvent>()).ToLookup(e => e.RequestId);
+        return requests.Select(r => (r, (IReadOnlyList<AccessRequestEvent>)events[r.Id].ToList())).ToList();
+    }
+
+    /// <summary>
+    /// The approver's queue: pending requests oldest first (they have waited longest), decided ones newest first.
+    /// At most <paramref name="limit"/> rows.
+    /// </summary>
+    public async Task<IReadOnlyList<AccessRequest>> QueueAsync(QueueFilter filter, int limit = 200, CancellationToken ct = default)
+    {
+        var state = filter.State is null or QueueFilter.Waiting ? nameof(RequestState.Pending)
+            : filter.State == QueueFilter.All ? null
+            : Enum.TryParse<RequestState>(filter.State, true, out var s) ? s.ToString() : nameof(RequestState.Pending);
+        var step = filter.State is null or QueueFilter.Waiting ? nameof(RequestStep.Vendor) : null;
+        var order = state == nameof(RequestState.Pending) ? "r.CreatedAt, r.Id" : "r.CreatedAt desc, r.Id desc";
+        var sql = $"{SelectSql}\n{QueueWhereClause}\n{db.Dialect.Page(order)}";
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<AccessRequest>(new CommandDefinition(sql, new
+        {
+            customer = string.IsNullOrWhiteSpace(filter.Customer) ? null : filter.Customer,
+            kind = filter.Kind?.ToString(),
+            state,
+            step,
+            Offset = 0,
+            Limit = limit,
+        }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>How many requests wait for a vendor Approver.</summary>
+    public async Task<long> WaitingForVendorAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(WaitingForVendorCountSql, cancellationToken: ct));
+    }
+
+    public async Task<long?> CustomerIdAsync(string customer, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long?>(new CommandDefinition(CustomerIdSql, new { customer }, cancellationToken: ct));
+    }
+
+    /// <summary>Reads a request inside a write transaction, holding its row until the transaction ends.</summary>
+    internal static async Task<AccessRequest?> LockedAsync(DbConnection c, DbTransaction tx, SqlDialect dialect, long id)
+    {
+        await c.ExecuteScalarAsync<int?>($"select Version from {dialect.LockedForUpdate("AccessRequest")} where Id = @id", new { id }, tx);
+        return await c.QuerySingleOrDefaultAsync<AccessRequest>(ByIdSql, new { id }, tx);
+    }
+}

@@ -1,0 +1,93 @@
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using SelfService.Tests.Infrastructure;
+
+namespace SelfService.Tests.Browser;
+
+/// <summary>The whole path in a real browser: a Member asks, their Admin approves the spend, a vendor Approver approves.</summary>
+public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MemberAsksForExtraSeats_AdminThenApproverApprove_MaxMembersRisesByTwentyAtOnce(bool phone)
+    {
+        var suffix = phone ? "phone" : "desktop";
+        var member = await browser.SignedIn("member@acme.example", phone);
+        var before = await MaxMembers(member);
+
+        await member.GotoAsync("/customers/acme/requests/new?kind=addon&code=extra-seats&quantity=2");
+        await Expect(member.Locator("[data-testid=impact]")).ToContainTextAsync($"{before} members → {before + 20} members");
+        await member.GetByLabel("Why you need it").FillAsync("Twenty new engineers start in December.");
+        await Serious(member);
+        await BrowserFixture.Screenshot(member, $"request-new-{suffix}");
+        await member.GetByRole(AriaRole.Button, new() { Name = "Send request" }).ClickAsync();
+        await Expect(member.Locator("[data-testid=request-state]")).ToHaveTextAsync("Waiting for an Owner or Admin");
+        var url = member.Url;
+        var id = url.Split('/').Last().Split('?')[0];
+
+        var admin = await browser.SignedIn("admin@acme.example", phone);
+        await admin.GotoAsync($"/customers/acme/requests/{id}");
+        await Serious(admin);
+        await BrowserFixture.Screenshot(admin, $"request-approve-spend-{suffix}");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Approve the spend" }).ClickAsync();
+        await Expect(admin.Locator("[data-testid=request-state]")).ToHaveTextAsync("Waiting for the vendor");
+
+        var approver = await browser.SignedIn("approver@vendor.example", phone);
+        await approver.GotoAsync("/vendor/approvals");
+        await Expect(approver.Locator("[data-testid=approvals-waiting]")).ToBeVisibleAsync();
+        await Serious(approver);
+        await BrowserFixture.Screenshot(approver, $"approvals-queue-{suffix}");
+        await approver.Locator($"[data-testid=queue-row][data-id='{id}'] a").ClickAsync();
+        await Expect(approver.Locator("[data-testid=impact-row][data-handle=max-members] [data-testid=impact-after]")).ToHaveTextAsync($"{before + 20} members");
+        await Serious(approver);
+        await BrowserFixture.Screenshot(approver, $"approval-detail-{suffix}");
+        await approver.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true }).ClickAsync();
+        await Expect(approver.Locator("[data-testid=request-state]")).ToHaveTextAsync("Approved");
+
+        // At once: no job runs in the test host.
+        Assert.Equal(before + 20, await MaxMembers(member));
+
+        await member.GotoAsync("/customers/acme/audit");
+        var trail = member.Locator("[data-testid=audit-entry]");
+        await Expect(trail.Filter(new() { HasText = $"request #{id}" }).Filter(new() { HasText = "Customer approved" })).ToHaveCountAsync(1);
+        await Expect(trail.Filter(new() { HasText = $"request #{id}" }).Filter(new() { HasText = "Request approved" })).ToHaveCountAsync(1);
+        await Expect(trail.Filter(new() { HasText = "Subscription addon changed" }).First).ToBeVisibleAsync();
+        await Serious(member);
+        await BrowserFixture.Screenshot(member, $"audit-{suffix}");
+
+        await member.GotoAsync("/customers/acme/requests");
+        await Serious(member);
+        await BrowserFixture.Screenshot(member, $"requests-{suffix}");
+    }
+
+    [Fact]
+    public async Task OwnerExtendsEndingAccess_InOneClick()
+    {
+        var owner = await browser.SignedIn("owner@umbrella.example");
+        await owner.GotoAsync("/customers/umbrella/requests");
+        await Expect(owner.Locator("[data-testid=ending-grant]")).ToContainTextAsync("4K streaming");
+        await BrowserFixture.Screenshot(owner, "requests-ending-desktop");
+
+        await owner.Locator("[data-testid=extend]").First.ClickAsync();
+
+        await Expect(owner.Locator("[data-testid=request-title]")).ToHaveTextAsync("4K streaming for 7 days");
+        await Expect(owner.Locator("[data-testid=request-state]")).ToHaveTextAsync("Waiting for the vendor");
+    }
+
+    private static async Task<int> MaxMembers(IPage page)
+    {
+        await page.GotoAsync("/customers/acme");
+        var text = await page.Locator("[data-testid=entitlement][data-handle=max-members] [data-testid=entitlement-value]").InnerTextAsync();
+        return int.Parse(text.Split(' ')[0].Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task Serious(IPage page)
+    {
+        var axe = await page.RunAxe();
+        var serious = axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ToList();
+        Assert.True(serious.Count == 0, page.Url + "\n" + string.Join("\n", serious));
+    }
+
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using AngleSharp.Dom;
+using AngleSharp.Html.Dom;
+using SelfService.Tests.Infrastructure;
+using static SelfService.Tests.Requests.RequestTestKit;
+
+namespace SelfService.Tests.Pages.Customers.Requests;
+
+/// <summary>The new-request form: links from upgrade prompts fill it in, bad input is pointed out beside its field and stores nothing.</summary>
+public sealed class NewTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task Get_AddOnLink_FillsTheFormIn_AndShowsWhatChanges()
+    {
+        var client = await PageClient.SignedInAs(app, "member@acme.example");
+        var page = await client.GetDocument("/customers/acme/requests/new?kind=addon&code=extra-seats&quantity=2");
+
+        Assert.Equal("extra-seats", page.QuerySelector<IHtmlSelectElement>("select[name=AddOnCode]")!.Value);
+        Assert.Equal("2", page.QuerySelector<IHtmlInputElement>("input[name=Quantity]")!.Value);
+        Assert.Contains("40 members → 60 members", page.ByTestId("impact").Text());
+        Assert.NotNull(page.QuerySelector("[data-testid=member-note]"));
+    }
+
+    [Fact]
+    public async Task Get_PlanLink_ShowsTheDowngradePreview_AndAsksToConfirm()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var upgrade = await client.GetDocument("/customers/acme/requests/new?kind=plan&code=enterprise");
+        Assert.Equal("enterprise", upgrade.QuerySelector<IHtmlSelectElement>("select[name=PlanCode]")!.Value);
+        Assert.Null(upgrade.QuerySelector("input[name=ConfirmDowngrade]"));
+
+        var downgrade = await client.GetDocument("/customers/acme/requests/new?kind=plan&code=starter");
+        var members = downgrade.QuerySelector("[data-testid=preview-row][data-handle=max-members]")!;
+        Assert.Contains("over the new limit", members.Text());
+        var before = await RequestCount(app);
+
+        var response = await client.Submit(downgrade.Form("form[data-testid=request-form]"), new() { ["Justification"] = "Saving money" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var again = await PageClient.Parse(response);
+        Assert.Contains("read the preview and confirm", again.ByTestId("error-ConfirmDowngrade").Text());
+        Assert.Equal(before, await RequestCount(app));
+    }
+
+    [Fact]
+    public async Task Get_AccessLink_FillsFeatureAndDays()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@umbrella.example");
+        var page = await client.GetDocument("/customers/umbrella/requests/new?kind=access&feature=4k-streaming&days=7");
+        Assert.Equal("4k-streaming", page.QuerySelector<IHtmlSelectElement>("select[name=FeatureHandle]")!.Value);
+        Assert.Equal("7", page.QuerySelector<IHtmlInputElement>("input[name=DurationDays]")!.Value);
+    }
+
+    [Theory]
+    [InlineData("addon&code=extra-seats", "Quantity", "10", "you can add up to 9")]
+    [InlineData("addon&code=extra-seats", "Quantity", "0", "at least 1")]
+    [InlineData("addon&code=extra-seats", "Quantity", "-3", "at least 1")]
+    [InlineData("addon&code=extra-seats", "AddOnCode", "gold-bars", "There is no add-on")]
+    [InlineData("plan&code=enterprise", "PlanCode", "platinum", "There is no plan")]
+    [InlineData("access&feature=sso", "DurationDays", "0", "at least 1 day")]
+    [InlineData("access&feature=sso", "DurationDays", "91", "at most 90 days")]
+    [InlineData("access&feature=sso", "FeatureHandle", "time-travel", "There is no feature")]
+    [InlineData("access&feature=max-members", "Amount", "", "at least 1")]
+    [InlineData("addon&code=extra-seats", "Justification", "", "Say why")]
+    public async Task Post_BadInput_ShowsTheErrorBesideTheField_AndNothingChanges(string query, string field, string value, string message)
+    {
+        var client = await PageClient.SignedInAs(app, "admin@acme.example");
+        var page = await client.GetDocument($"/customers/acme/requests/new?kind={query}");
+        var requests = await RequestCount(app);
+        var seats = await AddOnQuantity(app, "acme", "extra-seats");
+        var audit = await Scalar<long>(app, "select count(*) from AuditEntry");
+
+        var values = new Dictionary<string, string> { ["Justification"] = "Our team is growing.", [field] = value };
+        var response = await client.Submit(page.Form("form[data-testid=request-form]"), values);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await PageClient.Parse(response);
+        Assert.Contains(message, result.ByTestId("error-" + field).Text());
+        Assert.Equal(requests, await RequestCount(app));
+        Assert.Equal(seats, await AddOnQuantity(app, "acme", "extra-seats"));
+        Assert.Equal(audit, await Scalar<long>(app, "select count(*) from AuditEntry"));
+        // What was typed is still there.
+        if (field != "Justification") Assert.Equal("Our team is growing.", result.QuerySelector<IHtmlTextAreaElement>("textarea[name=Justification]")!.Value);
+    }
+
+    [Fact]
+    public async Task Post_Valid_SendsTheRequest_AndShowsItWaitingForTheVendor()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@globex.example");
+        var page = await client.GetDocument("/customers/globex/requests/new?kind=plan&code=enterprise");
+
+        var response = await client.Submit(page.Form("form[data-testid=request-form]"), new() { ["Justification"] = "We need SSO." });
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var detail = await client.GetDocument(response.Headers.Location!.OriginalString);
+        Assert.Equal("Plan change to Enterprise", detail.ByTestId("request-title").Text());
+        Assert.Equal("Waiting for the vendor", detail.ByTestId("request-state").Text());
+        var list = await client.GetDocument("/customers/globex/requests");
+        Assert.Contains("Plan change to Enterprise", list.ByTestId("requests").Text());
+    }
+}
