@@ -1,29 +1,43 @@
+using System.Data.Common;
 using System.Xml.Linq;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
 using SelfService.Data;
 
 namespace SelfService.Integration;
 
 /// <summary>
 /// Keeps the ASP.NET Core Data Protection key ring in the database, so it survives restarts and every instance
-/// shares it (the signing keys and the sign-in cookies are protected with it). Data Protection calls this rarely:
-/// at start and when it refreshes or adds a key.
+/// shares it (the signing keys and the sign-in cookies are protected with it). Data Protection calls this rarely
+/// and synchronously: at start and when it refreshes or adds a key, so it opens its own plain connection.
 /// </summary>
-public sealed class DatabaseXmlRepository(Db db, TimeProvider clock) : IXmlRepository
+public sealed class DatabaseXmlRepository(DatabaseSettings settings, TimeProvider clock) : IXmlRepository
 {
     internal const string AllSql = "select Xml from DataProtectionKey order by Id";
 
+    internal const string InsertSql = "insert into DataProtectionKey (FriendlyName, Xml, CreatedAt) values (@FriendlyName, @Xml, @CreatedAt)";
+
     public IReadOnlyCollection<XElement> GetAllElements()
     {
-        // Data Protection's interface is synchronous; it is called outside any request's synchronization context.
-        using var connection = db.OpenAsync().GetAwaiter().GetResult();
+        using var connection = Open();
         return connection.Query<string>(AllSql).Select(XElement.Parse).ToList();
     }
 
-    public void StoreElement(XElement element, string friendlyName) =>
-        db.WriteAsync((c, tx) => c.ExecuteAsync(
-            db.Dialect.InsertReturningId("DataProtectionKey", "FriendlyName", "Xml", "CreatedAt"),
-            new { FriendlyName = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting), CreatedAt = clock.GetUtcNow().UtcDateTime }, tx))
-            .GetAwaiter().GetResult();
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        using var connection = Open();
+        connection.Execute(InsertSql, new { FriendlyName = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting), CreatedAt = clock.GetUtcNow().UtcDateTime });
+    }
+
+    private DbConnection Open()
+    {
+        DbConnection connection = settings.Provider == DatabaseProvider.Sqlite
+            ? new SqliteConnection(settings.ConnectionString)
+            : new SqlConnection(settings.ConnectionString);
+        connection.Open();
+        if (connection is SqliteConnection) connection.Execute("pragma busy_timeout = 30000;");
+        return connection;
+    }
 }

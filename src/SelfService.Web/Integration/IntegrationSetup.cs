@@ -43,7 +43,7 @@ public static class IntegrationSetup
         if (!string.IsNullOrWhiteSpace(options.KeyRingFolder))
             protection.PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(options.KeyRingFolder, builder.Environment.ContentRootPath)));
         else
-            builder.Services.AddOptions<KeyManagementOptions>().Configure<Db, TimeProvider>((o, db, clock) => o.XmlRepository = new DatabaseXmlRepository(db, clock));
+            builder.Services.AddOptions<KeyManagementOptions>().Configure<DatabaseSettings, TimeProvider>((o, settings, clock) => o.XmlRepository = new DatabaseXmlRepository(settings, clock));
 
         builder.Services.AddOpenApi(OpenApiDocument, o =>
         {
