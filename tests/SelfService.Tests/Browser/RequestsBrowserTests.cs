@@ -77,7 +77,7 @@ public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture
 
     private static async Task<int> MaxMembers(IPage page)
     {
-        await page.GotoAsync("/customers/acme");
+        await page.GotoAsync("/customers/acme/entitlements");
         var text = await page.Locator("[data-testid=entitlement][data-handle=max-members] [data-testid=entitlement-value]").InnerTextAsync();
         return int.Parse(text.Split(' ')[0].Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
     }
