@@ -92,6 +92,7 @@ try
     {
         ("bare (no auth)", "/bench/bare-anonymous"),
         ("bare (API key)", "/api/v1/bench/bare"),
+        ("check (boolean)", "/api/v1/customers/acme/entitlements/sso"),
         ("check", checkPath),
     };
     foreach (var t in targets) await Drive(t.Path, warmup, record: false);
