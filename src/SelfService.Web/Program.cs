@@ -3,6 +3,7 @@ using SelfService.Data;
 using SelfService.Health;
 using SelfService.Identity;
 using SelfService.Jobs;
+using SelfService.Metering;
 using SelfService.Web;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -28,6 +29,7 @@ if (args.Contains("migrate"))
 // SelfService:Mode = Worker runs the jobs with no pages or APIs, for scale-out beside web instances.
 var worker = string.Equals(builder.Configuration["SelfService:Mode"], "Worker", StringComparison.OrdinalIgnoreCase);
 builder.AddJobs();
+builder.AddMetering();
 if (!worker)
 {
     builder.AddSignIn();
@@ -40,6 +42,7 @@ if (!worker)
 {
     app.UseWebPages();
     app.MapJobDashboard();
+    app.MapMetering();
 }
 app.MapHealth();
 app.Run();

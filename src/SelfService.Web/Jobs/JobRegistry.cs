@@ -15,7 +15,7 @@ public static class JobRegistry
 {
     public static readonly IReadOnlyList<JobRegistration> Jobs =
     [
-        // Job<UsageRollupJob>(Cron.Minutely()),
+        Job<SelfService.Metering.UsageRollupJob>(Cron.Minutely()),
     ];
 
     private static JobRegistration Job<TJob>(string cron) where TJob : IRecurringJob =>

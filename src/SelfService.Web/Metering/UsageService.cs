@@ -49,8 +49,18 @@ public sealed class UsageService(Db db)
     public async Task<IReadOnlyDictionary<long, double>> TotalsAsync(long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
     {
         await using var connection = await db.OpenAsync(ct);
+        return await TotalsAsync(connection, null, customerId, features, from, to, ct);
+    }
+
+    /// <summary>
+    /// <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/> on an open
+    /// connection, inside <paramref name="tx"/> when given: what a writer sees of its own uncommitted rollup.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, double>> TotalsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
+        long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
+    {
         using var grid = await connection.QueryMultipleAsync(new CommandDefinition(TotalsSql,
-            new { customerId, from = Hour(from), to = Hour(to) }, cancellationToken: ct));
+            new { customerId, from = Hour(from), to = Hour(to) }, tx, cancellationToken: ct));
         var sums = (await grid.ReadAsync<(long FeatureId, double Total, double Peak)>()).ToDictionary(r => r.FeatureId);
         var latest = (await grid.ReadAsync<(long FeatureId, DateTime LatestAt, double LatestValue)>())
             .GroupBy(r => r.FeatureId)
