@@ -36,6 +36,12 @@ if (!worker)
     builder.AddApi();
     builder.AddWebPages();
 }
+else
+{
+    // No pages, but on an empty embedded database the worker seeds the demo as the web app would: users and a key.
+    builder.Services.AddSingleton<SelfService.Identity.UserStore>();
+    builder.Services.AddSingleton<ApiKeyStore>();
+}
 
 var app = builder.Build();
 if (!worker)
