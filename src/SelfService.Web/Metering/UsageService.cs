@@ -29,14 +29,14 @@ public sealed class UsageService(Db db)
                    and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u
          group by u.FeatureId;
 
-        select u.FeatureId, u.LatestAt, u.LatestValue
-          from (select h.FeatureId, h.LatestAt, h.LatestValue
+        select u.FeatureId, u.LatestAt, u.LatestValue, u.Seq
+          from (select h.FeatureId, h.LatestAt, h.LatestValue, 0 as Seq
                   from UsageHourly h
                  where h.CustomerId = @customerId and h.HourStart < @to
                    and h.HourStart = (select max(m.HourStart) from UsageHourly m
                                        where m.CustomerId = h.CustomerId and m.FeatureId = h.FeatureId and m.HourStart < @to)
                 union all
-                select e.FeatureId, e.OccurredAt, e.Quantity
+                select e.FeatureId, e.OccurredAt, e.Quantity, e.Id
                   from UsageEvent e
                  where e.CustomerId = @customerId and e.OccurredAt < @to
                    and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u;
@@ -62,9 +62,11 @@ public sealed class UsageService(Db db)
         using var grid = await connection.QueryMultipleAsync(new CommandDefinition(TotalsSql,
             new { customerId, from = Hour(from), to = Hour(to) }, tx, cancellationToken: ct));
         var sums = (await grid.ReadAsync<(long FeatureId, double Total, double Peak)>()).ToDictionary(r => r.FeatureId);
-        var latest = (await grid.ReadAsync<(long FeatureId, DateTime LatestAt, double LatestValue)>())
+        // Latest by event time; at the same instant the value received last wins: raw events (by id) over rollups,
+        // as the rollup itself does when it folds them.
+        var latest = (await grid.ReadAsync<(long FeatureId, DateTime LatestAt, double LatestValue, long Seq)>())
             .GroupBy(r => r.FeatureId)
-            .ToDictionary(g => g.Key, g => g.MaxBy(r => r.LatestAt).LatestValue);
+            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.LatestAt).ThenBy(r => r.Seq).Last().LatestValue);
 
         var result = new Dictionary<long, double>();
         foreach (var f in features.Where(f => f.IsNumeric))
@@ -101,7 +103,8 @@ public sealed class UsageService(Db db)
             select e.FeatureId, e.OccurredAt, e.Quantity
               from UsageEvent e
              where e.CustomerId = @customerId and e.OccurredAt >= @from and e.OccurredAt < @to
-               and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly');
+               and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')
+             order by e.Id;
             """;
     }
 

@@ -119,6 +119,23 @@ public sealed class UsageRollupTests : IDisposable
     }
 
     [Fact]
+    public async Task Latest_AtTheSameInstant_IsTheValueReceivedLast_BeforeAndAfterTheRollup()
+    {
+        // The demo's last seat reading for Globex is at the top of the current hour.
+        var instant = UsageService.Hour(Now);
+        Assert.Equal(HttpStatusCode.OK, (await _app.Post(Event("seats-1", "globex", "max-members", 6, instant))).Status);
+        Assert.Equal(6, await _app.Usage("globex", "max-members"));
+        await Rollup.RunAsync();
+        Assert.Equal(6, await _app.Usage("globex", "max-members"));
+
+        Assert.Equal(HttpStatusCode.OK, (await _app.Post(Event("seats-2", "globex", "max-members", 8, instant))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await _app.Post(Event("seats-3", "globex", "max-members", 5, instant.AddTicks(-1)))).Status);
+        Assert.Equal(8, await _app.Usage("globex", "max-members"));
+        await Rollup.RunAsync();
+        Assert.Equal(8, await _app.Usage("globex", "max-members"));
+    }
+
+    [Fact]
     public async Task Rollup_FailingBetweenBucketsAndWatermark_AndRunAgain_GivesExactTotals()
     {
         await SendMixedUsage("crash");
