@@ -70,7 +70,7 @@ public static class UsageIngestionEndpoints
             }
             using (document)
             {
-                return await IngestDocument(document.RootElement, ingestion, lookup, clock.GetUtcNow().UtcDateTime, o, ct);
+                return await IngestDocument(http, document.RootElement, ingestion, lookup, clock.GetUtcNow().UtcDateTime, o, ct);
             }
         }
         finally
@@ -85,7 +85,7 @@ public static class UsageIngestionEndpoints
 
     private sealed record Parsed(string? Id, string? Customer, string? Feature, double Quantity, DateTime OccurredAt);
 
-    private static async Task<IResult> IngestDocument(JsonElement root, UsageIngestion ingestion, MeteringLookup lookup,
+    private static async Task<IResult> IngestDocument(HttpContext http, JsonElement root, UsageIngestion ingestion, MeteringLookup lookup,
         DateTime now, MeteringOptions o, CancellationToken ct)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
@@ -141,8 +141,8 @@ public static class UsageIngestionEndpoints
         }
         catch (IngestionTooSlowException e)
         {
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: Unavailable, title: "Try again.", detail: e.Message,
-                extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = 1 });
+            http.Response.Headers.RetryAfter = "1";
+            return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, Unavailable, "The batch was not stored; send it again.", e.Message);
         }
         if (result.Conflicts.Count > 0)
         {

@@ -17,6 +17,8 @@ public sealed class UsageService(Db db)
 {
     public const string RollupName = "usage-hourly";
 
+    // Latest: one seek per Latest feature for its last bucket (a cross join keeps SQLite's planner from scanning
+    // the customer's whole history of buckets instead).
     internal const string TotalsSql = """
         select u.FeatureId, sum(u.Total) as Total, max(u.Peak) as Peak
           from (select h.FeatureId, h.Total, h.Peak
@@ -31,10 +33,11 @@ public sealed class UsageService(Db db)
 
         select u.FeatureId, u.LatestAt, u.LatestValue, u.Seq
           from (select h.FeatureId, h.LatestAt, h.LatestValue, 0 as Seq
-                  from UsageHourly h
-                 where h.CustomerId = @customerId and h.HourStart < @to
+                  from Feature f
+                  cross join UsageHourly h
+                 where f.Aggregation = 'Latest' and h.CustomerId = @customerId and h.FeatureId = f.Id
                    and h.HourStart = (select max(m.HourStart) from UsageHourly m
-                                       where m.CustomerId = h.CustomerId and m.FeatureId = h.FeatureId and m.HourStart < @to)
+                                       where m.CustomerId = @customerId and m.FeatureId = f.Id and m.HourStart < @to)
                 union all
                 select e.FeatureId, e.OccurredAt, e.Quantity, e.Id
                   from UsageEvent e
