@@ -1,5 +1,6 @@
 // Metering benchmarks, run on demand (not part of the tests):
-//   dotnet run -c Release --project tests/SelfService.Benchmarks [-- --batches 200 --history 10000000 --new 1000000]
+//   dotnet run -c Release --project tests/SelfService.Benchmarks [-- --batches 200 --concurrency 4 --history 10000000 --new 1000000]
+//   (add --ingestion-only or --rollup-only to run one half)
 // 1. Ingestion over HTTP (real Kestrel on loopback, batches of 1,000) beside a raw Dapper insert of the same rows into
 //    the same table, in the same run, on the embedded SQLite database.
 // 2. The rollup of 1 million new events with an empty history, and with 10 million rolled-up events of history.
@@ -31,8 +32,8 @@ internal static class Benchmarks
         if (root is null) throw new InvalidOperationException("Run from inside the repository.");
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_SELFSERVICE_WEB", Path.Combine(root.FullName, "src", "SelfService.Web"));
         Console.WriteLine($"SelfService metering benchmark: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
-        await IngestionBenchmark.Run(options);
-        await RollupBenchmark.Run(options);
+        if (!args.Contains("--rollup-only")) await IngestionBenchmark.Run(options);
+        if (!args.Contains("--ingestion-only")) await RollupBenchmark.Run(options);
         return 0;
     }
 }
@@ -250,9 +251,13 @@ static class RollupBenchmark
         }
         Console.WriteLine($"    (generated {history:N0} + {newEvents:N0} events in {sw.Elapsed.TotalSeconds:N0} s)");
 
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
         sw.Restart();
         var result = await app.Get<UsageRollup>().RunAsync();
         var elapsed = sw.Elapsed;
+        process.Refresh();
+        Console.WriteLine($"    (rollup: {elapsed.TotalSeconds:N2} s wall, {(process.TotalProcessorTime - cpu).TotalSeconds:N2} s CPU, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
         if (result.EventsFolded != newEvents) throw new InvalidOperationException($"Folded {result.EventsFolded:N0}, expected {newEvents:N0}.");
         return elapsed;
     }

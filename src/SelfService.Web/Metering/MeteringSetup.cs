@@ -25,7 +25,7 @@ public sealed class MeteringOptions
     public int MaxRequestBytes { get; set; } = 1024 * 1024;
 
     /// <summary>The most events one rollup transaction folds; a run loops until it has caught up.</summary>
-    public int RollupChunk { get; set; } = 500_000;
+    public int RollupChunk { get; set; } = 1_000_000;
 
     /// <summary>
     /// The rollup folds only events received at least this long ago. Unset: none on SQLite (ids are given in commit
