@@ -5,6 +5,7 @@ using SelfService.Identity;
 using SelfService.Integration;
 using SelfService.Jobs;
 using SelfService.Requests;
+using SelfService.Metering;
 using SelfService.Web;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -32,11 +33,18 @@ var worker = string.Equals(builder.Configuration["SelfService:Mode"], "Worker", 
 builder.AddJobs();
 builder.AddRequests();
 builder.AddIntegration();
+builder.AddMetering();
 if (!worker)
 {
     builder.AddSignIn();
     builder.AddApi();
     builder.AddWebPages();
+}
+else
+{
+    // No pages, but on an empty embedded database the worker seeds the demo as the web app would: users and a key.
+    builder.Services.AddSingleton<SelfService.Identity.UserStore>();
+    builder.Services.AddSingleton<ApiKeyStore>();
 }
 
 var app = builder.Build();
@@ -45,6 +53,7 @@ if (!worker)
     app.UseWebPages();
     app.MapJobDashboard();
     app.MapIntegration();
+    app.MapMetering();
 }
 app.MapHealth();
 app.Run();

@@ -15,12 +15,12 @@ public static class JobRegistry
 {
     public static readonly IReadOnlyList<JobRegistration> Jobs =
     [
-        // Job<UsageRollupJob>(Cron.Minutely()),
         Job<SelfService.Requests.ExpireGrantsJob>("*/5 * * * *"),
         Job<SelfService.Requests.ExpireStaleRequestsJob>(Cron.Hourly()),
         Job<SelfService.Requests.GrantEndingReminderJob>(Cron.Hourly()),
         Job<SelfService.Integration.SigningKeyRotationJob>(Cron.Daily(3)),
         Job<SelfService.Integration.IdempotencyRecordCleanupJob>(Cron.Hourly(17)),
+        Job<SelfService.Metering.UsageRollupJob>(Cron.Minutely()),
     ];
 
     private static JobRegistration Job<TJob>(string cron) where TJob : IRecurringJob =>

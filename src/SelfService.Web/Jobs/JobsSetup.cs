@@ -1,4 +1,5 @@
 using Hangfire;
+using Microsoft.AspNetCore.Authentication;
 using Hangfire.Dashboard;
 using Hangfire.InMemory;
 using Hangfire.SqlServer;
@@ -65,6 +66,9 @@ public static class JobsSetup
     /// <summary>The dashboard at <c>/hangfire</c>, for signed-in Operators only.</summary>
     public static WebApplication MapJobDashboard(this WebApplication app)
     {
+        // Hangfire answers 401 to an anonymous visitor; a person is better served by the sign-in page.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/hangfire") && http.User.Identity?.IsAuthenticated != true,
+            branch => branch.Run(http => http.ChallengeAsync()));
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {
             Authorization = [new OperatorsOnly()],

@@ -17,6 +17,8 @@ public sealed class UsageService(Db db)
 {
     public const string RollupName = "usage-hourly";
 
+    // Latest: one seek per Latest feature for its last bucket (a cross join keeps SQLite's planner from scanning
+    // the customer's whole history of buckets instead).
     internal const string TotalsSql = """
         select u.FeatureId, sum(u.Total) as Total, max(u.Peak) as Peak
           from (select h.FeatureId, h.Total, h.Peak
@@ -29,14 +31,15 @@ public sealed class UsageService(Db db)
                    and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u
          group by u.FeatureId;
 
-        select u.FeatureId, u.LatestAt, u.LatestValue
-          from (select h.FeatureId, h.LatestAt, h.LatestValue
-                  from UsageHourly h
-                 where h.CustomerId = @customerId and h.HourStart < @to
+        select u.FeatureId, u.LatestAt, u.LatestValue, u.Seq
+          from (select h.FeatureId, h.LatestAt, h.LatestValue, 0 as Seq
+                  from Feature f
+                  cross join UsageHourly h
+                 where f.Aggregation = 'Latest' and h.CustomerId = @customerId and h.FeatureId = f.Id
                    and h.HourStart = (select max(m.HourStart) from UsageHourly m
-                                       where m.CustomerId = h.CustomerId and m.FeatureId = h.FeatureId and m.HourStart < @to)
+                                       where m.CustomerId = @customerId and m.FeatureId = f.Id and m.HourStart < @to)
                 union all
-                select e.FeatureId, e.OccurredAt, e.Quantity
+                select e.FeatureId, e.OccurredAt, e.Quantity, e.Id
                   from UsageEvent e
                  where e.CustomerId = @customerId and e.OccurredAt < @to
                    and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u;
@@ -49,12 +52,24 @@ public sealed class UsageService(Db db)
     public async Task<IReadOnlyDictionary<long, double>> TotalsAsync(long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
     {
         await using var connection = await db.OpenAsync(ct);
+        return await TotalsAsync(connection, null, customerId, features, from, to, ct);
+    }
+
+    /// <summary>
+    /// <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/> on an open
+    /// connection, inside <paramref name="tx"/> when given: what a writer sees of its own uncommitted rollup.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, double>> TotalsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
+        long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
+    {
         using var grid = await connection.QueryMultipleAsync(new CommandDefinition(TotalsSql,
-            new { customerId, from = Hour(from), to = Hour(to) }, cancellationToken: ct));
+            new { customerId, from = Hour(from), to = Hour(to) }, tx, cancellationToken: ct));
         var sums = (await grid.ReadAsync<(long FeatureId, double Total, double Peak)>()).ToDictionary(r => r.FeatureId);
-        var latest = (await grid.ReadAsync<(long FeatureId, DateTime LatestAt, double LatestValue)>())
+        // Latest by event time; at the same instant the value received last wins: raw events (by id) over rollups,
+        // as the rollup itself does when it folds them.
+        var latest = (await grid.ReadAsync<(long FeatureId, DateTime LatestAt, double LatestValue, long Seq)>())
             .GroupBy(r => r.FeatureId)
-            .ToDictionary(g => g.Key, g => g.MaxBy(r => r.LatestAt).LatestValue);
+            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.LatestAt).ThenBy(r => r.Seq).Last().LatestValue);
 
         var result = new Dictionary<long, double>();
         foreach (var f in features.Where(f => f.IsNumeric))
@@ -91,7 +106,8 @@ public sealed class UsageService(Db db)
             select e.FeatureId, e.OccurredAt, e.Quantity
               from UsageEvent e
              where e.CustomerId = @customerId and e.OccurredAt >= @from and e.OccurredAt < @to
-               and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly');
+               and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')
+             order by e.Id;
             """;
     }
 

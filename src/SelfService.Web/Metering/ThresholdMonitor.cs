@@ -1,0 +1,123 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using Microsoft.Extensions.Options;
+using SelfService.Catalog;
+using SelfService.Data;
+using SelfService.Entitlements;
+using SelfService.Notifications;
+
+namespace SelfService.Metering;
+
+public sealed record ThresholdCrossing
+{
+    public long Id { get; init; }
+    public long CustomerId { get; init; }
+    public long FeatureId { get; init; }
+    public DateTime PeriodStart { get; init; }
+    public int Threshold { get; init; }
+    public double Usage { get; init; }
+    public long Cap { get; init; }
+    public DateTime CrossedAt { get; init; }
+}
+
+/// <summary>
+/// Records when a customer's usage of a Metered feature crosses a share of its cap (80 % and 100 % by default),
+/// once per customer, feature, period and threshold, and notifies the customer's users in the same transaction.
+/// The rollup calls it for the (customer, feature) pairs it has just folded, inside its own transaction, so a
+/// crossing is seen within a rollup interval of the event that caused it and is never lost to a crash.
+/// </summary>
+public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, UsageService usage, NotificationService notifications,
+    IOptions<MeteringOptions> options)
+{
+    public const string NotificationKind = "usage-threshold";
+
+    internal const string CustomerKeySql = "select ExternalKey from Customer where Id = @id";
+
+    internal const string CrossingsSql = """
+        select Id, CustomerId, FeatureId, PeriodStart, Threshold, Usage, Cap, CrossedAt
+          from ThresholdCrossing
+         where CustomerId = @customerId
+         order by CrossedAt, FeatureId, Threshold
+        """;
+
+    private readonly string _insertSql = db.Dialect.InsertIgnoringDuplicates("ThresholdCrossing",
+        ["CustomerId", "FeatureId", "PeriodStart", "Threshold", "Usage", "Cap", "CrossedAt"],
+        ["CustomerId", "FeatureId", "PeriodStart", "Threshold"]);
+
+    /// <summary>Every crossing recorded for a customer, oldest first.</summary>
+    public async Task<IReadOnlyList<ThresholdCrossing>> ForCustomerAsync(long customerId, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<ThresholdCrossing>(new CommandDefinition(CrossingsSql, new { customerId }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>
+    /// Checks the periods that <paramref name="touched"/> events fall in; returns how many crossings were new.
+    /// Usage is read through <see cref="UsageService"/> on <paramref name="c"/>, so it sees this transaction's buckets.
+    /// </summary>
+    public async Task<int> CheckAsync(DbConnection c, DbTransaction tx,
+        IReadOnlyDictionary<(long CustomerId, long FeatureId), (DateTime First, DateTime Last)> touched, DateTime now, CancellationToken ct = default)
+    {
+        var thresholds = options.Value.EffectiveThresholds;
+        var recorded = 0;
+        foreach (var customer in touched.GroupBy(t => t.Key.CustomerId))
+        {
+            var key = await c.ExecuteScalarAsync<string?>(new CommandDefinition(CustomerKeySql, new { id = customer.Key }, tx, cancellationToken: ct));
+            if (key is null) continue;
+            var account = await entitlements.ForCustomerAsync(key, now, ct);
+            if (account is null || !account.IsActive) continue;
+            var anchor = account.Subscription.BillingAnchorDay;
+
+            var checks = new List<(UsagePeriod Period, Feature Feature, long Cap, bool HardCap)>();
+            foreach (var pair in customer)
+            {
+                var entitlement = account.Entitlements.FirstOrDefault(e => e.Feature.Id == pair.Key.FeatureId);
+                if (entitlement is not { Feature.Kind: FeatureKind.Metered, Limit: long cap and > 0 }) continue;
+                var periods = entitlement.Feature.Aggregation == Aggregation.Latest
+                    ? [UsagePeriod.Containing(now, anchor)]
+                    : new[] { UsagePeriod.Containing(pair.Value.First, anchor), UsagePeriod.Containing(pair.Value.Last, anchor) }.Distinct();
+                checks.AddRange(periods.Select(p => (p, entitlement.Feature, cap, entitlement.HardCap)));
+            }
+
+            foreach (var period in checks.GroupBy(x => x.Period))
+            {
+                var totals = await usage.TotalsAsync(c, tx, customer.Key, period.Select(x => x.Feature).ToList(), period.Key.Start, period.Key.End, ct);
+                foreach (var (_, feature, cap, hardCap) in period)
+                {
+                    var used = totals.GetValueOrDefault(feature.Id);
+                    foreach (var pct in thresholds.Where(t => used * 100 >= (double)cap * t))
+                    {
+                        var inserted = await c.ExecuteAsync(new CommandDefinition(_insertSql, new
+                        {
+                            CustomerId = customer.Key, FeatureId = feature.Id, PeriodStart = period.Key.Start, Threshold = pct,
+                            Usage = used, Cap = cap, CrossedAt = now,
+                        }, tx, cancellationToken: ct));
+                        if (inserted == 0) continue;
+                        recorded++;
+                        var (title, body) = Message(feature, pct, used, cap, hardCap, period.Key);
+                        await notifications.NotifyAsync(c, tx, customer.Key, null, NotificationKind, title, body, $"/customers/{key}/usage", now,
+                            $"threshold:{customer.Key}:{feature.Id}:{period.Key.Start:yyyyMMdd}:{pct}");
+                    }
+                }
+            }
+        }
+        return recorded;
+    }
+
+    internal static (string Title, string Body) Message(Feature feature, int pct, double used, long cap, bool hardCap, UsagePeriod period)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var unit = string.IsNullOrEmpty(feature.Unit) ? "" : " " + feature.Unit;
+        var title = pct < 100 ? $"{feature.Name}: {pct} % of your cap used"
+            : pct == 100 ? $"{feature.Name}: cap reached"
+            : $"{feature.Name}: {pct} % of your cap used, over the cap";
+        var span = $"{period.Start.ToString("d MMM", inv)} – {period.End.AddDays(-1).ToString("d MMM yyyy", inv)}";
+        var consequence = pct < 100
+            ? (hardCap ? "At the cap, further use is refused until the period ends." : "Use beyond the cap counts as overage.")
+            : (hardCap ? "Further use is refused until the period ends." : "Further use counts as overage.");
+        var body = $"{used.ToString("#,0.##", inv)} of {cap.ToString("#,0", inv)}{unit} used in the period {span}. {consequence} " +
+                   "An upgrade or an add-on raises the cap.";
+        return (title, body);
+    }
+}

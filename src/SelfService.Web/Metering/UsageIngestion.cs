@@ -1,0 +1,125 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Extensions.Options;
+using SelfService.Data;
+
+namespace SelfService.Metering;
+
+/// <summary>One valid usage event, resolved to ids, ready to store.</summary>
+public readonly record struct UsageEventRow(string EventId, long CustomerId, long FeatureId, double Quantity, DateTime OccurredAt);
+
+/// <summary>An event whose id was already used, for the same customer, by an event with another payload.</summary>
+public readonly record struct UsageConflict(int Index, string EventId, string Reason);
+
+public sealed record IngestionResult(int Accepted, int Duplicates, IReadOnlyList<UsageConflict> Conflicts);
+
+/// <summary>The commit came too late for the rollup's safety lag; nothing was stored and the client may retry.</summary>
+public sealed class IngestionTooSlowException() : Exception("Storing the batch took too long; it was not stored.");
+
+/// <summary>
+/// Stores a validated batch in one transaction: each event is inserted unless its (customer, id) is already there;
+/// an id already there with the same payload is a duplicate, with another payload a conflict, and any conflict
+/// rolls the whole batch back. Plain prepared commands, one per event, keep it as fast as a raw insert.
+/// </summary>
+public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringOptions> options)
+{
+    private static readonly string[] Columns = ["CustomerId", "FeatureId", "EventId", "Quantity", "OccurredAt", "ReceivedAt"];
+
+    private readonly string _insertSql = db.Dialect.InsertIgnoringDuplicates("UsageEvent", Columns, ["CustomerId", "EventId"]);
+
+    internal const string ExistingSql = """
+        select FeatureId, Quantity, OccurredAt
+          from UsageEvent
+         where CustomerId = @CustomerId and EventId = @EventId
+        """;
+
+    public async Task<IngestionResult> StoreAsync(IReadOnlyList<UsageEventRow> events, CancellationToken ct = default)
+    {
+        var receivedAt = clock.GetUtcNow().UtcDateTime;
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = db.Dialect.BeginWriteTransaction(connection);
+
+        await using var insert = Command(connection, tx, _insertSql, Columns);
+        var pCustomer = insert.Parameters[0];
+        var pFeature = insert.Parameters[1];
+        var pEventId = insert.Parameters[2];
+        var pQuantity = insert.Parameters[3];
+        var pOccurred = insert.Parameters[4];
+        insert.Parameters[5].Value = DateTime.SpecifyKind(receivedAt, DateTimeKind.Unspecified);
+
+        List<int>? seen = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            pCustomer.Value = e.CustomerId;
+            pFeature.Value = e.FeatureId;
+            pEventId.Value = e.EventId;
+            pQuantity.Value = e.Quantity;
+            pOccurred.Value = DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Unspecified);
+            if (await insert.ExecuteNonQueryAsync(ct) == 0) (seen ??= []).Add(i);
+        }
+
+        var duplicates = 0;
+        var conflicts = new List<UsageConflict>();
+        if (seen is not null)
+        {
+            await using var existing = Command(connection, tx, ExistingSql, ["CustomerId", "EventId"]);
+            foreach (var i in seen)
+            {
+                var e = events[i];
+                existing.Parameters[0].Value = e.CustomerId;
+                existing.Parameters[1].Value = e.EventId;
+                await using var reader = await existing.ExecuteReaderAsync(ct);
+                if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"Event {e.EventId} was neither inserted nor found.");
+                var featureId = reader.GetInt64(0);
+                var quantity = reader.GetDouble(1);
+                var occurredAt = reader.GetDateTime(2);
+                var differences = new List<string>();
+                if (featureId != e.FeatureId) differences.Add("feature");
+                if (quantity != e.Quantity) differences.Add("quantity");
+                if (occurredAt != DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Unspecified) && occurredAt != e.OccurredAt) differences.Add("timestamp");
+                if (differences.Count == 0) duplicates++;
+                else conflicts.Add(new UsageConflict(i, e.EventId,
+                    $"the id '{e.EventId}' was already used by an event with another {string.Join(", ", differences)}; send a new id for a new event"));
+            }
+        }
+
+        if (conflicts.Count > 0)
+        {
+            await tx.RollbackAsync(ct);
+            return new IngestionResult(0, 0, conflicts);
+        }
+
+        // See UsageRollup: on SQL Server the rollup trusts that a batch commits within half its safety lag of being received.
+        var lag = options.Value.SafetyLagFor(db.Provider);
+        if (lag > TimeSpan.Zero && clock.GetUtcNow().UtcDateTime - receivedAt > lag / 2)
+        {
+            await tx.RollbackAsync(ct);
+            throw new IngestionTooSlowException();
+        }
+        await tx.CommitAsync(ct);
+        return new IngestionResult(events.Count - duplicates, duplicates, []);
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction tx, string sql, string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@" + name;
+            p.DbType = name switch
+            {
+                "CustomerId" or "FeatureId" => DbType.Int64,
+                "Quantity" => DbType.Double,
+                "OccurredAt" or "ReceivedAt" => DbType.DateTime2,
+                _ => DbType.String,
+            };
+            if (name == "EventId") p.Size = 200;
+            command.Parameters.Add(p);
+        }
+        return command;
+    }
+}

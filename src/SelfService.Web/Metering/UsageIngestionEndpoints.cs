@@ -1,0 +1,239 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SelfService.Api;
+using SelfService.Catalog;
+
+namespace SelfService.Metering;
+
+/// <summary>What a successful <c>POST /api/v1/usage</c> answers.</summary>
+public sealed record UsageIngestionResponse(int Received, int Accepted, int Duplicates);
+
+/// <summary>
+/// <c>POST /api/v1/usage</c>: <c>{"events":[{"id","customer","feature","quantity","timestamp"}]}</c>. All or nothing: any
+/// invalid event rejects the batch with 400 naming every bad event by index and reason; an id reused with another
+/// payload rejects it with 409. Retried events count once and are reported as duplicates.
+/// </summary>
+public static class UsageIngestionEndpoints
+{
+    public const int MaxIdLength = 200;
+    public const string UnsupportedMediaType = ApiProblems.TypeBase + "unsupported-media-type";
+    public const string Unavailable = ApiProblems.TypeBase + "temporarily-unavailable";
+
+    public static RouteGroupBuilder MapUsageIngestion(this RouteGroupBuilder api)
+    {
+        api.MapPost("/usage", Ingest)
+            .RequireAuthorization(ApiSetup.Scope(ApiScopes.UsageWrite))
+            .WithName("IngestUsage");
+        return api;
+    }
+
+    internal static async Task<IResult> Ingest(HttpContext http, UsageIngestion ingestion, MeteringLookup lookup,
+        TimeProvider clock, IOptions<MeteringOptions> options, CancellationToken ct)
+    {
+        var o = options.Value;
+        var contentType = http.Request.ContentType;
+        if (!string.IsNullOrEmpty(contentType) && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+            return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, UnsupportedMediaType,
+                "The body must be JSON.", $"Send Content-Type: application/json, not {contentType}.");
+        if (http.Request.ContentLength > o.MaxRequestBytes) return TooLarge(o);
+
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, o.MaxRequestBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                var read = await http.Request.Body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, o.MaxRequestBytes + 1) - length), ct);
+                if (read == 0) break;
+                length += read;
+                if (length > o.MaxRequestBytes) return TooLarge(o);
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });
+            }
+            catch (JsonException e)
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, ApiProblems.MalformedJson, "The body is not valid JSON.", e.Message);
+            }
+            using (document)
+            {
+                return await IngestDocument(http, document.RootElement, ingestion, lookup, clock.GetUtcNow().UtcDateTime, o, ct);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static ProblemHttpResult TooLarge(MeteringOptions o) =>
+        ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, ApiProblems.TooLarge, "The batch is too large.",
+            $"Send at most {o.MaxEventsPerRequest:N0} events and {o.MaxRequestBytes:N0} bytes per request.");
+
+    private sealed record Parsed(string? Id, string? Customer, string? Feature, double Quantity, DateTime OccurredAt);
+
+    private static async Task<IResult> IngestDocument(HttpContext http, JsonElement root, UsageIngestion ingestion, MeteringLookup lookup,
+        DateTime now, MeteringOptions o, CancellationToken ct)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
+            return ApiProblems.ValidationFailed(new Dictionary<string, string[]>
+            {
+                ["events"] = ["is required: the body is {\"events\": [ ... ]}, an array of usage events."],
+            });
+        var count = events.GetArrayLength();
+        if (count > o.MaxEventsPerRequest) return TooLarge(o);
+        if (count == 0)
+            return ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["events"] = ["must hold at least one event."] });
+
+        var errors = new Dictionary<string, string[]>();
+        var parsed = new Parsed[count];
+        var index = 0;
+        foreach (var e in events.EnumerateArray())
+        {
+            parsed[index] = ParseEvent(e, index, errors, now, o);
+            index++;
+        }
+
+        var (customers, features) = await lookup.ResolveAsync(
+            parsed.Where(p => p.Customer is not null).Select(p => p.Customer!),
+            parsed.Where(p => p.Feature is not null).Select(p => p.Feature!), ct);
+        var rows = new UsageEventRow[count];
+        for (var i = 0; i < count; i++)
+        {
+            var p = parsed[i];
+            long customerId = 0;
+            if (p.Customer is not null && !customers.TryGetValue(p.Customer, out customerId))
+                Add(errors, $"events[{i}].customer", $"'{Shorten(p.Customer)}' is not a known customer key.");
+            MeteredFeatureRef? feature = null;
+            if (p.Feature is not null)
+            {
+                if (!features.TryGetValue(p.Feature, out feature))
+                    Add(errors, $"events[{i}].feature", $"'{Shorten(p.Feature)}' is not a known feature handle.");
+                else if (feature.Kind == FeatureKind.Boolean)
+                    Add(errors, $"events[{i}].feature", $"'{p.Feature}' is a Boolean feature (access or not); usage is reported for Limit and Metered features only.");
+            }
+            if (feature is not null) rows[i] = new UsageEventRow(p.Id!, customerId, feature.Id, p.Quantity, p.OccurredAt);
+        }
+
+        if (errors.Count > 0)
+        {
+            var bad = errors.Keys.Select(k => k.Split(']')[0]).Distinct().Count();
+            return ApiProblems.ValidationFailed(errors, $"{bad} of {count} event(s) are invalid; nothing from this batch was stored.");
+        }
+
+        IngestionResult result;
+        try
+        {
+            result = await ingestion.StoreAsync(rows, ct);
+        }
+        catch (IngestionTooSlowException e)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, Unavailable, "The batch was not stored; send it again.", e.Message);
+        }
+        if (result.Conflicts.Count > 0)
+        {
+            var conflictErrors = result.Conflicts.ToDictionary(c => $"events[{c.Index}].id", c => new[] { c.Reason });
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ApiProblems.Conflict, "Some event ids were already used with another payload.",
+                $"{result.Conflicts.Count} event(s) conflict; nothing from this batch was stored.",
+                new Dictionary<string, object?> { ["errors"] = conflictErrors });
+        }
+        return TypedResults.Ok(new UsageIngestionResponse(count, result.Accepted, result.Duplicates));
+    }
+
+    private static Parsed ParseEvent(JsonElement e, int i, Dictionary<string, string[]> errors, DateTime now, MeteringOptions o)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            Add(errors, $"events[{i}]", "must be an object with id, customer, feature, quantity and timestamp.");
+            return new Parsed(null, null, null, 0, default);
+        }
+
+        string? id = null;
+        if (!e.TryGetProperty("id", out var idElement) || idElement.ValueKind == JsonValueKind.Null)
+            Add(errors, $"events[{i}].id", "is required.");
+        else if (idElement.ValueKind != JsonValueKind.String)
+            Add(errors, $"events[{i}].id", "must be a string.");
+        else if ((id = idElement.GetString()!).Trim().Length == 0)
+            Add(errors, $"events[{i}].id", "is required.");
+        else if (id.Length > MaxIdLength)
+            Add(errors, $"events[{i}].id", $"must be at most {MaxIdLength} characters (it has {id.Length}).");
+
+        var customer = RequiredString(e, "customer", i, errors);
+        var feature = RequiredString(e, "feature", i, errors);
+
+        double quantity = 0;
+        if (!e.TryGetProperty("quantity", out var q) || q.ValueKind == JsonValueKind.Null)
+            Add(errors, $"events[{i}].quantity", "is required.");
+        else if (q.ValueKind == JsonValueKind.Number)
+        {
+            if (!q.TryGetDouble(out quantity) || !double.IsFinite(quantity))
+                Add(errors, $"events[{i}].quantity", "is infinite (out of range); it must be a finite number.");
+            else if (quantity < 0)
+                Add(errors, $"events[{i}].quantity", "must not be negative.");
+        }
+        else if (q.ValueKind == JsonValueKind.String && q.GetString() is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var special)
+                 && !double.IsFinite(special))
+            Add(errors, $"events[{i}].quantity", double.IsNaN(special) ? "is NaN; it must be a finite number." : "is infinite; it must be a finite number.");
+        else
+            Add(errors, $"events[{i}].quantity", "is not a number.");
+
+        DateTime occurredAt = default;
+        if (!e.TryGetProperty("timestamp", out var t) || t.ValueKind == JsonValueKind.Null)
+            Add(errors, $"events[{i}].timestamp", "is required.");
+        else if (t.ValueKind != JsonValueKind.String || !HasOffset(t.GetString()!) || !t.TryGetDateTimeOffset(out var instant))
+            Add(errors, $"events[{i}].timestamp", "must be an ISO-8601 date and time with an offset, e.g. 2026-11-20T10:30:00Z.");
+        else
+        {
+            occurredAt = instant.UtcDateTime;
+            if (occurredAt < now - o.LatenessWindow)
+                Add(errors, $"events[{i}].timestamp", $"is older than the lateness window of {Describe(o.LatenessWindow)}: events must arrive within {Describe(o.LatenessWindow)}.");
+            else if (occurredAt > now + o.FutureTolerance)
+                Add(errors, $"events[{i}].timestamp", $"is more than {Describe(o.FutureTolerance)} in the future.");
+        }
+        return new Parsed(id, customer, feature, quantity, occurredAt);
+    }
+
+    private static string? RequiredString(JsonElement e, string name, int i, Dictionary<string, string[]> errors)
+    {
+        if (!e.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            Add(errors, $"events[{i}].{name}", "is required.");
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Add(errors, $"events[{i}].{name}", "must be a string.");
+            return null;
+        }
+        var s = value.GetString()!;
+        if (s.Length == 0) Add(errors, $"events[{i}].{name}", "is required.");
+        return s.Length == 0 ? null : s;
+    }
+
+    private static bool HasOffset(string s) =>
+        s.Length > 10 && (s[^1] is 'Z' or 'z' || (s.Length > 6 && s[^6] is '+' or '-' && s[^3] == ':'));
+
+    private static void Add(Dictionary<string, string[]> errors, string key, string message) =>
+        errors[key] = errors.TryGetValue(key, out var existing) ? [.. existing, message] : [message];
+
+    private static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "…";
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalDays >= 1 && span.TotalDays == Math.Floor(span.TotalDays) ? $"{span.TotalDays:0} day{(span.TotalDays == 1 ? "" : "s")}"
+        : span.TotalHours >= 1 && span.TotalHours == Math.Floor(span.TotalHours) ? $"{span.TotalHours:0} hour{(span.TotalHours == 1 ? "" : "s")}"
+        : $"{span.TotalMinutes:0.#} minute{(span.TotalMinutes == 1 ? "" : "s")}";
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using Dapper;
+using Microsoft.Extensions.Options;
+using SelfService.Data;
+using SelfService.Metering;
+using static SelfService.Tests.Metering.MeteringApp;
+
+namespace SelfService.Tests.Metering;
+
+/// <summary>Raw events are pruned once rolled up and past the retention; dedup holds for the retention window.</summary>
+public sealed class UsageRetentionTests
+{
+    [Fact]
+    public async Task RolledUpEvents_ArePrunedAfterTheRetention_AndDedupHoldsUntilThen()
+    {
+        using var app = new MeteringApp();
+        // A lateness window as long as the retention, so a retry can still arrive on the retention's last day.
+        app.Settings["SelfService:Metering:LatenessWindow"] = "30.00:00:00";
+        app.Settings["SelfService:Metering:Retention"] = "30.00:00:00";
+        var at = app.Now.AddMinutes(-1);
+        var e = Event("kept-for-retention", "globex", "api-calls", 5, at);
+        Assert.Equal(1, (await app.Post(e)).Accepted);
+        var rollup = app.Get<UsageRollup>();
+        await rollup.RunAsync();
+        var total = await app.Usage("globex", "api-calls", at.AddDays(-1), at.AddDays(1));
+
+        app.Clock.Advance(TimeSpan.FromDays(29));
+        Assert.Equal(0, (await rollup.RunAsync()).EventsPruned);
+        var retry = await app.Post(e);
+        Assert.Equal((0, 1), (retry.Accepted, retry.Duplicates));
+
+        app.Clock.Advance(TimeSpan.FromDays(1).Add(TimeSpan.FromHours(1)));
+        var pruned = await rollup.RunAsync();
+
+        Assert.Equal(1, pruned.EventsPruned);
+        Assert.Equal(0, await app.RawEventCount());
+        Assert.Equal(total, await app.Usage("globex", "api-calls", at.AddDays(-1), at.AddDays(1)));
+        // Once pruned, a retry is older than the lateness window, so it is refused rather than counted again.
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Post(e)).Status);
+        Assert.Equal(total, await app.Usage("globex", "api-calls", at.AddDays(-1), at.AddDays(1)));
+    }
+
+    [Fact]
+    public async Task EventsNotYetRolledUp_AreNeverPruned()
+    {
+        using var app = new MeteringApp();
+        Assert.Equal(1, (await app.Post(Event("unrolled", "globex", "api-calls", 5, app.Now))).Accepted);
+        app.Clock.Advance(TimeSpan.FromDays(40));
+        var rollup = app.Get<UsageRollup>();
+
+        var first = await rollup.RunAsync();
+
+        Assert.Equal((1, 0), (first.EventsFolded, first.EventsPruned));
+        Assert.Equal(1, await app.RawEventCount());
+    }
+
+    [Fact]
+    public void RetentionShorterThanTheLatenessWindow_StopsStartUp_NamingTheSetting()
+    {
+        using var app = new MeteringApp();
+        app.Settings["SelfService:Metering:Retention"] = "3.00:00:00";
+        var problem = Assert.Throws<OptionsValidationException>(() => app.CreateClient());
+        Assert.Contains("SelfService:Metering:Retention must not be shorter than SelfService:Metering:LatenessWindow", problem.Message);
+    }
+
+    [Fact]
+    public async Task WithASafetyLag_TheRollupFoldsOnlyEventsOlderThanIt_AndReadsStillCountTheRest()
+    {
+        using var app = new MeteringApp();
+        app.Settings["SelfService:Metering:RollupSafetyLag"] = "00:01:00";
+        var before = await app.Usage("globex", "api-calls");
+        Assert.Equal(1, (await app.Post(Event("lagged", "globex", "api-calls", 8, app.Now))).Accepted);
+        var rollup = app.Get<UsageRollup>();
+
+        Assert.Equal(0, (await rollup.RunAsync()).EventsFolded);
+        Assert.Equal(before + 8, await app.Usage("globex", "api-calls"));
+
+        app.Clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(1, (await rollup.RunAsync()).EventsFolded);
+        Assert.Equal(before + 8, await app.Usage("globex", "api-calls"));
+    }
+}
