@@ -1,11 +1,4 @@
-using SelfService.Api;
 using SelfService.Data;
-using SelfService.Health;
-using SelfService.Identity;
-using SelfService.Integration;
-using SelfService.Jobs;
-using SelfService.Requests;
-using SelfService.Metering;
 using SelfService.Web;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -28,34 +21,9 @@ if (args.Contains("migrate"))
     return 0;
 }
 
-// SelfService:Mode = Worker runs the jobs with no pages or APIs, for scale-out beside web instances.
-var worker = string.Equals(builder.Configuration["SelfService:Mode"], "Worker", StringComparison.OrdinalIgnoreCase);
-builder.AddJobs();
-builder.AddRequests();
-builder.AddIntegration();
-builder.AddMetering();
-if (!worker)
-{
-    builder.AddSignIn();
-    builder.AddApi();
-    builder.AddWebPages();
-}
-else
-{
-    // No pages, but on an empty embedded database the worker seeds the demo as the web app would: users and a key.
-    builder.Services.AddSingleton<SelfService.Identity.UserStore>();
-    builder.Services.AddSingleton<ApiKeyStore>();
-}
-
+builder.AddSelfService();
 var app = builder.Build();
-if (!worker)
-{
-    app.UseWebPages();
-    app.MapJobDashboard();
-    app.MapIntegration();
-    app.MapMetering();
-}
-app.MapHealth();
+app.UseSelfService();
 app.Run();
 return 0;
 

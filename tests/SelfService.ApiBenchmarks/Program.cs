@@ -3,7 +3,7 @@
 //   dotnet run -c Release --project tests/SelfService.ApiBenchmarks -- [--seconds 10] [--warmup 3] [--connections 16]
 //                                                                     [--url-only]  (print the URLs and key, serve until Enter: for wrk)
 //
-// The app is hosted exactly as Program.cs composes it (same extensions, same middleware), on a fresh SQLite
+// The app is hosted exactly as Program.cs composes it (AppComposition: same extensions, same middleware), on a fresh SQLite
 // database seeded with the demo, on Kestrel at 127.0.0.1. Only this host adds /api/v1/bench/bare, which answers
 // the bytes of a real check response, so both endpoints send the same body through the same HTTP stack.
 using System.Diagnostics;
@@ -19,11 +19,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using SelfService.Api;
 using SelfService.Data;
-using SelfService.Health;
-using SelfService.Identity;
-using SelfService.Integration;
-using SelfService.Jobs;
-using SelfService.Requests;
 using SelfService.Web;
 
 var seconds = Option("--seconds", 10);
@@ -43,18 +38,10 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 });
 builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
 builder.AddDatabase();
-builder.AddJobs();
-builder.AddRequests();
-builder.AddIntegration();
-builder.AddSignIn();
-builder.AddApi();
-builder.AddWebPages();
+builder.AddSelfService();
 
 var app = builder.Build();
-app.UseWebPages();
-app.MapJobDashboard();
-app.MapIntegration();
-app.MapHealth();
+app.UseSelfService();
 
 byte[] bareBody = [];
 // The benchmark's baseline: same group (rate limiter), same API-key authentication and scope, constant body.

@@ -1,0 +1,51 @@
+using SelfService.Api;
+using SelfService.Health;
+using SelfService.Identity;
+using SelfService.Integration;
+using SelfService.Jobs;
+using SelfService.Metering;
+using SelfService.Requests;
+
+namespace SelfService.Web;
+
+/// <summary>The app's features, composed once for Program.cs and for any host that must match it (benchmarks).</summary>
+public static class AppComposition
+{
+    /// <summary><c>SelfService:Mode = Worker</c> runs the jobs with no pages or APIs, for scale-out beside web instances.</summary>
+    public static bool IsWorker(IConfiguration configuration) =>
+        string.Equals(configuration["SelfService:Mode"], "Worker", StringComparison.OrdinalIgnoreCase);
+
+    public static WebApplicationBuilder AddSelfService(this WebApplicationBuilder builder)
+    {
+        builder.AddJobs();
+        builder.AddRequests();
+        builder.AddIntegration();
+        builder.AddMetering();
+        if (!IsWorker(builder.Configuration))
+        {
+            builder.AddSignIn();
+            builder.AddApi();
+            builder.AddWebPages();
+        }
+        else
+        {
+            // No pages, but on an empty embedded database the worker seeds the demo as the web app would: users and a key.
+            builder.Services.AddSingleton<UserStore>();
+            builder.Services.AddSingleton<ApiKeyStore>();
+        }
+        return builder;
+    }
+
+    public static WebApplication UseSelfService(this WebApplication app)
+    {
+        if (!IsWorker(app.Configuration))
+        {
+            app.UseWebPages();
+            app.MapJobDashboard();
+            app.MapIntegration();
+            app.MapMetering();
+        }
+        app.MapHealth();
+        return app;
+    }
+}
