@@ -3,6 +3,7 @@ using SelfService.Data;
 using SelfService.Health;
 using SelfService.Identity;
 using SelfService.Jobs;
+using SelfService.Operator;
 using SelfService.Web;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -33,6 +34,7 @@ if (!worker)
     builder.AddSignIn();
     builder.AddApi();
     builder.AddWebPages();
+    builder.AddOperatorArea();
 }
 
 var app = builder.Build();
