@@ -65,6 +65,30 @@ public sealed class GrantInput
             DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
 }
 
+/// <summary>A grant as the operator sees it in the subscription's history.</summary>
+public sealed record GrantRecord
+{
+    public long Id { get; init; }
+    public long FeatureId { get; init; }
+    public long? Amount { get; init; }
+    public bool IsUnlimited { get; init; }
+    public string Reason { get; init; } = "";
+    public string GrantedBy { get; init; } = "";
+    public DateTime? ValidFrom { get; init; }
+    public DateTime? ValidUntil { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime? RevokedAt { get; init; }
+    public string? RevokedBy { get; init; }
+    public DateTime? ExpiredAt { get; init; }
+
+    /// <summary>"active", "scheduled", "ended" or "removed" at <paramref name="now"/>; by its window, whatever the expiry job has done.</summary>
+    public string State(DateTime now) =>
+        RevokedAt is not null ? "removed"
+        : ValidUntil is { } until && until <= now ? "ended"
+        : ValidFrom is { } from && from > now ? "scheduled"
+        : "active";
+}
+
 /// <summary>A customer found by key or name, with the plan version it is on.</summary>
 public sealed record CustomerMatch
 {
@@ -150,6 +174,22 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, AuditLog audi
           join Customer c on c.Id = s.CustomerId
          where g.Id = @grantId and c.ExternalKey = @customer
         """;
+
+    internal const string GrantHistorySql = """
+        select g.Id, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt, g.RevokedBy, g.ExpiredAt
+          from EntitlementGrant g
+          join Subscription s on s.Id = g.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer
+         order by g.CreatedAt desc, g.Id desc
+        """;
+
+    /// <summary>Every grant the customer's subscription has had, newest first, revoked and ended ones included.</summary>
+    public async Task<IReadOnlyList<GrantRecord>> GrantsAsync(string customerKey, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<GrantRecord>(new CommandDefinition(GrantHistorySql, new { customer = customerKey }, cancellationToken: ct))).AsList();
+    }
 
     internal const string RevokeGrantSql = "update EntitlementGrant set RevokedAt = @now, RevokedBy = @actor where Id = @id and RevokedAt is null";
 
