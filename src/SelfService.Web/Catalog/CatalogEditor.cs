@@ -182,7 +182,7 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
                 OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(successor, entitlements, features),
             });
             return EditResult<CatalogChange>.Success(new CatalogChange(successorId,
-                $"Created {existing.Code} v{version}. {Subscriptions(subscriptions)} stay on v{existing.Version} until moved."));
+                $"Created {existing.Code} v{version}. {Stay(subscriptions)} on v{existing.Version} until moved."));
         }, ct);
     }
 
@@ -259,13 +259,13 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
                 OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(successor, entitlements, features),
             });
             return EditResult<CatalogChange>.Success(new CatalogChange(successorId,
-                $"Created {existing.Code} v{version}. {Subscriptions(subscriptions)} stay on v{existing.Version} until moved."));
+                $"Created {existing.Code} v{version}. {Stay(subscriptions)} on v{existing.Version} until moved."));
         }, ct);
     }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private static string Subscriptions(int n) => n == 1 ? "1 subscription" : $"{n} subscriptions";
+    private static string Stay(int n) => n == 1 ? "1 subscription stays" : $"{n} subscriptions stay";
 
     public static string Describe(Feature f) =>
         f.Kind == FeatureKind.Boolean ? $"{f.Name} ({f.Kind})" : $"{f.Name} ({f.Kind}, {f.Unit}, {f.Aggregation})";
