@@ -68,7 +68,8 @@ public sealed class PageClient(HttpClient http)
             fields.Add(new(name, value));
         }
         var action = string.IsNullOrEmpty(form.GetAttribute("action")) ? form.BaseUri : form.Action;
-        return Http.PostAsync(new Uri(action).PathAndQuery, new FormUrlEncodedContent(fields));
+        // AngleSharp may hand back a relative action ("/x?handler=Y"); on Unix new Uri("/x?...") is a file path that loses the query.
+        return Http.PostAsync(new Uri(new Uri("http://localhost/"), action).PathAndQuery, new FormUrlEncodedContent(fields));
     }
 
     /// <summary>Posts fields directly, with a valid antiforgery token taken from <paramref name="tokenPage"/>: what a hand-made request could send.</summary>

@@ -14,7 +14,7 @@ public sealed class AnalyticsTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_ApiCalls_CountsWhoHasItUsesItAndIsNearOrOverTheCap()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var page = await client.GetDocument("/vendor/analytics?feature=api-calls");
 
         var row = page.QuerySelector("[data-testid=feature-row][data-handle=api-calls]")!;
@@ -26,7 +26,7 @@ public sealed class AnalyticsTests(AppFactory app) : IClassFixture<AppFactory>
         var capped = page.AllByTestId("capped").ToDictionary(r => r.GetAttribute("data-key")!, r => r.GetAttribute("data-status"));
         Assert.Equal("Over", capped["initech"]);
         Assert.Equal("Near", capped["acme"]);
-        Assert.Equal("initech", page.AllByTestId("consumer").First().GetAttribute("data-key"));
+        Assert.Equal(["hooli", "initech", "acme", "globex"], page.AllByTestId("consumer").Select(c => c.GetAttribute("data-key")!)); // 410,000, 112,000, 86,000, 3,500
         var business = page.QuerySelector("[data-testid=plan-row][data-code=business]")!;
         Assert.Equal("2", business.ByTestId("plan-have").Text());
     }
@@ -34,7 +34,7 @@ public sealed class AnalyticsTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_BooleanFeature_CountsHoldersByPlan_AndDoesNotPretendToMeasureUse()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var page = await client.GetDocument("/vendor/analytics?feature=4k-streaming");
         Assert.Equal("not measured", page.ByTestId("kpi-use").Text());
         Assert.Equal("1 of 5", page.ByTestId("kpi-have").Text()); // umbrella's temporary grant
@@ -75,7 +75,7 @@ public sealed class AnalyticsTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_CarriesChartDataAsJson_WithNoInlineScript()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var page = await client.GetDocument("/vendor/analytics?feature=storage-gb");
         var json = JsonDocument.Parse(page.QuerySelector("script#analytics-data")!.TextContent).RootElement;
         Assert.Equal(SelfService.Analytics.UsageAnalytics.TrendDays, json.GetProperty("trend").GetProperty("values").GetArrayLength());
@@ -89,14 +89,16 @@ public sealed class AnalyticsTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task GetCsv_ExportsOneRowPerActiveCustomer_AndTheOverview()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var page = await client.GetDocument("/vendor/analytics?feature=api-calls");
-        var response = await client.Get(page.ByTestId("feature-csv").GetAttribute("href")!.Replace("&amp;", "&"));
+        var response = await client.Get(page.ByTestId("feature-csv").GetAttribute("href")!);
         Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
         var lines = (await response.Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(6, lines.Length);
-        Assert.StartsWith("initech,Initech,business,1,yes,100,000 calls", lines[1].Replace("\"", ""));
-        Assert.EndsWith("at or over cap", lines[1]);
+        Assert.StartsWith("hooli,", lines[1]); // most usage first
+        var initech = lines.Single(l => l.StartsWith("initech,", StringComparison.Ordinal));
+        Assert.StartsWith("initech,Initech,business,1,yes,100,000 calls,soft,112000,", initech.Replace("\"", ""));
+        Assert.EndsWith("112%,at or over cap", initech);
 
         var overview = await client.Get(page.ByTestId("overview-csv").GetAttribute("href")!);
         var rows = (await overview.Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
@@ -106,7 +108,7 @@ public sealed class AnalyticsTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_UnknownFeature_Is404()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/vendor/analytics?feature=nope")).StatusCode);
     }
 }

@@ -10,7 +10,7 @@ public sealed class ApiKeysTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_Create_ShowsTheKeyOnce_AndItAuthenticatesWithItsScopes()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var response = await client.SubmitForm("/vendor/api-keys", "create-key-form", new() { ["Input.Name"] = "CRM sync" });
         Assert.Contains("Choose at least one scope", (await PageClient.Parse(response)).ErrorFor("Input.Scopes"));
 
@@ -42,7 +42,7 @@ public sealed class ApiKeysTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_Create_WithoutName_ShowsErrorBesideIt()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var before = await app.Scalar<long>("select count(*) from ApiKey");
         var response = await client.SubmitForm("/vendor/api-keys", "create-key-form", new() { ["Input.Name"] = " ", ["Input.Scopes"] = ApiScopes.UsageWrite });
         Assert.Contains("Name the key", (await PageClient.Parse(response)).ErrorFor("Input.Name"));
@@ -52,7 +52,7 @@ public sealed class ApiKeysTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_Revoke_StopsTheKeyAtOnce()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var (key, plaintext) = await app.Get<ApiKeyStore>().CreateAsync("Old importer", [ApiScopes.UsageWrite], "test");
         var page = await client.GetDocument("/vendor/api-keys");
         var form = (AngleSharp.Html.Dom.IHtmlFormElement)page.QuerySelector($"[data-testid=key][data-prefix='{key.Prefix}'] form")!;
@@ -70,7 +70,7 @@ public sealed class ApiKeysTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_LinksToTheJobDashboard()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         Assert.Equal("/hangfire", (await client.GetDocument("/vendor/api-keys")).ByTestId("hangfire-link").GetAttribute("href"));
     }
 }

@@ -10,7 +10,7 @@ public sealed class AuditTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_FiltersByCustomerKindActorAndDates()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var all = await client.GetDocument("/vendor/audit");
         Assert.True(all.AllByTestId("audit-entry").Count() >= 3);
 
@@ -32,7 +32,7 @@ public sealed class AuditTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_EndBeforeStart_SaysSoBesideTheField()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var page = await client.GetDocument("/vendor/audit?from=2026-11-20&to=2026-11-01");
         Assert.Contains("before the start", page.ErrorFor("To"));
     }
@@ -42,7 +42,7 @@ public sealed class AuditTests(AppFactory app) : IClassFixture<AppFactory>
     {
         await using var own = new AppFactory();
         await Seed(own, 120, "test.bulk", i => $"entry {i:000}");
-        var client = await Operator.SignIn(own);
+        var client = await OperatorClient.SignIn(own);
 
         var first = await client.GetDocument("/vendor/audit?kind=test.bulk");
         Assert.Equal(AuditSearch.PageSize, first.AllByTestId("audit-entry").Count());
@@ -60,7 +60,7 @@ public sealed class AuditTests(AppFactory app) : IClassFixture<AppFactory>
     {
         await using var own = new AppFactory();
         await Seed(own, 3, "test.csv", i => i == 0 ? "=HYPERLINK(\"http://evil\")" : $"plain, \"quoted\" {i}");
-        var client = await Operator.SignIn(own);
+        var client = await OperatorClient.SignIn(own);
         var page = await client.GetDocument("/vendor/audit?kind=test.csv");
         var response = await client.Get(page.ByTestId("audit-csv").GetAttribute("href")!);
 

@@ -72,7 +72,7 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
                 tried++;
             }
         }
-        Assert.True(tried >= 12, $"only {tried} forms tried");
+        Assert.True(tried >= 11, $"only {tried} forms tried");
         Assert.Equal(changes, await ChangeCount());
     }
 
@@ -91,7 +91,7 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
     [Fact]
     public async Task Operator_ReachesEveryOperatorPage()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         foreach (var page in Pages())
             Assert.Equal(HttpStatusCode.OK, (await client.Get(Url(page.Route))).StatusCode);
     }
@@ -106,7 +106,7 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
     {
         if (response.StatusCode == HttpStatusCode.Redirect)
         {
-            var location = response.Headers.Location!.OriginalString;
+            var location = response.Headers.Location!.IsAbsoluteUri ? response.Headers.Location.PathAndQuery : response.Headers.Location.OriginalString;
             Assert.True(location.StartsWith("/account/denied", StringComparison.Ordinal), $"{what} redirected to {location}");
             response = await client.Get(location);
         }

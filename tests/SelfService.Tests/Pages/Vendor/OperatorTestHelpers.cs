@@ -6,7 +6,7 @@ using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Pages.Vendor;
 
-public static class Operator
+public static class OperatorClient
 {
     public const string Email = "operator@vendor.example";
 

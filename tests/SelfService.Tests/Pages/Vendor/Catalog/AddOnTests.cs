@@ -10,7 +10,7 @@ public sealed class AddOnTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_NewAddOn_CreatesIt()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var form = await client.GetDocument("/vendor/catalog/add-ons");
         var response = await client.Submit(form.Form("[data-testid=addon-form]"), new()
         {
@@ -29,7 +29,7 @@ public sealed class AddOnTests(AppFactory app) : IClassFixture<AppFactory>
     [InlineData("Input.Price", "abc", "Enter a price in dollars")]
     public async Task Post_BadField_ShowsErrorBesideIt_AndSavesNothing(string field, string value, string error)
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var before = await app.Scalar<long>("select count(*) from AddOn");
         var form = await client.GetDocument("/vendor/catalog/add-ons");
         var response = await client.Submit(form.Form("[data-testid=addon-form]"), new()
@@ -45,7 +45,7 @@ public sealed class AddOnTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_NegativePerUnitValue_ShowsErrorBesideTheFeature()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var form = await client.GetDocument("/vendor/catalog/add-ons");
         var field = form.EntitlementField("storage-gb");
         var response = await client.Submit(form.Form("[data-testid=addon-form]"), new()
@@ -58,7 +58,7 @@ public sealed class AddOnTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_AddOnInUse_IsSuperseded_AndTheSubscriptionKeepsTheOldVersionUntilMoved()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var extraSeats = await app.Scalar<long>("select Id from AddOn where Code = 'extra-seats' and Version = 1");
         var form = await client.GetDocument($"/vendor/catalog/add-ons/{extraSeats}");
         Assert.Contains("1 subscription has v1", form.ByTestId("supersede-note").Text());

@@ -11,7 +11,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_NewFeature_CreatesIt_WithAnAuditEntry_AndListsItInTheCatalog()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var audits = await app.AuditCount("feature.created");
         var response = await client.SubmitForm("/vendor/catalog/features", "feature-form", new()
         {
@@ -33,7 +33,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
     [InlineData("max-members", "Another feature already has the handle max-members")]
     public async Task Post_DuplicateOrMalformedHandle_ShowsErrorBesideHandle_AndSavesNothing(string handle, string error)
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var before = await app.Scalar<long>("select count(*) from Feature");
         var response = await client.SubmitForm("/vendor/catalog/features", "feature-form", new()
         {
@@ -50,7 +50,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_NumericFeatureWithoutUnitOrAggregation_ShowsBothErrors()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var response = await client.SubmitForm("/vendor/catalog/features", "feature-form", new()
         {
             ["Input.Handle"] = "exports", ["Input.Name"] = "Exports", ["Input.Kind"] = "Metered", ["Input.Unit"] = "", ["Input.Aggregation"] = "",
@@ -63,7 +63,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Edit_FeatureInUse_KeepsTheHandleFixed_ButSavesTheName()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var sso = (await app.Get<CatalogStore>().FeaturesAsync()).Single(f => f.Handle == "sso");
         var page = await client.GetDocument($"/vendor/catalog/features/{sso.Id}");
         Assert.NotNull(page.ByTestId("in-use"));
@@ -83,7 +83,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Edit_FeatureNotInUse_MayChangeItsHandle()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         await client.Follow(await client.SubmitForm("/vendor/catalog/features", "feature-form", new()
         {
             ["Input.Handle"] = "beta-lab", ["Input.Name"] = "Beta lab", ["Input.Kind"] = "Boolean",
@@ -97,7 +97,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_UnknownFeature_Is404()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/vendor/catalog/features/999999")).StatusCode);
     }
 }

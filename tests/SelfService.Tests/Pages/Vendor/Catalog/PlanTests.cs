@@ -14,7 +14,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_Catalog_ShowsHowManySubscriptionsAreOnEachVersion()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var page = await client.GetDocument("/vendor/catalog");
         string Count(string code) => page.QuerySelector($"[data-testid=plan-version][data-code={code}][data-version='1'] [data-testid=subscriptions]")!.Text();
         Assert.Equal("2 subscriptions", Count("business")); // acme, initech
@@ -27,7 +27,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_NewPlan_CreatesVersion1_WithItsEntitlements()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var form = await client.GetDocument("/vendor/catalog/plans");
         var response = await client.Submit(form.Form("[data-testid=plan-form]"), new()
         {
@@ -52,7 +52,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     [InlineData("api-calls", "lots", "Enter a whole number, or unlimited.")]
     public async Task Post_BadEntitlementValue_ShowsErrorBesideThatFeature_AndSavesNothing(string handle, string value, string error)
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var plans = await app.Scalar<long>("select count(*) from PricePlan");
         var form = await client.GetDocument("/vendor/catalog/plans");
         var field = form.EntitlementField(handle);
@@ -74,7 +74,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     [InlineData("Input.Code", "Business Plus", "Use lowercase letters")]
     public async Task Post_BadPlanField_ShowsErrorBesideIt(string field, string value, string error)
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var response = await client.SubmitForm("/vendor/catalog/plans", "plan-form", new()
         {
             ["Input.Code"] = "fine", ["Input.Family"] = "team", ["Input.Name"] = "Fine", ["Input.Price"] = "1", [field] = value,
@@ -85,7 +85,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_PlanNobodyIsOn_IsEditedInPlace()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var premium = await PlanId("premium");
         var form = await client.GetDocument($"/vendor/catalog/plans/{premium}");
         Assert.Empty(form.QuerySelectorAll("[data-testid=supersede-note]"));
@@ -98,7 +98,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_PlanInUse_SupersedesItWithVersion2_AndSubscriptionsStayOnVersion1()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var starter = await PlanId("starter");
         var form = await client.GetDocument($"/vendor/catalog/plans/{starter}");
         Assert.Contains("1 subscription is on v1", form.ByTestId("supersede-note").Text());
@@ -124,7 +124,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task Post_MoveAll_MovesEverySubscriptionOnASupersededVersion()
     {
         await using var own = new AppFactory();
-        var client = await Operator.SignIn(own);
+        var client = await OperatorClient.SignIn(own);
         var business = await own.Scalar<long>("select Id from PricePlan where Code = 'business'");
         var form = await client.GetDocument($"/vendor/catalog/plans/{business}");
         await client.Follow(await client.Submit(form.Form("[data-testid=plan-form]"), new() { [form.EntitlementField("max-members")] = "30" }));

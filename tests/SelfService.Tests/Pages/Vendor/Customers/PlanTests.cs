@@ -9,7 +9,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_DowngradePreview_FlagsFeaturesWhoseUsageWouldExceedTheNewPlan()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var page = await client.GetDocument("/vendor/customers/acme/plan?to=starter");
         Assert.Contains("Current usage would exceed the new plan", page.ByTestId("downgrade-warning").Text());
         var exceeded = page.QuerySelectorAll("[data-testid=change][data-exceeds=true]").Select(r => r.GetAttribute("data-handle")!).ToList();
@@ -22,7 +22,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Get_Choices_AreTheCurrentPlansOfTheSameFamily()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var page = await client.GetDocument("/vendor/customers/umbrella/plan");
         var choices = page.QuerySelectorAll("[data-testid=choose-plan] input[name=to]").Select(i => i.GetAttribute("value")).ToList();
         Assert.Equal(new[] { "premium" }, choices);
@@ -32,7 +32,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task Post_ChangePlan_NeedsAReason_ThenChangesIt_WithAnAuditEntry()
     {
         await using var own = new AppFactory();
-        var client = await Operator.SignIn(own);
+        var client = await OperatorClient.SignIn(own);
         var preview = await client.GetDocument("/vendor/customers/umbrella/plan?to=premium");
         var form = preview.Form("[data-testid=change-plan-form]");
 
@@ -51,7 +51,7 @@ public sealed class PlanTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task Post_PlanOfAnotherFamily_IsRefused()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var premium = await app.Scalar<long>("select Id from PricePlan where Code = 'premium'");
         var response = await client.PostDirect("/vendor/customers/globex/plan", "/vendor/customers/globex/plan", new() { ["planId"] = premium.ToString(), ["Reason"] = "x" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -16,7 +16,7 @@ public sealed class SubscriptionTests(AppFactory app) : IClassFixture<AppFactory
     [InlineData("Films", "umbrella")]
     public async Task Get_Search_FindsCustomersByKeyOrName(string query, string key)
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var page = await client.GetDocument("/vendor/customers?q=" + Uri.EscapeDataString(query));
         var match = Assert.Single(page.AllByTestId("match"));
         Assert.Equal(key, match.GetAttribute("data-key"));
@@ -25,7 +25,7 @@ public sealed class SubscriptionTests(AppFactory app) : IClassFixture<AppFactory
     [Fact]
     public async Task Get_Search_ExactKey_GoesStraightToTheSubscription()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var response = await client.Get("/vendor/customers?q=hooli");
         Assert.Equal("/vendor/customers/hooli", response.Headers.Location!.OriginalString);
         var none = await client.GetDocument("/vendor/customers?q=nobody-here");
@@ -35,7 +35,7 @@ public sealed class SubscriptionTests(AppFactory app) : IClassFixture<AppFactory
     [Fact]
     public async Task Get_Subscription_SeparatesInheritedFromExplicitlyAdded()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var inherited = await client.GetDocument("/vendor/customers/acme");
         var members = inherited.QuerySelector("[data-testid=inherited] [data-testid=entitlement][data-handle=max-members]")!;
         Assert.Equal("35 members", members.ByTestId("inherited-value").Text()); // Business 25 + Extra Seats 10
@@ -53,7 +53,7 @@ public sealed class SubscriptionTests(AppFactory app) : IClassFixture<AppFactory
     public async Task Post_TemporaryGrant_For4kDuringAnEvent_CountsInsideItsWindowOnly()
     {
         await using var own = new AppFactory();
-        var client = await Operator.SignIn(own);
+        var client = await OperatorClient.SignIn(own);
         var fourK = await own.Scalar<long>("select Id from Feature where Handle = '4k-streaming'");
         var form = await client.GetDocument("/vendor/customers/globex?tab=explicit");
         var response = await client.Submit(form.Form("[data-testid=grant-form]"), new()
@@ -76,7 +76,7 @@ public sealed class SubscriptionTests(AppFactory app) : IClassFixture<AppFactory
     [Fact]
     public async Task Post_PermanentGrant_AddsToTheEffectiveValueAtOnce()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var storage = await FeatureId("storage-gb");
         var before = (await app.Get<EntitlementService>().ForCustomerAsync("initech"))!.For("storage-gb")!.Limit;
         var response = await client.SubmitForm("/vendor/customers/initech?tab=explicit", "grant-form", new()
@@ -98,7 +98,7 @@ public sealed class SubscriptionTests(AppFactory app) : IClassFixture<AppFactory
     [InlineData("storage-gb", "10", "temporary", "2026-11-01T00:00", "2026-11-10T00:00", "Trial", "Grant.ValidUntil", "in the past")]
     public async Task Post_BadGrant_ShowsErrorBesideTheField_AndSavesNothing(string handle, string value, string duration, string from, string until, string reason, string field, string error)
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var grants = await app.Scalar<long>("select count(*) from EntitlementGrant");
         var response = await client.SubmitForm("/vendor/customers/hooli?tab=explicit", "grant-form", new()
         {
@@ -116,7 +116,7 @@ public sealed class SubscriptionTests(AppFactory app) : IClassFixture<AppFactory
     public async Task Post_RemoveGrant_NeedsAReason_ThenEndsItNow_AndKeepsItInTheHistory()
     {
         await using var own = new AppFactory();
-        var client = await Operator.SignIn(own);
+        var client = await OperatorClient.SignIn(own);
         var page = await client.GetDocument("/vendor/customers/umbrella?tab=explicit");
         var form = (IHtmlFormElement)page.QuerySelector("[data-testid=grant][data-handle='4k-streaming'] form")!;
 
@@ -133,7 +133,7 @@ public sealed class SubscriptionTests(AppFactory app) : IClassFixture<AppFactory
     [Fact]
     public async Task Post_RemoveAnotherCustomersGrant_Is404()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         var umbrellaGrant = await app.Scalar<long>("select g.Id from EntitlementGrant g join Subscription s on s.Id = g.SubscriptionId join Customer c on c.Id = s.CustomerId where c.ExternalKey = 'umbrella'");
         var response = await client.PostDirect("/vendor/customers/acme?handler=Revoke", "/vendor/customers/acme", new() { ["grantId"] = umbrellaGrant.ToString(), ["reason"] = "x" });
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
@@ -143,7 +143,7 @@ public sealed class SubscriptionTests(AppFactory app) : IClassFixture<AppFactory
     [Fact]
     public async Task Get_UnknownCustomer_Is404()
     {
-        var client = await Operator.SignIn(app);
+        var client = await OperatorClient.SignIn(app);
         Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/vendor/customers/nobody")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/vendor/customers/nobody/plan")).StatusCode);
     }
