@@ -82,35 +82,37 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, TimeProvider clo
          where s.Status = 'Active' and g.RevokedAt is null;
         """;
 
+    // Driven from the subscriptions of one anchor day, so each query reads only those customers' rows (by the
+    // UsageHourly and UsageEvent keys); Latest takes each customer's newest hour by a grouped max joined back on the key.
     internal const string TotalsByAnchorSql = """
         select u.CustomerId, u.FeatureId, sum(u.Total) as Total, max(u.Peak) as Peak
           from (select h.CustomerId, h.FeatureId, h.Total, h.Peak
-                  from UsageHourly h
-                  join Subscription s on s.CustomerId = h.CustomerId
+                  from Subscription s
+                  join UsageHourly h on h.CustomerId = s.CustomerId
                  where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and h.HourStart >= @from and h.HourStart < @to
                 union all
                 select e.CustomerId, e.FeatureId, e.Quantity, e.Quantity
-                  from UsageEvent e
-                  join Subscription s on s.CustomerId = e.CustomerId
+                  from Subscription s
+                  join UsageEvent e on e.CustomerId = s.CustomerId
                  where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and e.OccurredAt >= @from and e.OccurredAt < @to
                    and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u
          group by u.CustomerId, u.FeatureId;
 
-        select u.CustomerId, u.FeatureId, u.LatestAt, u.LatestValue
-          from (select h.CustomerId, h.FeatureId, h.LatestAt, h.LatestValue
-                  from UsageHourly h
-                  join Subscription s on s.CustomerId = h.CustomerId
-                  join Feature f on f.Id = h.FeatureId
-                 where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and f.Aggregation = 'Latest' and h.HourStart < @to
-                   and h.HourStart = (select max(m.HourStart) from UsageHourly m
-                                       where m.CustomerId = h.CustomerId and m.FeatureId = h.FeatureId and m.HourStart < @to)
-                union all
-                select e.CustomerId, e.FeatureId, e.OccurredAt, e.Quantity
-                  from UsageEvent e
-                  join Subscription s on s.CustomerId = e.CustomerId
-                  join Feature f on f.Id = e.FeatureId
-                 where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and f.Aggregation = 'Latest' and e.OccurredAt < @to
-                   and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u;
+        select h.CustomerId, h.FeatureId, h.LatestAt, h.LatestValue
+          from (select m.CustomerId, m.FeatureId, max(m.HourStart) as HourStart
+                  from Subscription s
+                  join UsageHourly m on m.CustomerId = s.CustomerId
+                  join Feature f on f.Id = m.FeatureId
+                 where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and f.Aggregation = 'Latest' and m.HourStart < @to
+                 group by m.CustomerId, m.FeatureId) newest
+          join UsageHourly h on h.CustomerId = newest.CustomerId and h.FeatureId = newest.FeatureId and h.HourStart = newest.HourStart
+        union all
+        select e.CustomerId, e.FeatureId, e.OccurredAt, e.Quantity
+          from Subscription s
+          join UsageEvent e on e.CustomerId = s.CustomerId
+          join Feature f on f.Id = e.FeatureId
+         where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and f.Aggregation = 'Latest' and e.OccurredAt < @to
+           and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly');
         """;
 
     internal string TrendSql => $"""
