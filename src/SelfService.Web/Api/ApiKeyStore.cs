@@ -90,6 +90,23 @@ public sealed class ApiKeyStore(Db db, TimeProvider clock)
     public async Task<bool> RevokeAsync(long id, CancellationToken ct = default) =>
         await db.WriteAsync((c, tx) => c.ExecuteAsync(RevokeSql, new { id, now = clock.GetUtcNow().UtcDateTime }, tx), ct) > 0;
 
+    /// <summary>Creates a key inside the caller's write transaction, so an audit entry can share it; the plain text is shown once.</summary>
+    public async Task<(ApiKey Key, string Plaintext)> CreateAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string name, IEnumerable<string> scopes, string createdBy)
+    {
+        var plaintext = $"ss_{Random(8)}_{Random(32)}";
+        var key = new ApiKey
+        {
+            Name = name, Prefix = PrefixOf(plaintext)!, KeyHash = Hash(plaintext), Scopes = string.Join(' ', scopes.Distinct().Order()),
+            CreatedAt = clock.GetUtcNow().UtcDateTime, CreatedBy = createdBy,
+        };
+        var id = await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("ApiKey", "Name", "Prefix", "KeyHash", "Scopes", "CreatedAt", "CreatedBy"), key, tx);
+        return (key with { Id = id }, plaintext);
+    }
+
+    /// <summary>Revokes a key inside the caller's write transaction; false when there is no such live key.</summary>
+    public async Task<bool> RevokeAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, long id) =>
+        await c.ExecuteAsync(RevokeSql, new { id, now = clock.GetUtcNow().UtcDateTime }, tx) > 0;
+
     private static string? PrefixOf(string plaintext)
     {
         var parts = plaintext.Split('_');

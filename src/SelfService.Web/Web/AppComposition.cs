@@ -4,6 +4,7 @@ using SelfService.Identity;
 using SelfService.Integration;
 using SelfService.Jobs;
 using SelfService.Metering;
+using SelfService.Operator;
 using SelfService.Requests;
 
 namespace SelfService.Web;
@@ -26,6 +27,7 @@ public static class AppComposition
             builder.AddSignIn();
             builder.AddApi();
             builder.AddWebPages();
+            builder.AddOperatorArea();
         }
         else
         {

@@ -67,11 +67,9 @@ public sealed class PageClient(HttpClient http)
             fields.RemoveAll(f => f.Key == name);
             fields.Add(new(name, value));
         }
-        var raw = form.GetAttribute("action");
-        var target = string.IsNullOrEmpty(raw) ? new Uri(form.BaseUri).PathAndQuery
-            : raw.StartsWith('/') ? raw
-            : new Uri(form.Action).PathAndQuery;
-        return Http.PostAsync(target, new FormUrlEncodedContent(fields));
+        var action = string.IsNullOrEmpty(form.GetAttribute("action")) ? form.BaseUri : form.Action;
+        // AngleSharp may hand back a relative action ("/x?handler=Y"); on Unix new Uri("/x?...") is a file path that loses the query.
+        return Http.PostAsync(new Uri(new Uri("http://localhost/"), action).PathAndQuery, new FormUrlEncodedContent(fields));
     }
 
     /// <summary>Posts fields directly, with a valid antiforgery token taken from <paramref name="tokenPage"/>: what a hand-made request could send.</summary>

@@ -58,6 +58,8 @@ public static class CustomerPages
             .SelectMany(t => t.GetCustomAttributes(typeof(Microsoft.AspNetCore.Razor.Hosting.RazorCompiledItemMetadataAttribute), false))
             .Cast<Microsoft.AspNetCore.Razor.Hosting.RazorCompiledItemMetadataAttribute>()
             .Where(a => a.Key == "RouteTemplate" && a.Value.Contains("{customer}", StringComparison.Ordinal))
+            // Vendor pages name any customer and refuse customer users outright (Pages/Vendor/OperatorAccessTests).
+            .Where(a => !a.Value.TrimStart('/').StartsWith("vendor/", StringComparison.OrdinalIgnoreCase))
             .Select(a => "/" + a.Value.TrimStart('/'))
             .Distinct()
             .Order()

@@ -1,0 +1,241 @@
+using Dapper;
+using SelfService.Catalog;
+using SelfService.Customers;
+using SelfService.Data;
+using SelfService.Entitlements;
+using SelfService.Metering;
+
+namespace SelfService.Analytics;
+
+public enum CapStatus { NotCapped, Ok, Near, Over }
+
+/// <summary>One customer's standing on one feature now: what they have, what they used this period, and how close to the cap.</summary>
+public sealed record CustomerFeatureUsage(
+    long CustomerId, string CustomerKey, string CustomerName, PricePlan Plan, bool Has, EntitlementValue Value, bool HardCap, double Usage, UsagePeriod Period)
+{
+    public long FeatureId { get; init; }
+
+    public long? Limit => Value.Unlimited || !Has ? null : Value.Amount ?? 0;
+
+    /// <summary>Usage as a share of the cap, when there is a finite cap.</summary>
+    public double? Share => Limit is > 0 and { } limit ? Usage / limit : null;
+
+    public bool Uses => Usage > 0;
+
+    public CapStatus Status => Share switch
+    {
+        null => CapStatus.NotCapped,
+        >= UsageAnalytics.OverShare => CapStatus.Over,
+        >= UsageAnalytics.NearShare => CapStatus.Near,
+        _ => CapStatus.Ok,
+    };
+}
+
+/// <summary>Adoption of one feature across active subscriptions. <see cref="Use"/> is null for Boolean features, which report no usage.</summary>
+public sealed record FeatureAdoption(Feature Feature, int Subscribers, int Have, int? Use, int Near, int Over);
+
+public sealed record PlanAdoption(string PlanCode, string PlanName, int Subscribers, int Have, int Use);
+
+/// <summary>One day of a feature's usage: how many customers reported it and the combined value (Sum: total; Max, Latest: sum of each customer's daily peak).</summary>
+public sealed record TrendPoint(DateTime Day, int Customers, double Value);
+
+public sealed record FeatureReport(Feature Feature, FeatureAdoption Adoption, IReadOnlyList<CustomerFeatureUsage> Customers,
+    IReadOnlyList<PlanAdoption> ByPlan, IReadOnlyList<TrendPoint> Trend, DateTime At)
+{
+    public IEnumerable<CustomerFeatureUsage> NearOrOver => Customers.Where(c => c.Status is CapStatus.Near or CapStatus.Over).OrderByDescending(c => c.Share);
+    public IEnumerable<CustomerFeatureUsage> TopConsumers => Customers.Where(c => c.Uses).OrderByDescending(c => c.Usage).ThenBy(c => c.CustomerKey, StringComparer.Ordinal).Take(UsageAnalytics.TopCount);
+}
+
+/// <summary>Every active customer's entitlements and current-period usage of every feature, at one instant.</summary>
+public sealed record UsageMatrix(CatalogSnapshot Catalog, IReadOnlyList<CustomerFeatureUsage> Rows, DateTime At)
+{
+    public IEnumerable<CustomerFeatureUsage> For(long featureId) => Rows.Where(r => r.FeatureId == featureId);
+}
+
+/// <summary>
+/// Usage across customers for the operators. Entitlements come from <see cref="EntitlementEngine"/>; usage is read the way
+/// <see cref="UsageService"/> reads it (hourly rollups plus the accepted events past the rollup watermark), in the customer's
+/// own billing period, with one query per distinct billing anchor day rather than one per customer.
+/// </summary>
+public sealed class UsageAnalytics(Db db, CatalogStore catalog, TimeProvider clock)
+{
+    public const double NearShare = 0.8;
+    public const double OverShare = 1.0;
+    public const int TopCount = 10;
+    public const int TrendDays = 30;
+
+    internal const string SubscriptionsSql = """
+        select c.Id as CustomerId, c.ExternalKey, c.Name, s.Id as SubscriptionId, s.PlanId, s.BillingAnchorDay
+          from Customer c
+          join Subscription s on s.CustomerId = c.Id
+         where s.Status = 'Active'
+         order by c.ExternalKey;
+
+        select sa.SubscriptionId, sa.AddOnId, sa.Quantity
+          from SubscriptionAddOn sa
+          join Subscription s on s.Id = sa.SubscriptionId
+         where s.Status = 'Active';
+
+        select g.Id, g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt
+          from EntitlementGrant g
+          join Subscription s on s.Id = g.SubscriptionId
+         where s.Status = 'Active' and g.RevokedAt is null;
+        """;
+
+    // Driven from the subscriptions of one anchor day, so each query reads only those customers' rows (by the
+    // UsageHourly and UsageEvent keys); Latest takes each customer's newest hour by a grouped max joined back on the key.
+    internal const string TotalsByAnchorSql = """
+        select u.CustomerId, u.FeatureId, sum(u.Total) as Total, max(u.Peak) as Peak
+          from (select h.CustomerId, h.FeatureId, h.Total, h.Peak
+                  from Subscription s
+                  join UsageHourly h on h.CustomerId = s.CustomerId
+                 where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and h.HourStart >= @from and h.HourStart < @to
+                union all
+                select e.CustomerId, e.FeatureId, e.Quantity, e.Quantity
+                  from Subscription s
+                  join UsageEvent e on e.CustomerId = s.CustomerId
+                 where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and e.OccurredAt >= @from and e.OccurredAt < @to
+                   and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u
+         group by u.CustomerId, u.FeatureId;
+
+        select h.CustomerId, h.FeatureId, h.LatestAt, h.LatestValue
+          from (select m.CustomerId, m.FeatureId, max(m.HourStart) as HourStart
+                  from Subscription s
+                  join UsageHourly m on m.CustomerId = s.CustomerId
+                  join Feature f on f.Id = m.FeatureId
+                 where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and f.Aggregation = 'Latest' and m.HourStart < @to
+                 group by m.CustomerId, m.FeatureId) newest
+          join UsageHourly h on h.CustomerId = newest.CustomerId and h.FeatureId = newest.FeatureId and h.HourStart = newest.HourStart
+        union all
+        select e.CustomerId, e.FeatureId, e.OccurredAt, e.Quantity
+          from Subscription s
+          join UsageEvent e on e.CustomerId = s.CustomerId
+          join Feature f on f.Id = e.FeatureId
+         where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and f.Aggregation = 'Latest' and e.OccurredAt < @to
+           and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly');
+        """;
+
+    internal string TrendSql => $"""
+        select u.CustomerId, u.Day, sum(u.Total) as Total, max(u.Peak) as Peak
+          from (select h.CustomerId, {db.Dialect.DayOf("h.HourStart")} as Day, h.Total, h.Peak
+                  from UsageHourly h
+                 where h.FeatureId = @featureId and h.HourStart >= @from and h.HourStart < @to
+                union all
+                select e.CustomerId, {db.Dialect.DayOf("e.OccurredAt")} as Day, e.Quantity, e.Quantity
+                  from UsageEvent e
+                 where e.FeatureId = @featureId and e.OccurredAt >= @from and e.OccurredAt < @to
+                   and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u
+         group by u.CustomerId, u.Day
+        """;
+
+    /// <summary>Every active customer × every feature: entitlement now and usage in the customer's current period.</summary>
+    public async Task<UsageMatrix> MatrixAsync(CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var snapshot = await catalog.SnapshotAsync(ct);
+        await using var connection = await db.OpenAsync(ct);
+        List<SubscriptionRow> subscriptions;
+        List<SubscriptionAddOn> addOns;
+        List<EntitlementGrant> grants;
+        using (var grid = await connection.QueryMultipleAsync(new CommandDefinition(SubscriptionsSql, cancellationToken: ct)))
+        {
+            subscriptions = (await grid.ReadAsync<SubscriptionRow>()).AsList();
+            addOns = (await grid.ReadAsync<SubscriptionAddOn>()).AsList();
+            grants = (await grid.ReadAsync<EntitlementGrant>()).AsList();
+        }
+
+        var usage = new Dictionary<(long Customer, long Feature), double>();
+        foreach (var anchor in subscriptions.Select(s => s.BillingAnchorDay).Distinct())
+        {
+            var period = UsagePeriod.Containing(now, anchor);
+            using var grid = await connection.QueryMultipleAsync(new CommandDefinition(TotalsByAnchorSql,
+                new { anchorDay = anchor, from = UsageService.Hour(period.Start), to = UsageService.Hour(period.End) }, cancellationToken: ct));
+            var sums = (await grid.ReadAsync<(long CustomerId, long FeatureId, double Total, double Peak)>()).ToList();
+            var latest = (await grid.ReadAsync<(long CustomerId, long FeatureId, DateTime LatestAt, double LatestValue)>())
+                .GroupBy(r => (r.CustomerId, r.FeatureId))
+                .ToDictionary(g => g.Key, g => g.MaxBy(r => r.LatestAt).LatestValue);
+            var byFeature = snapshot.Features.ToDictionary(f => f.Id);
+            foreach (var r in sums)
+            {
+                if (!byFeature.TryGetValue(r.FeatureId, out var f) || f.Aggregation == Aggregation.Latest) continue;
+                usage[(r.CustomerId, r.FeatureId)] = f.Aggregation == Aggregation.Max ? r.Peak : r.Total;
+            }
+            foreach (var (key, value) in latest) usage[key] = value;
+        }
+
+        var plans = snapshot.Plans.ToDictionary(p => p.Id);
+        var addOnsById = snapshot.AddOns.ToDictionary(a => a.Id);
+        var addOnsBySubscription = addOns.ToLookup(a => a.SubscriptionId);
+        var grantsBySubscription = grants.ToLookup(g => g.SubscriptionId);
+        var rows = new List<CustomerFeatureUsage>();
+        foreach (var s in subscriptions)
+        {
+            if (!plans.TryGetValue(s.PlanId, out var plan)) continue;
+            var owned = addOnsBySubscription[s.SubscriptionId].Where(a => addOnsById.ContainsKey(a.AddOnId)).Select(a => (addOnsById[a.AddOnId], a.Quantity)).ToList();
+            var inputs = new EntitlementInputs(snapshot.Features, plan, snapshot.EntitlementsOf(plan), owned,
+                snapshot.AddOnEntitlements.Where(e => owned.Any(o => o.Item1.Id == e.AddOnId)).ToList(), grantsBySubscription[s.SubscriptionId].ToList());
+            var effective = EntitlementEngine.Compute(inputs, now).ToDictionary(e => e.Feature.Id);
+            var period = UsagePeriod.Containing(now, s.BillingAnchorDay);
+            foreach (var f in snapshot.Features)
+            {
+                var e = effective.GetValueOrDefault(f.Id);
+                rows.Add(new CustomerFeatureUsage(s.CustomerId, s.ExternalKey, s.Name, plan, e?.HasAccess ?? false, e?.Value ?? EntitlementValue.Of(0),
+                    e?.HardCap ?? true, usage.GetValueOrDefault((s.CustomerId, f.Id)), period) { FeatureId = f.Id });
+            }
+        }
+        return new UsageMatrix(snapshot, rows, now);
+    }
+
+    public static IReadOnlyList<FeatureAdoption> Overview(UsageMatrix matrix) =>
+        matrix.Catalog.Features.Select(f => Adoption(f, matrix.For(f.Id).ToList())).ToList();
+
+    private static FeatureAdoption Adoption(Feature f, IReadOnlyList<CustomerFeatureUsage> rows) => new(f,
+        rows.Count,
+        rows.Count(r => r.Has),
+        f.IsNumeric ? rows.Count(r => r.Uses) : null,
+        rows.Count(r => r.Status == CapStatus.Near),
+        rows.Count(r => r.Status == CapStatus.Over));
+
+    /// <summary>One feature in detail: adoption, adoption by plan, customers near or over the cap, top consumers and a daily trend.</summary>
+    public async Task<FeatureReport> ReportAsync(UsageMatrix matrix, Feature feature, CancellationToken ct = default)
+    {
+        var rows = matrix.For(feature.Id).ToList();
+        var byPlan = rows.GroupBy(r => r.Plan.Code)
+            .Select(g => new PlanAdoption(g.Key, g.OrderByDescending(r => r.Plan.Version).First().Plan.Name, g.Count(), g.Count(r => r.Has), g.Count(r => r.Uses)))
+            .OrderBy(p => matrix.Catalog.Plans.First(x => x.Code == p.PlanCode).Family, StringComparer.Ordinal)
+            .ThenBy(p => matrix.Catalog.Plans.First(x => x.Code == p.PlanCode).MonthlyPriceCents)
+            .ToList();
+        var trend = feature.IsNumeric ? await TrendAsync(feature, matrix.At, ct) : [];
+        return new FeatureReport(feature, Adoption(feature, rows), rows, byPlan, trend, matrix.At);
+    }
+
+    /// <summary>The last <see cref="TrendDays"/> days up to now, every day present (zero when nothing was reported).</summary>
+    public async Task<IReadOnlyList<TrendPoint>> TrendAsync(Feature feature, DateTime now, CancellationToken ct = default)
+    {
+        var today = DateTime.SpecifyKind(now.Date, DateTimeKind.Utc);
+        var from = today.AddDays(-(TrendDays - 1));
+        var to = UsageService.Hour(now).AddHours(1);
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<(long CustomerId, DateTime Day, double Total, double Peak)>(new CommandDefinition(TrendSql,
+            new { featureId = feature.Id, from, to }, cancellationToken: ct));
+        var byDay = rows.GroupBy(r => DateTime.SpecifyKind(r.Day.Date, DateTimeKind.Utc)).ToDictionary(g => g.Key, g => g.ToList());
+        var points = new List<TrendPoint>(TrendDays);
+        for (var day = from; day <= today; day = day.AddDays(1))
+        {
+            var list = byDay.GetValueOrDefault(day) ?? [];
+            var value = feature.Aggregation == Aggregation.Sum ? list.Sum(r => r.Total) : list.Sum(r => r.Peak);
+            points.Add(new TrendPoint(day, list.Select(r => r.CustomerId).Distinct().Count(), value));
+        }
+        return points;
+    }
+
+    private sealed record SubscriptionRow
+    {
+        public long CustomerId { get; init; }
+        public string ExternalKey { get; init; } = "";
+        public string Name { get; init; } = "";
+        public long SubscriptionId { get; init; }
+        public long PlanId { get; init; }
+        public int BillingAnchorDay { get; init; }
+    }
+}

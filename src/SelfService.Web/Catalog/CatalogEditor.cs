@@ -1,0 +1,294 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using SelfService.Audit;
+using SelfService.Data;
+
+namespace SelfService.Catalog;
+
+/// <summary>How much of the catalog is in use: subscriptions per plan and add-on version, and features something refers to.</summary>
+public sealed record CatalogUsage(IReadOnlyDictionary<long, int> SubscriptionsByPlan, IReadOnlyDictionary<long, int> SubscriptionsByAddOn, IReadOnlySet<long> FeaturesInUse)
+{
+    public int OnPlan(long planId) => SubscriptionsByPlan.GetValueOrDefault(planId);
+    public int OnAddOn(long addOnId) => SubscriptionsByAddOn.GetValueOrDefault(addOnId);
+}
+
+/// <summary>What a save did, in words for the operator.</summary>
+public sealed record CatalogChange(long Id, string Message);
+
+/// <summary>
+/// The operators' catalog changes. A feature's handle, kind and aggregation are fixed once anything refers to it
+/// (apps check it by handle, and usage was counted by its aggregation). A plan or add-on nobody is subscribed to is
+/// edited in place; one in use is superseded by a new version, and its subscriptions keep the old version until moved.
+/// Every change writes its audit entry in the same transaction.
+/// </summary>
+public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, TimeProvider clock)
+{
+    public const string NotFoundField = "";
+
+    internal const string UsageSql = """
+        select PlanId as Id, count(*) as Subscriptions from Subscription group by PlanId;
+        select AddOnId as Id, count(*) as Subscriptions from SubscriptionAddOn group by AddOnId;
+        select f.Id
+          from Feature f
+         where exists (select 1 from PlanEntitlement x where x.FeatureId = f.Id)
+            or exists (select 1 from AddOnEntitlement x where x.FeatureId = f.Id)
+            or exists (select 1 from EntitlementGrant x where x.FeatureId = f.Id)
+            or exists (select 1 from UsageEvent x where x.FeatureId = f.Id)
+            or exists (select 1 from UsageHourly x where x.FeatureId = f.Id);
+        """;
+
+    public async Task<CatalogUsage> UsageAsync(CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        using var grid = await connection.QueryMultipleAsync(new CommandDefinition(UsageSql, cancellationToken: ct));
+        var plans = (await grid.ReadAsync<(long Id, int Subscriptions)>()).ToDictionary(r => r.Id, r => r.Subscriptions);
+        var addOns = (await grid.ReadAsync<(long Id, int Subscriptions)>()).ToDictionary(r => r.Id, r => r.Subscriptions);
+        var features = (await grid.ReadAsync<long>()).ToHashSet();
+        return new CatalogUsage(plans, addOns, features);
+    }
+
+    internal const string FeatureInUseSql = """
+        select case when exists (select 1 from PlanEntitlement x where x.FeatureId = @id)
+                      or exists (select 1 from AddOnEntitlement x where x.FeatureId = @id)
+                      or exists (select 1 from EntitlementGrant x where x.FeatureId = @id)
+                      or exists (select 1 from UsageEvent x where x.FeatureId = @id)
+                      or exists (select 1 from UsageHourly x where x.FeatureId = @id)
+                    then 1 else 0 end
+        """;
+
+    internal const string FeatureByHandleSql = "select Id from Feature where Handle = @handle";
+
+    internal const string UpdateFeatureSql = """
+        update Feature
+           set Handle = @Handle, Name = @Name, Description = @Description, Kind = @Kind, Unit = @Unit, Aggregation = @Aggregation
+         where Id = @Id
+        """;
+
+    internal string FeatureByIdSql => $"select Id, Handle, Name, Description, Kind, Unit, Aggregation from {db.Dialect.LockedForUpdate("Feature")} where Id = @id";
+
+    public Task<EditResult<CatalogChange>> SaveFeatureAsync(long? id, FeatureInput input, string actor, CancellationToken ct = default)
+    {
+        var (feature, errors) = input.Validate();
+        if (feature is null) return Task.FromResult(EditResult<CatalogChange>.Failed(errors));
+        return db.WriteAsync(async (c, tx) =>
+        {
+            var now = Now;
+            var holder = await c.ExecuteScalarAsync<long?>(FeatureByHandleSql, new { handle = feature.Handle }, tx);
+            if (holder is { } other && other != id)
+                return EditResult<CatalogChange>.Failed(nameof(FeatureInput.Handle), $"Another feature already has the handle {feature.Handle}; handles are unique.");
+            if (id is null)
+            {
+                var newId = await store.CreateFeatureAsync(c, tx, feature, now);
+                await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = "feature.created", Subject = $"feature {feature.Handle}", NewValue = Describe(feature) });
+                return EditResult<CatalogChange>.Success(new CatalogChange(newId, $"Created the feature {feature.Handle}."));
+            }
+
+            var existing = await c.QuerySingleOrDefaultAsync<Feature>(FeatureByIdSql, new { id }, tx);
+            if (existing is null) return EditResult<CatalogChange>.Failed(NotFoundField, "There is no such feature.");
+            if (await c.ExecuteScalarAsync<int>(FeatureInUseSql, new { id }, tx) == 1)
+            {
+                var locked = new InputErrors();
+                if (feature.Handle != existing.Handle)
+                    locked.Add(nameof(FeatureInput.Handle), $"The handle is fixed: {existing.Handle} is in use, and apps check entitlements by it.");
+                if (feature.Kind != existing.Kind)
+                    locked.Add(nameof(FeatureInput.Kind), "The kind is fixed once the feature is in use: plans, grants and usage rely on it.");
+                if (feature.Aggregation != existing.Aggregation)
+                    locked.Add(nameof(FeatureInput.Aggregation), "The aggregation is fixed once the feature is in use: usage already counted by it would change meaning.");
+                if (locked.Count > 0) return EditResult<CatalogChange>.Failed(locked);
+            }
+            var updated = feature with { Id = existing.Id };
+            await c.ExecuteAsync(UpdateFeatureSql, new
+            {
+                updated.Id, updated.Handle, updated.Name, updated.Description, Kind = updated.Kind.ToString(), updated.Unit, Aggregation = updated.Aggregation?.ToString(),
+            }, tx);
+            await audit.WriteAsync(c, tx, new AuditEntry
+            {
+                At = now, Actor = actor, Kind = "feature.updated", Subject = $"feature {updated.Handle}", OldValue = Describe(existing), NewValue = Describe(updated),
+            });
+            return EditResult<CatalogChange>.Success(new CatalogChange(existing.Id, $"Saved the feature {updated.Handle}."));
+        }, ct);
+    }
+
+    internal const string PlanCodeExistsSql = "select count(*) from PricePlan where Code = @code";
+    internal const string PlanNextVersionSql = "select max(Version) + 1 from PricePlan where Code = @code";
+    internal const string PlanSubscriptionsSql = "select count(*) from Subscription where PlanId = @id";
+    internal const string PlanEntitlementsSql = "select PlanId, FeatureId, Amount, IsUnlimited, HardCap from PlanEntitlement where PlanId = @id";
+    internal const string DeletePlanEntitlementsSql = "delete from PlanEntitlement where PlanId = @id";
+    internal const string SupersedePlanSql = "update PricePlan set SupersededById = @newId where Id = @id";
+
+    internal const string UpdatePlanSql = """
+        update PricePlan
+           set Family = @Family, Name = @Name, Description = @Description, MonthlyPriceCents = @MonthlyPriceCents, RequiresApproval = @RequiresApproval
+         where Id = @Id
+        """;
+
+    internal string PlanByIdSql => $"""
+        select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, RequiresApproval, SupersededById
+          from {db.Dialect.LockedForUpdate("PricePlan")}
+         where Id = @id
+        """;
+
+    /// <summary>Creates a plan (no id), edits one nobody is on, or supersedes one in use with a new version.</summary>
+    public async Task<EditResult<CatalogChange>> SavePlanAsync(long? id, PlanInput input, string actor, CancellationToken ct = default)
+    {
+        var features = await store.FeaturesAsync(ct);
+        var (plan, entitlements, errors) = input.Validate(features);
+        if (plan is null) return EditResult<CatalogChange>.Failed(errors);
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            var now = Now;
+            if (id is null)
+            {
+                if (await c.ExecuteScalarAsync<int>(PlanCodeExistsSql, new { code = plan.Code }, tx) > 0)
+                    return EditResult<CatalogChange>.Failed(nameof(PlanInput.Code), $"A plan with the code {plan.Code} exists already; codes are unique.");
+                var created = plan with { Version = 1 };
+                var newId = await store.CreatePlanAsync(c, tx, created, entitlements, now);
+                await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = "plan.created", Subject = $"plan {plan.Code} v1", NewValue = Describe(created, entitlements, features) });
+                return EditResult<CatalogChange>.Success(new CatalogChange(newId, $"Created the plan {plan.Name} ({plan.Code} v1)."));
+            }
+
+            var existing = await c.QuerySingleOrDefaultAsync<PricePlan>(PlanByIdSql, new { id }, tx);
+            if (existing is null) return EditResult<CatalogChange>.Failed(NotFoundField, "There is no such plan.");
+            if (existing.SupersededById is not null)
+                return EditResult<CatalogChange>.Failed(NotFoundField, $"{existing.Code} v{existing.Version} has been superseded; change the newest version instead.");
+            if (plan.Code != existing.Code)
+                return EditResult<CatalogChange>.Failed(nameof(PlanInput.Code), "A plan's code is fixed; create a new plan for a new code.");
+            var oldEntitlements = (await c.QueryAsync<PlanEntitlement>(PlanEntitlementsSql, new { id }, tx)).AsList();
+            var subscriptions = await c.ExecuteScalarAsync<int>(PlanSubscriptionsSql, new { id }, tx);
+            if (subscriptions == 0)
+            {
+                var updated = plan with { Id = existing.Id, Version = existing.Version };
+                await c.ExecuteAsync(UpdatePlanSql, updated, tx);
+                await c.ExecuteAsync(DeletePlanEntitlementsSql, new { id }, tx);
+                await c.ExecuteAsync(CatalogStore.InsertPlanEntitlementSql, entitlements.Select(e => e with { PlanId = existing.Id }), tx);
+                await audit.WriteAsync(c, tx, new AuditEntry
+                {
+                    At = now, Actor = actor, Kind = "plan.updated", Subject = $"plan {existing.Code} v{existing.Version}",
+                    OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(updated, entitlements, features),
+                });
+                return EditResult<CatalogChange>.Success(new CatalogChange(existing.Id, $"Saved {plan.Name} ({existing.Code} v{existing.Version})."));
+            }
+
+            if (plan.Family != existing.Family)
+                return EditResult<CatalogChange>.Failed(nameof(PlanInput.Family), "Subscriptions move between versions of one family; the family of a plan in use is fixed.");
+            var version = await c.ExecuteScalarAsync<int>(PlanNextVersionSql, new { code = existing.Code }, tx);
+            var successor = plan with { Version = version };
+            var successorId = await store.CreatePlanAsync(c, tx, successor, entitlements, now);
+            await c.ExecuteAsync(SupersedePlanSql, new { id, newId = successorId }, tx);
+            await audit.WriteAsync(c, tx, new AuditEntry
+            {
+                At = now, Actor = actor, Kind = "plan.superseded", Subject = $"plan {existing.Code} v{existing.Version} → v{version}",
+                OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(successor, entitlements, features),
+            });
+            return EditResult<CatalogChange>.Success(new CatalogChange(successorId,
+                $"Created {existing.Code} v{version}. {Stay(subscriptions)} on v{existing.Version} until moved."));
+        }, ct);
+    }
+
+    internal const string AddOnCodeExistsSql = "select count(*) from AddOn where Code = @code";
+    internal const string AddOnNextVersionSql = "select max(Version) + 1 from AddOn where Code = @code";
+    internal const string AddOnSubscriptionsSql = "select count(*) from SubscriptionAddOn where AddOnId = @id";
+    internal const string AddOnEntitlementsSql = "select AddOnId, FeatureId, Amount, IsUnlimited from AddOnEntitlement where AddOnId = @id";
+    internal const string DeleteAddOnEntitlementsSql = "delete from AddOnEntitlement where AddOnId = @id";
+    internal const string SupersedeAddOnSql = "update AddOn set SupersededById = @newId where Id = @id";
+
+    internal const string UpdateAddOnSql = """
+        update AddOn
+           set Family = @Family, Name = @Name, Description = @Description, MonthlyPriceCents = @MonthlyPriceCents,
+               MaxQuantity = @MaxQuantity, RequiresApproval = @RequiresApproval
+         where Id = @Id
+        """;
+
+    internal string AddOnByIdSql => $"""
+        select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, MaxQuantity, RequiresApproval, SupersededById
+          from {db.Dialect.LockedForUpdate("AddOn")}
+         where Id = @id
+        """;
+
+    /// <summary>Creates an add-on (no id), edits one nobody has, or supersedes one in use with a new version.</summary>
+    public async Task<EditResult<CatalogChange>> SaveAddOnAsync(long? id, AddOnInput input, string actor, CancellationToken ct = default)
+    {
+        var features = await store.FeaturesAsync(ct);
+        var (addOn, entitlements, errors) = input.Validate(features);
+        if (addOn is null) return EditResult<CatalogChange>.Failed(errors);
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            var now = Now;
+            if (id is null)
+            {
+                if (await c.ExecuteScalarAsync<int>(AddOnCodeExistsSql, new { code = addOn.Code }, tx) > 0)
+                    return EditResult<CatalogChange>.Failed(nameof(AddOnInput.Code), $"An add-on with the code {addOn.Code} exists already; codes are unique.");
+                var created = addOn with { Version = 1 };
+                var newId = await store.CreateAddOnAsync(c, tx, created, entitlements, now);
+                await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = "addon.created", Subject = $"add-on {addOn.Code} v1", NewValue = Describe(created, entitlements, features) });
+                return EditResult<CatalogChange>.Success(new CatalogChange(newId, $"Created the add-on {addOn.Name} ({addOn.Code} v1)."));
+            }
+
+            var existing = await c.QuerySingleOrDefaultAsync<AddOn>(AddOnByIdSql, new { id }, tx);
+            if (existing is null) return EditResult<CatalogChange>.Failed(NotFoundField, "There is no such add-on.");
+            if (existing.SupersededById is not null)
+                return EditResult<CatalogChange>.Failed(NotFoundField, $"{existing.Code} v{existing.Version} has been superseded; change the newest version instead.");
+            if (addOn.Code != existing.Code)
+                return EditResult<CatalogChange>.Failed(nameof(AddOnInput.Code), "An add-on's code is fixed; create a new add-on for a new code.");
+            var oldEntitlements = (await c.QueryAsync<AddOnEntitlement>(AddOnEntitlementsSql, new { id }, tx)).AsList();
+            var subscriptions = await c.ExecuteScalarAsync<int>(AddOnSubscriptionsSql, new { id }, tx);
+            if (subscriptions == 0)
+            {
+                var updated = addOn with { Id = existing.Id, Version = existing.Version };
+                await c.ExecuteAsync(UpdateAddOnSql, updated, tx);
+                await c.ExecuteAsync(DeleteAddOnEntitlementsSql, new { id }, tx);
+                await c.ExecuteAsync(CatalogStore.InsertAddOnEntitlementSql, entitlements.Select(e => e with { AddOnId = existing.Id }), tx);
+                await audit.WriteAsync(c, tx, new AuditEntry
+                {
+                    At = now, Actor = actor, Kind = "addon.updated", Subject = $"add-on {existing.Code} v{existing.Version}",
+                    OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(updated, entitlements, features),
+                });
+                return EditResult<CatalogChange>.Success(new CatalogChange(existing.Id, $"Saved {addOn.Name} ({existing.Code} v{existing.Version})."));
+            }
+
+            if (addOn.Family != existing.Family)
+                return EditResult<CatalogChange>.Failed(nameof(AddOnInput.Family), "The family of an add-on in use is fixed.");
+            var version = await c.ExecuteScalarAsync<int>(AddOnNextVersionSql, new { code = existing.Code }, tx);
+            var successor = addOn with { Version = version };
+            var successorId = await store.CreateAddOnAsync(c, tx, successor, entitlements, now);
+            await c.ExecuteAsync(SupersedeAddOnSql, new { id, newId = successorId }, tx);
+            await audit.WriteAsync(c, tx, new AuditEntry
+            {
+                At = now, Actor = actor, Kind = "addon.superseded", Subject = $"add-on {existing.Code} v{existing.Version} → v{version}",
+                OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(successor, entitlements, features),
+            });
+            return EditResult<CatalogChange>.Success(new CatalogChange(successorId,
+                $"Created {existing.Code} v{version}. {Stay(subscriptions)} on v{existing.Version} until moved."));
+        }, ct);
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private static string Stay(int n) => n == 1 ? "1 subscription stays" : $"{n} subscriptions stay";
+
+    public static string Describe(Feature f) =>
+        f.Kind == FeatureKind.Boolean ? $"{f.Name} ({f.Kind})" : $"{f.Name} ({f.Kind}, {f.Unit}, {f.Aggregation})";
+
+    private static string Values(IEnumerable<(long FeatureId, EntitlementValue Value, bool? HardCap)> rows, IReadOnlyList<Feature> features)
+    {
+        var handles = features.ToDictionary(f => f.Id);
+        return string.Join(", ", rows
+            .Where(r => handles.ContainsKey(r.FeatureId))
+            .OrderBy(r => handles[r.FeatureId].Handle, StringComparer.Ordinal)
+            .Select(r =>
+            {
+                var f = handles[r.FeatureId];
+                var value = f.Kind == FeatureKind.Boolean ? "included" : r.Value.Unlimited ? "unlimited" : (r.Value.Amount ?? 0).ToString(CultureInfo.InvariantCulture);
+                return f.Kind == FeatureKind.Metered && r.HardCap is { } hard && !r.Value.Unlimited ? $"{f.Handle} {value} ({(hard ? "hard" : "soft")} cap)" : $"{f.Handle} {value}";
+            }));
+    }
+
+    public static string Describe(PricePlan p, IEnumerable<PlanEntitlement> entitlements, IReadOnlyList<Feature> features) =>
+        $"{p.Name}, {Money.Format(p.MonthlyPriceCents)}/month{(p.RequiresApproval ? ", needs approval" : "")}: " +
+        Values(entitlements.Select(e => (e.FeatureId, e.Value, (bool?)e.HardCap)), features);
+
+    public static string Describe(AddOn a, IEnumerable<AddOnEntitlement> entitlements, IReadOnlyList<Feature> features) =>
+        $"{a.Name}, {Money.Format(a.MonthlyPriceCents)}/month, at most {a.MaxQuantity}{(a.RequiresApproval ? ", needs approval" : "")}: " +
+        Values(entitlements.Select(e => (e.FeatureId, e.Value, (bool?)null)), features);
+}

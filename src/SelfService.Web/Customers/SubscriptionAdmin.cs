@@ -1,0 +1,350 @@
+using System.Globalization;
+using Dapper;
+using SelfService.Audit;
+using SelfService.Catalog;
+using SelfService.Data;
+
+namespace SelfService.Customers;
+
+/// <summary>A grant the operator is adding: a value for one feature, permanent or for a window, always with a reason.</summary>
+public sealed class GrantInput
+{
+    public long FeatureId { get; set; }
+    public string? Value { get; set; }
+    /// <summary>"permanent" or "temporary".</summary>
+    public string Duration { get; set; } = Permanent;
+    /// <summary>UTC, as a datetime-local field sends it (<c>2026-11-20T10:30</c>); empty means now.</summary>
+    public string? ValidFrom { get; set; }
+    public string? ValidUntil { get; set; }
+    public string? Reason { get; set; }
+
+    public const string Permanent = "permanent";
+    public const string Temporary = "temporary";
+
+    public static string Local(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
+
+    public (EntitlementGrant? Grant, InputErrors Errors) Validate(IReadOnlyList<Feature> features, DateTime now)
+    {
+        var errors = new InputErrors();
+        var feature = features.FirstOrDefault(f => f.Id == FeatureId);
+        EntitlementValue? value = null;
+        if (feature is null) errors.Add(nameof(FeatureId), "Choose the feature to grant.");
+        else
+        {
+            var (parsed, error) = EntitlementInput.Parse(feature, feature.Kind == FeatureKind.Boolean && string.IsNullOrWhiteSpace(Value) ? EntitlementInput.Included : Value, allowZero: false);
+            if (error is not null) errors.Add(nameof(Value), error);
+            else if (parsed is null) errors.Add(nameof(Value), "Enter how much to add: a whole number, or unlimited.");
+            else value = parsed;
+        }
+        DateTime? from = null, until = null;
+        if (Duration == Temporary)
+        {
+            if (string.IsNullOrWhiteSpace(ValidFrom)) from = now;
+            else if (ParseTime(ValidFrom) is { } f) from = f;
+            else errors.Add(nameof(ValidFrom), "Enter a start date and time (UTC), or leave it empty to start now.");
+            if (string.IsNullOrWhiteSpace(ValidUntil)) errors.Add(nameof(ValidUntil), "A temporary grant needs an end date and time (UTC).");
+            else if (ParseTime(ValidUntil) is not { } u) errors.Add(nameof(ValidUntil), "Enter the end as a date and time (UTC).");
+            else if (from is { } start && u <= start) errors.Add(nameof(ValidUntil), "The end must come after the start.");
+            else if (u <= now) errors.Add(nameof(ValidUntil), "The end is in the past; the grant would never count.");
+            else until = u;
+        }
+        else if (Duration != Permanent) errors.Add(nameof(Duration), "Choose permanent or temporary.");
+        var reason = Reason?.Trim() ?? "";
+        if (reason.Length == 0) errors.Add(nameof(Reason), "Give a reason: the customer and the audit log will see it.");
+        else if (reason.Length > 300) errors.Add(nameof(Reason), "Keep the reason to 300 characters.");
+        if (errors.Count > 0 || feature is null || value is null) return (null, errors);
+        return (new EntitlementGrant
+        {
+            FeatureId = feature.Id, Amount = value.Value.Amount, IsUnlimited = value.Value.Unlimited, Reason = reason, GrantedBy = "",
+            ValidFrom = from, ValidUntil = until, CreatedAt = now,
+        }, errors);
+    }
+
+    private static DateTime? ParseTime(string text) =>
+        DateTime.TryParseExact(text.Trim(), ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"], CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
+}
+
+/// <summary>A grant as the operator sees it in the subscription's history.</summary>
+public sealed record GrantRecord
+{
+    public long Id { get; init; }
+    public long FeatureId { get; init; }
+    public long? Amount { get; init; }
+    public bool IsUnlimited { get; init; }
+    public string Reason { get; init; } = "";
+    public string GrantedBy { get; init; } = "";
+    public DateTime? ValidFrom { get; init; }
+    public DateTime? ValidUntil { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime? RevokedAt { get; init; }
+    public string? RevokedBy { get; init; }
+    public DateTime? ExpiredAt { get; init; }
+
+    /// <summary>"active", "scheduled", "ended" or "removed" at <paramref name="now"/>; by its window, whatever the expiry job has done.</summary>
+    public string State(DateTime now) =>
+        RevokedAt is not null ? "removed"
+        : ValidUntil is { } until && until <= now ? "ended"
+        : ValidFrom is { } from && from > now ? "scheduled"
+        : "active";
+}
+
+/// <summary>A customer found by key or name, with the plan version it is on.</summary>
+public sealed record CustomerMatch
+{
+    public long Id { get; init; }
+    public required string ExternalKey { get; init; }
+    public required string Name { get; init; }
+    public string PlanName { get; init; } = "";
+    public string PlanCode { get; init; } = "";
+    public int PlanVersion { get; init; }
+    public bool PlanSuperseded { get; init; }
+    public string Status { get; init; } = "";
+}
+
+/// <summary>
+/// The operators' subscription changes: grants added and revoked, plan changes, and moves to a plan's or add-on's
+/// newer version. Each writes its audit entry in the same transaction.
+/// </summary>
+public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, AuditLog audit, TimeProvider clock)
+{
+    internal const string SearchSql = """
+        select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, p.Code as PlanCode, p.Version as PlanVersion,
+               case when p.SupersededById is null then 0 else 1 end as PlanSuperseded, s.Status
+          from Customer c
+          left join Subscription s on s.CustomerId = c.Id
+          left join PricePlan p on p.Id = s.PlanId
+         where @pattern is null or lower(c.ExternalKey) like @pattern or lower(c.Name) like @pattern
+         order by c.Name
+        """;
+
+    /// <summary>Customers whose key or name contains <paramref name="query"/> (every customer for an empty query).</summary>
+    public async Task<IReadOnlyList<CustomerMatch>> SearchAsync(string? query, CancellationToken ct = default)
+    {
+        var q = query?.Trim().ToLowerInvariant();
+        var pattern = string.IsNullOrEmpty(q) ? null : "%" + q.Replace("[", "", StringComparison.Ordinal).Replace("%", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal) + "%";
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<CustomerMatch>(new CommandDefinition(SearchSql, new { pattern }, cancellationToken: ct))).AsList();
+    }
+
+    internal string SubscriptionSql => $"""
+        select Subscription.Id, Subscription.CustomerId, Subscription.PlanId, Subscription.Status, Subscription.BillingAnchorDay, Subscription.StartedAt
+          from {db.Dialect.LockedForUpdate("Subscription")}
+          join Customer c on c.Id = Subscription.CustomerId
+         where c.ExternalKey = @customer
+        """;
+
+    internal const string PlanSql = """
+        select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, RequiresApproval, SupersededById
+          from PricePlan
+         where Id = @id
+        """;
+
+    internal const string AddGrantFeatureSql = "select Handle from Feature where Id = @id";
+
+    public async Task<EditResult<long>> AddGrantAsync(string customerKey, GrantInput input, string actor, CancellationToken ct = default)
+    {
+        var features = await catalog.FeaturesAsync(ct);
+        var now = Now;
+        var (grant, errors) = input.Validate(features, now);
+        if (grant is null) return EditResult<long>.Failed(errors);
+        var feature = features.First(f => f.Id == grant.FeatureId);
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionSql, new { customer = customerKey }, tx);
+            if (subscription is null) return EditResult<long>.Failed(CatalogEditor.NotFoundField, "This customer has no subscription.");
+            var g = grant with { SubscriptionId = subscription.Id, GrantedBy = actor };
+            var id = await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt"),
+                new { g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt }, tx);
+            await audit.WriteAsync(c, tx, new AuditEntry
+            {
+                At = now, Actor = actor, CustomerId = subscription.CustomerId, Kind = "grant.added", Subject = $"grant #{id} {feature.Handle}",
+                NewValue = DescribeGrant(feature, g), Reason = g.Reason,
+            });
+            return EditResult<long>.Success(id);
+        }, ct);
+    }
+
+    internal const string GrantSql = """
+        select g.Id, g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt,
+               f.Handle, s.CustomerId
+          from EntitlementGrant g
+          join Feature f on f.Id = g.FeatureId
+          join Subscription s on s.Id = g.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where g.Id = @grantId and c.ExternalKey = @customer
+        """;
+
+    internal const string GrantHistorySql = """
+        select g.Id, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt, g.RevokedBy, g.ExpiredAt
+          from EntitlementGrant g
+          join Subscription s on s.Id = g.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer
+         order by g.CreatedAt desc, g.Id desc
+        """;
+
+    /// <summary>Every grant the customer's subscription has had, newest first, revoked and ended ones included.</summary>
+    public async Task<IReadOnlyList<GrantRecord>> GrantsAsync(string customerKey, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<GrantRecord>(new CommandDefinition(GrantHistorySql, new { customer = customerKey }, cancellationToken: ct))).AsList();
+    }
+
+    internal const string RevokeGrantSql = "update EntitlementGrant set RevokedAt = @now, RevokedBy = @actor where Id = @id and RevokedAt is null";
+
+    /// <summary>Ends a grant now. The reason is required; the grant stays in the history.</summary>
+    public async Task<EditResult<long>> RevokeGrantAsync(string customerKey, long grantId, string? reason, string actor, CancellationToken ct = default)
+    {
+        var why = reason?.Trim() ?? "";
+        if (why.Length == 0) return EditResult<long>.Failed("Reason", "Give a reason for removing the grant.");
+        if (why.Length > 300) return EditResult<long>.Failed("Reason", "Keep the reason to 300 characters.");
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            var now = Now;
+            var row = await c.QuerySingleOrDefaultAsync<GrantRow>(GrantSql, new { grantId, customer = customerKey }, tx);
+            if (row is null) return EditResult<long>.Failed(CatalogEditor.NotFoundField, "This customer has no such grant.");
+            if (await c.ExecuteAsync(RevokeGrantSql, new { id = grantId, now, actor }, tx) == 0)
+                return EditResult<long>.Failed("Reason", "This grant was removed already.");
+            await audit.WriteAsync(c, tx, new AuditEntry
+            {
+                At = now, Actor = actor, CustomerId = row.CustomerId, Kind = "grant.revoked", Subject = $"grant #{grantId} {row.Handle}",
+                OldValue = row.IsUnlimited ? "unlimited" : row.Amount?.ToString(CultureInfo.InvariantCulture), Reason = why,
+            });
+            return EditResult<long>.Success(grantId);
+        }, ct);
+    }
+
+    internal const string ChangePlanSql = "update Subscription set PlanId = @planId, UpdatedAt = @now where Id = @id";
+
+    /// <summary>Moves the customer to a current plan of the same family, now. A reason is required.</summary>
+    public async Task<EditResult<PricePlan>> ChangePlanAsync(string customerKey, long planId, string? reason, string actor, CancellationToken ct = default)
+    {
+        var why = reason?.Trim() ?? "";
+        if (why.Length == 0) return EditResult<PricePlan>.Failed("Reason", "Give a reason for the plan change.");
+        if (why.Length > 300) return EditResult<PricePlan>.Failed("Reason", "Keep the reason to 300 characters.");
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionSql, new { customer = customerKey }, tx);
+            if (subscription is null) return EditResult<PricePlan>.Failed(CatalogEditor.NotFoundField, "This customer has no subscription.");
+            var from = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = subscription.PlanId }, tx);
+            var to = await c.QuerySingleOrDefaultAsync<PricePlan>(PlanSql, new { id = planId }, tx);
+            if (to is null || to.SupersededById is not null) return EditResult<PricePlan>.Failed("PlanId", "Choose a current plan.");
+            if (to.Family != from.Family) return EditResult<PricePlan>.Failed("PlanId", $"Choose a plan of the {from.Family} family.");
+            if (to.Id == from.Id) return EditResult<PricePlan>.Failed("PlanId", "The customer is on this plan already.");
+            var kind = to.Code == from.Code ? "subscription.version-moved" : "subscription.plan-changed";
+            await Move(c, tx, subscription, from, to, kind, why, actor);
+            return EditResult<PricePlan>.Success(to);
+        }, ct);
+    }
+
+    /// <summary>Moves the customer from a superseded plan version to the newest version of the same plan.</summary>
+    public async Task<EditResult<PricePlan>> MoveToNewestVersionAsync(string customerKey, string actor, CancellationToken ct = default) =>
+        await db.WriteAsync(async (c, tx) =>
+        {
+            var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionSql, new { customer = customerKey }, tx);
+            if (subscription is null) return EditResult<PricePlan>.Failed(CatalogEditor.NotFoundField, "This customer has no subscription.");
+            var from = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = subscription.PlanId }, tx);
+            var to = await NewestAsync(c, tx, from);
+            if (to.Id == from.Id) return EditResult<PricePlan>.Failed("PlanId", $"{from.Code} v{from.Version} is the newest version already.");
+            await Move(c, tx, subscription, from, to, "subscription.version-moved", $"Moved to {to.Code} v{to.Version}", actor);
+            return EditResult<PricePlan>.Success(to);
+        }, ct);
+
+    internal string SubscriptionsOnPlanSql => $"""
+        select Id, CustomerId, PlanId, Status, BillingAnchorDay, StartedAt
+          from {db.Dialect.LockedForUpdate("Subscription")}
+         where PlanId = @id
+        """;
+
+    /// <summary>Moves every subscription on a superseded plan version to the newest version; returns how many moved.</summary>
+    public async Task<EditResult<int>> MoveAllToNewestVersionAsync(long planId, string actor, CancellationToken ct = default) =>
+        await db.WriteAsync(async (c, tx) =>
+        {
+            var from = await c.QuerySingleOrDefaultAsync<PricePlan>(PlanSql, new { id = planId }, tx);
+            if (from is null) return EditResult<int>.Failed(CatalogEditor.NotFoundField, "There is no such plan.");
+            var to = await NewestAsync(c, tx, from);
+            if (to.Id == from.Id) return EditResult<int>.Failed(CatalogEditor.NotFoundField, $"{from.Code} v{from.Version} is the newest version.");
+            var subscriptions = (await c.QueryAsync<Subscription>(SubscriptionsOnPlanSql, new { id = planId }, tx)).AsList();
+            foreach (var s in subscriptions)
+                await Move(c, tx, s, from, to, "subscription.version-moved", $"Moved to {to.Code} v{to.Version}", actor);
+            return EditResult<int>.Success(subscriptions.Count);
+        }, ct);
+
+    internal const string SubscriptionAddOnSql = """
+        select a.Id, a.Code, a.Version, a.Family, a.Name, a.Description, a.MonthlyPriceCents, a.MaxQuantity, a.RequiresApproval, a.SupersededById
+          from SubscriptionAddOn sa
+          join AddOn a on a.Id = sa.AddOnId
+         where sa.SubscriptionId = @subscriptionId and sa.AddOnId = @addOnId
+        """;
+
+    internal const string AddOnSql = """
+        select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, MaxQuantity, RequiresApproval, SupersededById
+          from AddOn
+         where Id = @id
+        """;
+
+    internal const string HasAddOnSql = "select count(*) from SubscriptionAddOn where SubscriptionId = @subscriptionId and AddOnId = @addOnId";
+    internal const string MoveAddOnSql = "update SubscriptionAddOn set AddOnId = @to where SubscriptionId = @subscriptionId and AddOnId = @from";
+
+    /// <summary>Moves one add-on of the subscription from a superseded version to the newest, keeping its quantity.</summary>
+    public async Task<EditResult<AddOn>> MoveAddOnToNewestVersionAsync(string customerKey, long addOnId, string actor, CancellationToken ct = default) =>
+        await db.WriteAsync(async (c, tx) =>
+        {
+            var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionSql, new { customer = customerKey }, tx);
+            if (subscription is null) return EditResult<AddOn>.Failed(CatalogEditor.NotFoundField, "This customer has no subscription.");
+            var from = await c.QuerySingleOrDefaultAsync<AddOn>(SubscriptionAddOnSql, new { subscriptionId = subscription.Id, addOnId }, tx);
+            if (from is null) return EditResult<AddOn>.Failed(CatalogEditor.NotFoundField, "The subscription has no such add-on.");
+            var to = from;
+            while (to.SupersededById is { } next) to = await c.QuerySingleAsync<AddOn>(AddOnSql, new { id = next }, tx);
+            if (to.Id == from.Id) return EditResult<AddOn>.Failed("AddOnId", $"{from.Code} v{from.Version} is the newest version already.");
+            if (await c.ExecuteScalarAsync<int>(HasAddOnSql, new { subscriptionId = subscription.Id, addOnId = to.Id }, tx) > 0)
+                return EditResult<AddOn>.Failed("AddOnId", $"The subscription has {to.Code} v{to.Version} already.");
+            await c.ExecuteAsync(MoveAddOnSql, new { subscriptionId = subscription.Id, from = from.Id, to = to.Id }, tx);
+            await audit.WriteAsync(c, tx, new AuditEntry
+            {
+                At = Now, Actor = actor, CustomerId = subscription.CustomerId, Kind = "subscription.addon-version-moved",
+                Subject = $"add-on {from.Code}", OldValue = $"{from.Code} v{from.Version}", NewValue = $"{to.Code} v{to.Version}", Reason = $"Moved to {to.Code} v{to.Version}",
+            });
+            return EditResult<AddOn>.Success(to);
+        }, ct);
+
+    private async Task<PricePlan> NewestAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, PricePlan plan)
+    {
+        var newest = plan;
+        while (newest.SupersededById is { } next) newest = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = next }, tx);
+        return newest;
+    }
+
+    private async Task Move(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, Subscription s, PricePlan from, PricePlan to, string kind, string reason, string actor)
+    {
+        var now = Now;
+        await c.ExecuteAsync(ChangePlanSql, new { id = s.Id, planId = to.Id, now }, tx);
+        await audit.WriteAsync(c, tx, new AuditEntry
+        {
+            At = now, Actor = actor, CustomerId = s.CustomerId, Kind = kind, Subject = "subscription plan",
+            OldValue = $"{from.Name} ({from.Code} v{from.Version})", NewValue = $"{to.Name} ({to.Code} v{to.Version})", Reason = reason,
+        });
+    }
+
+    public static string DescribeGrant(Feature feature, EntitlementGrant g)
+    {
+        var value = feature.Kind == FeatureKind.Boolean ? "included" : g.IsUnlimited ? "unlimited" : "+" + (g.Amount ?? 0).ToString(CultureInfo.InvariantCulture);
+        var window = g.ValidUntil is { } until
+            ? $" from {g.ValidFrom?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "now"} until {until.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"
+            : " permanent";
+        return $"{feature.Handle} {value}{window}";
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private sealed record GrantRow
+    {
+        public long Id { get; init; }
+        public long? Amount { get; init; }
+        public bool IsUnlimited { get; init; }
+        public string Handle { get; init; } = "";
+        public long CustomerId { get; init; }
+        public DateTime? RevokedAt { get; init; }
+    }
+}
