@@ -2,6 +2,7 @@
 //
 //   dotnet run -c Release --project tests/SelfService.ApiBenchmarks -- [--seconds 10] [--warmup 3] [--connections 16]
 //                                                                     [--url-only]  (print the URLs and key, serve until Enter: for wrk)
+//                                                                     [--usage-page] (the customer usage page's server time instead)
 //
 // The app is hosted exactly as Program.cs composes it (AppComposition: same extensions, same middleware), on a fresh SQLite
 // database seeded with the demo, on Kestrel at 127.0.0.1. Only this host adds /api/v1/bench/bare, which answers
@@ -25,6 +26,7 @@ var seconds = Option("--seconds", 10);
 var warmup = Option("--warmup", 3);
 var connections = Option("--connections", 16);
 var urlOnly = args.Contains("--url-only");
+var usagePage = args.Contains("--usage-page");
 
 var dataFolder = Path.Combine(Path.GetTempPath(), "selfservice-bench-" + Guid.NewGuid().ToString("N"));
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], EnvironmentName = "Production" });
@@ -74,6 +76,12 @@ try
         return;
     }
 
+    if (usagePage)
+    {
+        await UsagePage();
+        return;
+    }
+
     Console.WriteLine($"{Environment.ProcessorCount} cores, {connections} connections, {warmup} s warm-up + {seconds} s per endpoint, .NET HttpClient load");
     var targets = new (string Name, string Path)[]
     {
@@ -93,6 +101,52 @@ try
     var check = results[^1].R;
     Console.WriteLine();
     Console.WriteLine(FormattableString.Invariant($"check / bare (API key): {check.Throughput / results[1].R.Throughput:F2}x   check / bare (no auth): {check.Throughput / results[0].R.Throughput:F2}x   (target >= 0.5x)"));
+
+    // The customer's usage page (signed in as acme's owner), one request at a time so latency is server time,
+    // beside the notifications page: the same layout and sign-in with almost nothing to read.
+    async Task UsagePage()
+    {
+        var cookies = new CookieContainer();
+        using var browser = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = new Uri(baseUrl) };
+        var signIn = await browser.GetStringAsync("/account/sign-in");
+        var token = System.Text.RegularExpressions.Regex.Match(signIn, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signedIn = await browser.PostAsync("/account/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Email"] = "owner@acme.example", ["Password"] = SelfService.Demo.DemoOptions.DefaultPassword, ["__RequestVerificationToken"] = token,
+        }));
+        if (signedIn.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException("sign-in failed");
+        var pages = new (string Name, string Path)[]
+        {
+            ("notifications (baseline)", "/customers/acme/notifications"),
+            ("usage, this period", "/customers/acme/usage"),
+            ("usage, 12 months", "/customers/acme/usage?period=12m"),
+        };
+        Console.WriteLine($"{Environment.ProcessorCount} cores, 1 connection, {warmup} s warm-up + {seconds} s per page, sequential requests");
+        Console.WriteLine($"{"page",-26} {"requests/s",12} {"p50 ms",8} {"p99 ms",8}");
+        var baseline = 0.0;
+        foreach (var (name, path) in pages)
+        {
+            foreach (var record in new[] { false, true })
+            {
+                var latencies = new List<double>();
+                var clock = Stopwatch.StartNew();
+                while (clock.Elapsed < TimeSpan.FromSeconds(record ? seconds : warmup))
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    using var response = await browser.GetAsync(path);
+                    await response.Content.ReadAsByteArrayAsync();
+                    if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{path}: {response.StatusCode}");
+                    latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+                if (!record) continue;
+                latencies.Sort();
+                var p50 = latencies[latencies.Count / 2];
+                if (baseline == 0) baseline = p50;
+                Console.WriteLine(FormattableString.Invariant(
+                    $"{name,-26} {latencies.Count / clock.Elapsed.TotalSeconds,12:F0} {p50,8:F2} {latencies[(int)(latencies.Count * 0.99)],8:F2}   p50 {p50 / baseline:F1}x the baseline"));
+            }
+        }
+    }
 
     HttpClient Client(int max)
     {

@@ -27,6 +27,7 @@ public sealed class OperatorBrowserTests(BrowserFixture browser) : IClassFixture
     public async Task Operator_SupersedesAPlan_AndMovesOneSubscription_AndOnlyThenItsEntitlementsChange()
     {
         var customer = await browser.SignedIn("member@acme.example");
+        await customer.GotoAsync("/customers/acme/entitlements");
         var seats = customer.Locator("[data-testid=entitlement][data-handle=max-members] [data-testid=entitlement-value]");
         Assert.Equal("40 members", await Text(seats)); // Business 25 + Extra Seats 10 + grant 5
 
