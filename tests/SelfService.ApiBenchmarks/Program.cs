@@ -29,7 +29,17 @@ var urlOnly = args.Contains("--url-only");
 var usagePage = args.Contains("--usage-page");
 
 var dataFolder = Path.Combine(Path.GetTempPath(), "selfservice-bench-" + Guid.NewGuid().ToString("N"));
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], EnvironmentName = "Production" });
+// The web project's own name and folder, so its Razor pages and wwwroot are found as when it runs itself.
+var repo = new DirectoryInfo(AppContext.BaseDirectory);
+while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "SelfService.sln"))) repo = repo.Parent;
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = [],
+    // Pages need Development over plain HTTP: elsewhere the session and antiforgery cookies are Secure-only.
+    EnvironmentName = usagePage ? "Development" : "Production",
+    ApplicationName = typeof(SelfService.Web.AppComposition).Assembly.GetName().Name,
+    ContentRootPath = repo is null ? null : Path.Combine(repo.FullName, "src", "SelfService.Web"),
+});
 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
     [DatabaseSettings.DataFolderSetting] = dataFolder,
