@@ -106,7 +106,7 @@ public sealed record CustomerMatch
 /// The operators' subscription changes: grants added and revoked, plan changes, and moves to a plan's or add-on's
 /// newer version. Each writes its audit entry in the same transaction.
 /// </summary>
-public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, AuditLog audit, TimeProvider clock)
+public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore customers, AuditLog audit, TimeProvider clock)
 {
     internal const string SearchSql = """
         select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, p.Code as PlanCode, p.Version as PlanVersion,
@@ -154,8 +154,7 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, AuditLog audi
             var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionSql, new { customer = customerKey }, tx);
             if (subscription is null) return EditResult<long>.Failed(CatalogEditor.NotFoundField, "This customer has no subscription.");
             var g = grant with { SubscriptionId = subscription.Id, GrantedBy = actor };
-            var id = await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt"),
-                new { g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt }, tx);
+            var id = await customers.AddGrantAsync(c, tx, g);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
                 At = now, Actor = actor, CustomerId = subscription.CustomerId, Kind = "grant.added", Subject = $"grant #{id} {feature.Handle}",

@@ -4,6 +4,7 @@ using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Browser;
 
+[Collection(BrowserFixture.Collection)]
 public sealed class AccountBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Theory]

@@ -5,6 +5,7 @@ using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Browser;
 
+[Collection(BrowserFixture.Collection)]
 public sealed class OperatorBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private const string OperatorEmail = "operator@vendor.example";

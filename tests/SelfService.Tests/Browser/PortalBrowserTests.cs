@@ -5,6 +5,7 @@ using SelfService.Tests.Infrastructure;
 namespace SelfService.Tests.Browser;
 
 /// <summary>The customer portal in Chromium: charts drawn under the strict CSP, period switching, CSV, prompts, every page at both widths.</summary>
+[Collection(BrowserFixture.Collection)]
 public sealed class PortalBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private const string CanvasHasInk = """

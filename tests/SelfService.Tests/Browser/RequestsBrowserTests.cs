@@ -5,6 +5,7 @@ using SelfService.Tests.Infrastructure;
 namespace SelfService.Tests.Browser;
 
 /// <summary>The whole path in a real browser: a Member asks, their Admin approves the spend, a vendor Approver approves.</summary>
+[Collection(BrowserFixture.Collection)]
 public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Theory]

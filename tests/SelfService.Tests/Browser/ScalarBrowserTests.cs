@@ -5,6 +5,7 @@ using SelfService.Tests.Infrastructure;
 namespace SelfService.Tests.Browser;
 
 /// <summary>The API reference as a developer integrating with SelfService opens it.</summary>
+[Collection(BrowserFixture.Collection)]
 public sealed class ScalarBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Theory]

@@ -19,7 +19,7 @@ public sealed class OperatorSqlTests
         object[] owners =
         [
             new CatalogEditor(db, catalog, audit, TimeProvider.System),
-            new SubscriptionAdmin(db, catalog, audit, TimeProvider.System),
+            new SubscriptionAdmin(db, catalog, new CustomerStore(db), audit, TimeProvider.System),
             new AuditSearch(db),
             new UsageAnalytics(db, catalog, TimeProvider.System),
         ];

@@ -14,6 +14,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    /// <summary>Browser test classes run one after another: two browsers and two apps at once starve a 2-core machine.</summary>
+    public const string Collection = "Browser";
+
     public AppFactory App { get; } = new();
     public string BaseUrl { get; private set; } = "";
     public IBrowser Browser { get; private set; } = null!;
