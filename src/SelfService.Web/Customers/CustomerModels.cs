@@ -46,3 +46,15 @@ public sealed record EntitlementGrant
         && (ValidUntil is null || instant < ValidUntil)
         && (RevokedAt is null || instant < RevokedAt);
 }
+
+public enum GrantState { Scheduled, Active, Ended, Revoked }
+
+public static class GrantWindow
+{
+    /// <summary>Where a grant stands at <paramref name="now"/>, by its window and revocation, whatever the expiry job has done.</summary>
+    public static GrantState StateAt(DateTime? validFrom, DateTime? validUntil, DateTime? revokedAt, DateTime now) =>
+        revokedAt is not null ? GrantState.Revoked
+        : validUntil is { } until && until <= now ? GrantState.Ended
+        : validFrom is { } from && from > now ? GrantState.Scheduled
+        : GrantState.Active;
+}

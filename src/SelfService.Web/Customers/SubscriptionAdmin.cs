@@ -82,11 +82,13 @@ public sealed record GrantRecord
     public DateTime? ExpiredAt { get; init; }
 
     /// <summary>"active", "scheduled", "ended" or "removed" at <paramref name="now"/>; by its window, whatever the expiry job has done.</summary>
-    public string State(DateTime now) =>
-        RevokedAt is not null ? "removed"
-        : ValidUntil is { } until && until <= now ? "ended"
-        : ValidFrom is { } from && from > now ? "scheduled"
-        : "active";
+    public string State(DateTime now) => GrantWindow.StateAt(ValidFrom, ValidUntil, RevokedAt, now) switch
+    {
+        GrantState.Revoked => "removed",
+        GrantState.Ended => "ended",
+        GrantState.Scheduled => "scheduled",
+        _ => "active",
+    };
 }
 
 /// <summary>A customer found by key or name, with the plan version it is on.</summary>

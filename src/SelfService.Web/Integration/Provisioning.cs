@@ -208,7 +208,7 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
         public GrantView View(DateTime now) => new(Id, Feature,
             Kind == FeatureKind.Boolean ? true : IsUnlimited ? "unlimited" : Amount ?? 0,
             Reason, GrantedBy, ValidFrom, ValidUntil, CreatedAt, RevokedAt, RevokedBy,
-            RevokedAt is not null ? "revoked" : ValidFrom > now ? "scheduled" : ValidUntil <= now ? "ended" : "active");
+            GrantWindow.StateAt(ValidFrom, ValidUntil, RevokedAt, now).ToString().ToLowerInvariant());
     }
 
     // ---- writes ---------------------------------------------------------------------------------------------
