@@ -34,8 +34,8 @@ public sealed class AuditSearch(Db db)
     /// <summary>Most rows a CSV export carries; narrow the filter for more.</summary>
     public const int ExportLimit = 100_000;
 
-    internal const string SearchSql = """
-        select a.Id, a.At, a.Actor, c.ExternalKey as CustomerKey, c.Name as CustomerName, a.Kind, a.Subject, a.OldValue, a.NewValue, a.Reason
+    // The filter both the page and its count apply (not a statement on its own).
+    private const string Filtered = """
           from AuditEntry a
           left join Customer c on c.Id = a.CustomerId
          where (@customer is null or c.ExternalKey = @customer)
@@ -45,15 +45,14 @@ public sealed class AuditSearch(Db db)
            and (@to is null or a.At < @to)
         """;
 
-    internal const string CountSql = """
+    internal const string SearchSql = $"""
+        select a.Id, a.At, a.Actor, c.ExternalKey as CustomerKey, c.Name as CustomerName, a.Kind, a.Subject, a.OldValue, a.NewValue, a.Reason
+        {Filtered}
+        """;
+
+    internal const string CountSql = $"""
         select count(*)
-          from AuditEntry a
-          left join Customer c on c.Id = a.CustomerId
-         where (@customer is null or c.ExternalKey = @customer)
-           and (@actor is null or lower(a.Actor) like @actor)
-           and (@kind is null or a.Kind = @kind)
-           and (@from is null or a.At >= @from)
-           and (@to is null or a.At < @to)
+        {Filtered}
         """;
 
     internal const string KindsSql = "select distinct Kind from AuditEntry order by Kind";
