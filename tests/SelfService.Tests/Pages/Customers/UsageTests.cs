@@ -165,7 +165,7 @@ public sealed class UsageQueryCountTests : IDisposable
     {
         var count = 0;
         void Count(System.Data.Common.DbConnection c) =>
-            SQLitePCL.raw.sqlite3_trace(((SqliteConnection)c).Handle, (_, sql) => { if (!sql.StartsWith("pragma", StringComparison.OrdinalIgnoreCase)) Interlocked.Increment(ref count); }, null);
+            SQLitePCL.raw.sqlite3_trace(((SqliteConnection)c).Handle, (_, sql) => { if (!sql.TrimStart().StartsWith("pragma", StringComparison.OrdinalIgnoreCase)) Interlocked.Increment(ref count); }, null);
         var db = _app.Get<Db>();
         db.Opened += Count;
         try
