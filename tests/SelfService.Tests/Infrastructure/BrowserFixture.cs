@@ -60,7 +60,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(PageClient.DemoPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/sign-in"));
+        // Wait for the redirect's document to be parsed, not for its "load" event: under a loaded machine Chromium
+        // now and then reported the network idle yet never the load, and the wait timed out after a sign-in that had worked.
+        await page.WaitForURLAsync(url => !url.Contains("/account/sign-in"), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         return page;
     }
 
