@@ -8,7 +8,8 @@ public sealed class SqlServerDialect : SqlDialect
     public override DatabaseProvider Provider => DatabaseProvider.SqlServer;
 
     public override string InsertReturningId(string table, params string[] columns) =>
-        $"insert into {table} ({string.Join(", ", columns)}) output inserted.Id values ({Params(columns)})";
+        // Not an OUTPUT clause: SQL Server refuses one without INTO on a table with triggers (see 0008_entitlement_stamp).
+        $"insert into {table} ({string.Join(", ", columns)}) values ({Params(columns)}); select cast(scope_identity() as bigint);";
 
     public override string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns) =>
         $"""

@@ -21,9 +21,22 @@ public sealed record AccountEntitlements(
     public EffectiveEntitlement? For(string handle) => Entitlements.FirstOrDefault(e => e.Feature.Handle == handle);
 }
 
-/// <summary>Loads a subscription in one round trip and hands it to <see cref="EntitlementEngine"/>.</summary>
+/// <summary>
+/// Loads a subscription and hands it to <see cref="EntitlementEngine"/>, which computes it for the instant asked.
+/// What it loads is kept per customer under the database's entitlement stamp (migration 0008: triggers move it on every
+/// change to a customer, subscription, add-on, grant or the catalog), so while nothing changed an account costs one
+/// small read, and a change made by any process is seen by the next read of every process.
+/// </summary>
 public sealed class EntitlementService(Db db, TimeProvider clock)
 {
+    internal const string StampSql = "select Value from EntitlementStamp where Name = 'entitlements'";
+
+    private const int MaxCachedCustomers = 20_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Loaded> _loaded = new(StringComparer.Ordinal);
+
+    /// <summary>One customer's rows as of <see cref="Stamp"/>; <see cref="Inputs"/> is null when there is no such account.</summary>
+    private sealed record Loaded(long Stamp, Customer? Customer, Subscription? Subscription, EntitlementInputs? Inputs);
+
     internal const string LoadSql = """
         select c.Id, c.ExternalKey, c.Name
           from Customer c
@@ -80,6 +93,21 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
     {
         var instant = at ?? clock.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenAsync(ct);
+        // The stamp is read before the rows: rows newer than their stamp only cost a reload later, never a stale answer.
+        var stamp = await connection.ExecuteScalarAsync<long>(new CommandDefinition(StampSql, cancellationToken: ct));
+        if (!_loaded.TryGetValue(customerKey, out var loaded) || loaded.Stamp != stamp)
+        {
+            loaded = await LoadAsync(connection, customerKey, stamp, ct);
+            if (_loaded.Count >= MaxCachedCustomers) _loaded.Clear();
+            _loaded[customerKey] = loaded;
+        }
+        if (loaded.Inputs is not { } inputs) return null;
+        return new AccountEntitlements(loaded.Customer!, loaded.Subscription!, inputs.Plan, inputs.AddOns, inputs.Grants, inputs.Features,
+            EntitlementEngine.Compute(inputs, instant), instant);
+    }
+
+    private static async Task<Loaded> LoadAsync(System.Data.Common.DbConnection connection, string customerKey, long stamp, CancellationToken ct)
+    {
         using var grid = await connection.QueryMultipleAsync(new CommandDefinition(LoadSql, new { customer = customerKey }, cancellationToken: ct));
         var customer = await grid.ReadSingleOrDefaultAsync<Customer>();
         var subscription = await grid.ReadSingleOrDefaultAsync<Subscription>();
@@ -89,11 +117,8 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
         var addOnEntitlements = (await grid.ReadAsync<AddOnEntitlement>()).AsList();
         var grants = (await grid.ReadAsync<EntitlementGrant>()).AsList();
         var features = (await grid.ReadAsync<Feature>()).AsList();
-        if (customer is null || subscription is null || plan is null) return null;
-
-        var inputs = new EntitlementInputs(features, plan, planEntitlements, addOns, addOnEntitlements, grants);
-        return new AccountEntitlements(customer, subscription, plan, addOns, grants, features,
-            EntitlementEngine.Compute(inputs, instant), instant);
+        if (customer is null || subscription is null || plan is null) return new Loaded(stamp, null, null, null);
+        return new Loaded(stamp, customer, subscription, new EntitlementInputs(features, plan, planEntitlements, addOns, addOnEntitlements, grants));
     }
 
     private sealed record AddOnRow

@@ -45,14 +45,114 @@ public sealed class UsageService(Db db)
                    and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u;
         """;
 
+    // What the rollup has folded, as of its watermark: every (customer, range) read once per watermark. The rows
+    // behind it change only in the rollup's transaction, which moves the watermark with them, so a cached answer
+    // for watermark W stays exact while W is the watermark; events past W are read every time.
+    internal const string RolledUpSql = """
+        select w.LastEventId as Watermark, 0 as Part, h.FeatureId, sum(h.Total) as Value, max(h.Peak) as Peak, null as LatestAt
+          from (select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly') w
+          join UsageHourly h on h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to
+         group by w.LastEventId, h.FeatureId
+        union all
+        select w.LastEventId, 1, h.FeatureId, h.LatestValue, 0.0, h.LatestAt
+          from (select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly') w
+          cross join Feature f
+          cross join UsageHourly h
+         where f.Aggregation = 'Latest' and h.CustomerId = @customerId and h.FeatureId = f.Id
+           and h.HourStart = (select max(m.HourStart) from UsageHourly m
+                               where m.CustomerId = @customerId and m.FeatureId = f.Id and m.HourStart < @to)
+        union all
+        select w.LastEventId, 2, null, 0.0, 0.0, null
+          from (select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly') w
+        """;
+
+    // The events the rollup has not folded yet, with the watermark they follow (one row with null event columns when none).
+    internal const string UnrolledSql = """
+        select w.LastEventId as Watermark, e.Id, e.FeatureId, e.OccurredAt, e.Quantity
+          from (select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly') w
+          left join UsageEvent e on e.CustomerId = @customerId and e.Id > w.LastEventId and e.OccurredAt < @to
+        """;
+
+    private sealed record RolledUp(long Watermark, IReadOnlyDictionary<long, (double Total, double Peak)> Sums,
+        IReadOnlyDictionary<long, (DateTime At, double Value)> Latest);
+
+    private const int MaxCachedRanges = 20_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long Customer, DateTime From, DateTime To), RolledUp> _rolledUp = new();
+
     /// <summary>
     /// Usage of every feature in <c>[from, to)</c>, by each feature's aggregation: Sum adds up, Max takes the
     /// peak, Latest takes the last value reported before <paramref name="to"/> whenever it was reported.
+    /// One small read when the rollup has not moved since the last answer for this range: the events past its watermark.
     /// </summary>
     public async Task<IReadOnlyDictionary<long, double>> TotalsAsync(long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
     {
+        from = Hour(from);
+        to = Hour(to);
+        var key = (customerId, from, to);
         await using var connection = await db.OpenAsync(ct);
+        var parameters = new { customerId, from, to };
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var unrolled = (await connection.QueryAsync<(long Watermark, long? Id, long? FeatureId, DateTime? OccurredAt, double? Quantity)>(
+                new CommandDefinition(UnrolledSql, parameters, cancellationToken: ct))).AsList();
+            var watermark = unrolled[0].Watermark;
+            if (!_rolledUp.TryGetValue(key, out var rolled) || rolled.Watermark != watermark)
+            {
+                rolled = await ReadRolledUp(connection, parameters, ct);
+                // The rollup moved between the two reads: read the events past its new watermark again.
+                if (rolled.Watermark != watermark) continue;
+                if (_rolledUp.Count >= MaxCachedRanges) _rolledUp.Clear();
+                _rolledUp[key] = rolled;
+            }
+            return Combine(features, from, rolled, unrolled.Where(e => e.Id is not null)
+                .Select(e => (e.Id!.Value, e.FeatureId!.Value, e.OccurredAt!.Value, e.Quantity!.Value)));
+        }
+        // A rollup committing at every turn: answer from one statement that sees both parts at once.
         return await TotalsAsync(connection, null, customerId, features, from, to, ct);
+    }
+
+    private static async Task<RolledUp> ReadRolledUp(System.Data.Common.DbConnection connection, object parameters, CancellationToken ct)
+    {
+        var rows = (await connection.QueryAsync<(long Watermark, int Part, long? FeatureId, double Value, double Peak, DateTime? LatestAt)>(
+            new CommandDefinition(RolledUpSql, parameters, cancellationToken: ct))).AsList();
+        var sums = rows.Where(r => r.Part == 0).ToDictionary(r => r.FeatureId!.Value, r => (r.Value, r.Peak));
+        var latest = rows.Where(r => r.Part == 1).GroupBy(r => r.FeatureId!.Value)
+            .ToDictionary(g => g.Key, g => g.Select(r => (At: r.LatestAt!.Value, r.Value)).MaxBy(r => r.At));
+        return new RolledUp(rows.Single(r => r.Part == 2).Watermark, sums, latest);
+    }
+
+    private static Dictionary<long, double> Combine(IReadOnlyCollection<Feature> features, DateTime from, RolledUp rolled,
+        IEnumerable<(long Id, long FeatureId, DateTime OccurredAt, double Quantity)> unrolled)
+    {
+        var sums = new Dictionary<long, (double Total, double Peak)>(rolled.Sums);
+        // Latest by event time; at the same instant the value received last wins: raw events (by id) over rollups,
+        // as the rollup itself does when it folds them.
+        var latest = rolled.Latest.ToDictionary(kv => kv.Key, kv => (kv.Value.At, Seq: 0L, kv.Value.Value));
+        foreach (var e in unrolled)
+        {
+            if (!latest.TryGetValue(e.FeatureId, out var l) || (e.OccurredAt, e.Id).CompareTo((l.At, l.Seq)) >= 0)
+                latest[e.FeatureId] = (e.OccurredAt, e.Id, e.Quantity);
+            if (e.OccurredAt < from) continue;
+            var (total, peak) = sums.TryGetValue(e.FeatureId, out var s) ? s : (0, double.MinValue);
+            sums[e.FeatureId] = (total + e.Quantity, Math.Max(peak, e.Quantity));
+        }
+        return Select(features, sums, latest.ToDictionary(kv => kv.Key, kv => kv.Value.Value));
+    }
+
+    private static Dictionary<long, double> Select(IReadOnlyCollection<Feature> features,
+        IReadOnlyDictionary<long, (double Total, double Peak)> sums, IReadOnlyDictionary<long, double> latest)
+    {
+        var result = new Dictionary<long, double>();
+        foreach (var f in features.Where(f => f.IsNumeric))
+        {
+            result[f.Id] = f.Aggregation switch
+            {
+                Aggregation.Latest => latest.GetValueOrDefault(f.Id),
+                Aggregation.Max => sums.TryGetValue(f.Id, out var m) ? m.Peak : 0,
+                _ => sums.TryGetValue(f.Id, out var s) ? s.Total : 0,
+            };
+        }
+        return result;
     }
 
     /// <summary>
@@ -71,17 +171,7 @@ public sealed class UsageService(Db db)
             .GroupBy(r => r.FeatureId)
             .ToDictionary(g => g.Key, g => g.OrderBy(r => r.LatestAt).ThenBy(r => r.Seq).Last().LatestValue);
 
-        var result = new Dictionary<long, double>();
-        foreach (var f in features.Where(f => f.IsNumeric))
-        {
-            result[f.Id] = f.Aggregation switch
-            {
-                Aggregation.Latest => latest.GetValueOrDefault(f.Id),
-                Aggregation.Max => sums.TryGetValue(f.Id, out var m) ? m.Peak : 0,
-                _ => sums.TryGetValue(f.Id, out var s) ? s.Total : 0,
-            };
-        }
-        return result;
+        return Select(features, sums.ToDictionary(kv => kv.Key, kv => (kv.Value.Total, kv.Value.Peak)), latest);
     }
 
     /// <summary>Usage of one feature in one period (Latest features: the last value reported before the period ends).</summary>

@@ -49,6 +49,39 @@ public abstract class DataLayerTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task AnAccountReadAgain_ReflectsEveryChangeToItsRows_WhoeverWroteThem()
+    {
+        var service = App.Get<EntitlementService>();
+        async Task<long?> Seats() => (await service.ForCustomerAsync("acme"))!.For("max-members")!.Limit;
+        Assert.Equal(40, await Seats()); // read once: the account is now held in memory
+
+        // Plain SQL on a connection of its own, as another process or a DBA would: no code path of the app involved.
+        async Task Sql(string sql)
+        {
+            await using var c = await Db.OpenAsync();
+            Assert.True(await c.ExecuteAsync(sql) > 0, sql);
+        }
+        const string Business = "(select Id from PricePlan where Code = 'business' and Version = 1)";
+        const string Members = "(select Id from Feature where Handle = 'max-members')";
+        const string AcmeSubscription = "(select s.Id from Subscription s join Customer c on c.Id = s.CustomerId where c.ExternalKey = 'acme')";
+
+        await Sql($"update PlanEntitlement set Amount = 30 where PlanId = {Business} and FeatureId = {Members}");
+        Assert.Equal(45, await Seats());
+        await Sql($"update SubscriptionAddOn set Quantity = 2 where SubscriptionId = {AcmeSubscription}");
+        Assert.Equal(55, await Seats());
+        await Sql($"update AddOnEntitlement set Amount = 20 where FeatureId = {Members}");
+        Assert.Equal(75, await Seats());
+        await Sql($"delete from EntitlementGrant where SubscriptionId = {AcmeSubscription} and FeatureId = {Members}");
+        Assert.Equal(70, await Seats());
+        await Sql("update Customer set Name = 'Acme Corporation' where ExternalKey = 'acme'");
+        Assert.Equal("Acme Corporation", (await service.ForCustomerAsync("acme"))!.Customer.Name);
+        await Sql("update Feature set Name = 'Seats' where Handle = 'max-members'");
+        Assert.Equal("Seats", (await service.ForCustomerAsync("acme"))!.For("max-members")!.Feature.Name);
+        await Sql($"update Subscription set Status = 'Suspended' where Id = {AcmeSubscription}");
+        Assert.False((await service.ForCustomerAsync("acme"))!.IsActive);
+    }
+
+    [SkippableFact]
     public async Task UnknownCustomer_HasNoAccount()
     {
         Assert.Null(await App.Get<EntitlementService>().ForCustomerAsync("no-such-customer"));
