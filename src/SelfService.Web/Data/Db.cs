@@ -17,6 +17,9 @@ public sealed class Db(DatabaseSettings settings)
     /// <summary>Raised for every connection opened, before it is used: a seam for diagnostics such as counting statements.</summary>
     public event Action<DbConnection>? Opened;
 
+    // The SQLite handles already given their pragmas: a pooled handle keeps them, so only a new one needs the round trip.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
+
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         DbConnection connection = settings.Provider == DatabaseProvider.Sqlite
@@ -25,10 +28,11 @@ public sealed class Db(DatabaseSettings settings)
         try
         {
             await connection.OpenAsync(ct);
-            if (connection is SqliteConnection)
+            if (connection is SqliteConnection sqlite && !Configured.TryGetValue(sqlite.Handle!, out _))
             {
-                // Per connection: wait for other writers rather than fail, and enforce references.
+                // Per connection handle: wait for other writers rather than fail, and enforce references.
                 await connection.ExecuteAsync("pragma busy_timeout = 30000; pragma foreign_keys = on;");
+                Configured.AddOrUpdate(sqlite.Handle!, new object());
             }
             Opened?.Invoke(connection);
             return connection;

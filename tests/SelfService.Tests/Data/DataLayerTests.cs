@@ -163,11 +163,20 @@ public sealed class SqliteDataLayerTests : DataLayerTests
     protected override AppFactory CreateApp() => new();
 
     [Fact]
-    public async Task Sqlite_RunsInWalMode()
+    public async Task Sqlite_RunsInWalMode_WithBusyTimeoutAndForeignKeys_OnEveryConnection_PooledOrNew()
     {
-        await using var connection = await Db.OpenAsync();
-        Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("pragma journal_mode"));
-        Assert.Equal(30000L, await connection.ExecuteScalarAsync<long>("pragma busy_timeout"));
+        // Pooled connections are configured once, when first opened; each later open must still find them configured.
+        for (var i = 0; i < 3; i++)
+        {
+            await using var connection = await Db.OpenAsync();
+            await using var second = await Db.OpenAsync();
+            foreach (var c in new[] { connection, second })
+            {
+                Assert.Equal("wal", await c.ExecuteScalarAsync<string>("pragma journal_mode"));
+                Assert.Equal(30000L, await c.ExecuteScalarAsync<long>("pragma busy_timeout"));
+                Assert.Equal(1L, await c.ExecuteScalarAsync<long>("pragma foreign_keys"));
+            }
+        }
     }
 }
 
