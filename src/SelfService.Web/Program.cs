@@ -2,9 +2,11 @@ using SelfService.Data;
 using SelfService.Web;
 
 var builder = WebApplication.CreateBuilder(args);
+var migrate = args.Contains("migrate");
 try
 {
     builder.AddDatabase();
+    if (!migrate) builder.AddSelfService();
 }
 catch (ConfigurationProblem problem)
 {
@@ -12,7 +14,7 @@ catch (ConfigurationProblem problem)
     return 1;
 }
 
-if (args.Contains("migrate"))
+if (migrate)
 {
     // For production deployments: apply the migrations, then exit without serving.
     using var migrator = builder.Build();
@@ -21,7 +23,6 @@ if (args.Contains("migrate"))
     return 0;
 }
 
-builder.AddSelfService();
 var app = builder.Build();
 app.UseSelfService();
 app.Run();

@@ -26,5 +26,14 @@ public sealed class IntegrationOptions
     /// </summary>
     public string? KeyRingFolder { get; set; }
 
+    /// <summary>
+    /// A PFX file (path relative to the content root) whose RSA certificate encrypts the key ring at rest. Without it the
+    /// key ring rests unencrypted beside the data, and with it the signing keys it protects: set it outside development.
+    /// </summary>
+    public string? KeyRingCertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="KeyRingCertificatePath"/>, if it has one.</summary>
+    public string? KeyRingCertificatePassword { get; set; }
+
     public TimeSpan TokenLifetime => TimeSpan.FromMinutes(TokenLifetimeMinutes);
 }

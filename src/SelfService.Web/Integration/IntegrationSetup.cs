@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -29,6 +31,24 @@ public static class IntegrationSetup
     /// Protection key ring (in the database unless <c>KeyRingFolder</c> says otherwise) and the OpenAPI document.
     /// Called in web and worker mode alike: the rotation and cleanup jobs need the same services.
     /// </summary>
+    private static X509Certificate2 KeyRingCertificate(IntegrationOptions options, string contentRoot)
+    {
+        const string Setting = IntegrationOptions.Section + ":" + nameof(IntegrationOptions.KeyRingCertificatePath);
+        var path = Path.GetFullPath(options.KeyRingCertificatePath!, contentRoot);
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, options.KeyRingCertificatePassword);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new ConfigurationProblem(Setting, $"cannot be read as a PFX file ({path}): {e.Message}");
+        }
+        if (!certificate.HasPrivateKey || certificate.GetRSAPrivateKey() is null)
+            throw new ConfigurationProblem(Setting, $"must hold an RSA certificate with its private key ({path}).");
+        return certificate;
+    }
+
     public static WebApplicationBuilder AddIntegration(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(IntegrationOptions.Section).Get<IntegrationOptions>() ?? new IntegrationOptions();
@@ -44,6 +64,8 @@ public static class IntegrationSetup
             protection.PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(options.KeyRingFolder, builder.Environment.ContentRootPath)));
         else
             builder.Services.AddOptions<KeyManagementOptions>().Configure<DatabaseSettings, TimeProvider>((o, settings, clock) => o.XmlRepository = new DatabaseXmlRepository(settings, clock));
+        if (!string.IsNullOrWhiteSpace(options.KeyRingCertificatePath))
+            protection.ProtectKeysWithCertificate(KeyRingCertificate(options, builder.Environment.ContentRootPath));
 
         builder.Services.AddOpenApi(OpenApiDocument, o =>
         {

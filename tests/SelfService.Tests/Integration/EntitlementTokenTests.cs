@@ -213,3 +213,60 @@ public sealed class SigningKeyPersistenceTests
         }
     }
 }
+
+/// <summary>With a certificate configured, the key ring (and so the signing keys it protects) rests encrypted, and a restart reads it back.</summary>
+public sealed class KeyRingCertificateTests
+{
+    [Fact]
+    public async Task WithACertificate_TheKeyRingIsEncryptedAtRest_AndARestartStillSignsWithTheSameKey()
+    {
+        var folder = TestDatabases.NewTempFolder();
+        try
+        {
+            var pfx = Path.Combine(folder, "key-ring.pfx");
+            using (var rsa = System.Security.Cryptography.RSA.Create(2048))
+            {
+                var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=SelfService key ring", rsa,
+                    System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+                using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+                await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pfx-pass"));
+            }
+            var settings = new Dictionary<string, string?>
+            {
+                [DatabaseSettings.DataFolderSetting] = Path.Combine(folder, "data"),
+                ["SelfService:Integration:KeyRingCertificatePath"] = pfx,
+                ["SelfService:Integration:KeyRingCertificatePassword"] = "pfx-pass",
+            };
+            AppFactory App()
+            {
+                var app = new AppFactory();
+                foreach (var (k, v) in settings) app.Settings[k] = v;
+                return app;
+            }
+
+            string kid;
+            using (var first = App())
+            {
+                (_, kid) = await TokenVerifier.Issue(await ApiTestClient.Reader(first), "acme");
+                await using var c = await first.Get<Db>().OpenAsync();
+                var ring = (await c.QueryAsync<string>("select Xml from DataProtectionKey")).ToList();
+                Assert.NotEmpty(ring);
+                Assert.All(ring, xml =>
+                {
+                    Assert.Contains("<encryptedSecret", xml);
+                    Assert.DoesNotContain("unencrypted form", xml);
+                });
+            }
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+            using var second = App();
+            var (_, again) = await TokenVerifier.Issue(await ApiTestClient.Reader(second), "acme");
+            Assert.Equal(kid, again);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

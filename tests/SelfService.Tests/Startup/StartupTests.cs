@@ -63,6 +63,21 @@ public sealed class BadConfigurationTests
     }
 
     [Fact]
+    public async Task UnreadableKeyRingCertificate_StopsWithAMessageNamingTheSetting()
+    {
+        var folder = TestDatabases.NewTempFolder();
+        var notAPfx = Path.Combine(folder, "key-ring.pfx");
+        await File.WriteAllTextAsync(notAPfx, "not a certificate");
+        foreach (var path in new[] { Path.Combine(folder, "missing.pfx"), notAPfx })
+        {
+            var (code, output) = await RunApp(("SelfService__DataFolder", Path.Combine(folder, "data")), ("SelfService__Integration__KeyRingCertificatePath", path));
+            Assert.Equal(1, code);
+            Assert.StartsWith($"Configuration error: SelfService:Integration:KeyRingCertificatePath cannot be read as a PFX file ({path})", output.Trim());
+            Assert.DoesNotContain("   at ", output);
+        }
+    }
+
+    [Fact]
     public async Task UnwritableDataFolder_StopsWithAMessageNamingTheSetting()
     {
         var file = Path.Combine(TestDatabases.NewTempFolder(), "a-file");
