@@ -2,6 +2,8 @@
 -- grants, the catalog) moves on, so a process can keep a customer's entitlement inputs in memory and know with one
 -- small read whether they are still current. Triggers move it, so no write path, present or future, can forget to.
 -- (With triggers on these tables an insert cannot use a bare OUTPUT clause: the dialect returns ids with scope_identity().)
+-- Transactions that write these tables queue on the one stamp row until they commit. They are the rare writes
+-- (provisioning, approvals, grants, catalog edits); usage ingestion and the rollup, the busy writers, touch none of them.
 create table EntitlementStamp (
     Name  nvarchar(50) not null constraint PK_EntitlementStamp primary key,
     Value bigint       not null
