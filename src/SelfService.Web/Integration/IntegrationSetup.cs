@@ -31,24 +31,6 @@ public static class IntegrationSetup
     /// Protection key ring (in the database unless <c>KeyRingFolder</c> says otherwise) and the OpenAPI document.
     /// Called in web and worker mode alike: the rotation and cleanup jobs need the same services.
     /// </summary>
-    private static X509Certificate2 KeyRingCertificate(IntegrationOptions options, string contentRoot)
-    {
-        const string Setting = IntegrationOptions.Section + ":" + nameof(IntegrationOptions.KeyRingCertificatePath);
-        var path = Path.GetFullPath(options.KeyRingCertificatePath!, contentRoot);
-        X509Certificate2 certificate;
-        try
-        {
-            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, options.KeyRingCertificatePassword);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw new ConfigurationProblem(Setting, $"cannot be read as a PFX file ({path}): {e.Message}");
-        }
-        if (!certificate.HasPrivateKey || certificate.GetRSAPrivateKey() is null)
-            throw new ConfigurationProblem(Setting, $"must hold an RSA certificate with its private key ({path}).");
-        return certificate;
-    }
-
     public static WebApplicationBuilder AddIntegration(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(IntegrationOptions.Section).Get<IntegrationOptions>() ?? new IntegrationOptions();
@@ -100,6 +82,25 @@ public static class IntegrationSetup
             });
         });
         return builder;
+    }
+
+    private static X509Certificate2 KeyRingCertificate(IntegrationOptions options, string contentRoot)
+    {
+        const string Setting = IntegrationOptions.Section + ":" + nameof(IntegrationOptions.KeyRingCertificatePath);
+        var path = Path.GetFullPath(options.KeyRingCertificatePath!, contentRoot);
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, options.KeyRingCertificatePassword);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new ConfigurationProblem(Setting, $"cannot be read as a PFX file ({path}): {e.Message}");
+        }
+        using var rsa = certificate.GetRSAPrivateKey();
+        if (rsa is null)
+            throw new ConfigurationProblem(Setting, $"must hold an RSA certificate with its private key ({path}).");
+        return certificate;
     }
 
     /// <summary>The API's routes, the JWKS, the OpenAPI document and its Scalar reference at <c>/scalar</c>.</summary>

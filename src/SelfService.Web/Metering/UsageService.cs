@@ -48,14 +48,16 @@ public sealed class UsageService(Db db)
     // What the rollup has folded, as of its watermark: every (customer, range) read once per watermark. The rows
     // behind it change only in the rollup's transaction, which moves the watermark with them, so a cached answer
     // for watermark W stays exact while W is the watermark; events past W are read every time.
-    internal const string RolledUpSql = """
+    private const string WatermarkRow = "(select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly')";
+
+    internal const string RolledUpSql = $"""
         select w.LastEventId as Watermark, 0 as Part, h.FeatureId, sum(h.Total) as Value, max(h.Peak) as Peak, null as LatestAt
-          from (select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly') w
+          from {WatermarkRow} w
           join UsageHourly h on h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to
          group by w.LastEventId, h.FeatureId
         union all
         select w.LastEventId, 1, h.FeatureId, h.LatestValue, 0.0, h.LatestAt
-          from (select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly') w
+          from {WatermarkRow} w
           cross join Feature f
           cross join UsageHourly h
          where f.Aggregation = 'Latest' and h.CustomerId = @customerId and h.FeatureId = f.Id
@@ -63,13 +65,13 @@ public sealed class UsageService(Db db)
                                where m.CustomerId = @customerId and m.FeatureId = f.Id and m.HourStart < @to)
         union all
         select w.LastEventId, 2, null, 0.0, 0.0, null
-          from (select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly') w
+          from {WatermarkRow} w
         """;
 
     // The events the rollup has not folded yet, with the watermark they follow (one row with null event columns when none).
-    internal const string UnrolledSql = """
+    internal const string UnrolledSql = $"""
         select w.LastEventId as Watermark, e.Id, e.FeatureId, e.OccurredAt, e.Quantity
-          from (select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly') w
+          from {WatermarkRow} w
           left join UsageEvent e on e.CustomerId = @customerId and e.Id > w.LastEventId and e.OccurredAt < @to
         """;
 
