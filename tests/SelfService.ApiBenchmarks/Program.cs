@@ -44,6 +44,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
     [DatabaseSettings.DataFolderSetting] = dataFolder,
     ["SelfService:Jobs:Server"] = "false",
+    ["SelfService:PublicUrl"] = "http://127.0.0.1/",
     ["SelfService:Api:RatePermits"] = "100000000",
     ["SelfService:Api:RateWindowSeconds"] = "1",
     ["Logging:LogLevel:Default"] = "Warning",

@@ -3,6 +3,7 @@ using SelfService.Health;
 using SelfService.Identity;
 using SelfService.Integration;
 using SelfService.Jobs;
+using SelfService.Mail;
 using SelfService.Metering;
 using SelfService.Operator;
 using SelfService.Requests;
@@ -22,6 +23,7 @@ public static class AppComposition
         builder.AddRequests();
         builder.AddIntegration();
         builder.AddMetering();
+        builder.AddMail();
         if (!IsWorker(builder.Configuration))
         {
             builder.AddSignIn();

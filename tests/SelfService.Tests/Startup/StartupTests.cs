@@ -87,4 +87,22 @@ public sealed class BadConfigurationTests
         Assert.StartsWith("Configuration error: SelfService:DataFolder points at", output.Trim());
         Assert.DoesNotContain("   at ", output);
     }
+
+    [Fact]
+    public async Task MissingOrMalformedPublicUrlOutsideDevelopment_StopsWithAMessageNamingTheSetting()
+    {
+        var data = Path.Combine(TestDatabases.NewTempFolder(), "data");
+        var (code, output) = await RunApp(("SelfService__DataFolder", data));
+        Assert.Equal(1, code);
+        Assert.StartsWith("Configuration error: SelfService:PublicUrl is required outside Development", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+
+        (code, output) = await RunApp(("SelfService__DataFolder", data), ("SelfService__PublicUrl", "portal.example.com"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("Configuration error: SelfService:PublicUrl must be an absolute http or https address", output.Trim());
+
+        (code, output) = await RunApp(("SelfService__DataFolder", data), ("SelfService__PublicUrl", "https://portal.example.com/"), ("SelfService__Mail__SmtpSecurity", "ssl3"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("Configuration error: SelfService:Mail:SmtpSecurity must be none, starttls or tls", output.Trim());
+    }
 }
