@@ -13,7 +13,6 @@ public static class IdentitySetup
     public static WebApplicationBuilder AddSignIn(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<UserStore>();
-        builder.Services.AddSingleton<SignInThrottle>();
         builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
@@ -27,7 +26,7 @@ public static class IdentitySetup
                 o.AccessDeniedPath = "/account/denied";
                 o.ExpireTimeSpan = IdleTimeout;
                 o.SlidingExpiration = true;
-                o.Events.OnValidatePrincipal = RejectPastAbsoluteTimeout;
+                o.Events.OnValidatePrincipal = RejectEndedSessions;
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.VendorStaff, p => p.RequireRole(Roles.Vendor))
@@ -36,7 +35,7 @@ public static class IdentitySetup
         return builder;
     }
 
-    public static ClaimsPrincipal Principal(AppUser user, DateTimeOffset now)
+    public static ClaimsPrincipal Principal(AppUser user, DateTimeOffset now, string sessionToken)
     {
         var claims = new List<Claim>
         {
@@ -45,19 +44,21 @@ public static class IdentitySetup
             new(ClaimTypes.GivenName, user.DisplayName),
             new(ClaimTypes.Role, user.Role),
             new(SelfServiceClaims.SignedInAt, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+            new(SelfServiceClaims.Session, sessionToken),
         };
         if (user.CustomerKey is { } key) claims.Add(new(SelfServiceClaims.Customer, key));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
     }
 
-    // Sliding expiry ends an idle session; this ends any session 12 hours after sign-in, however active.
-    private static async Task RejectPastAbsoluteTimeout(CookieValidatePrincipalContext context)
+    // The cookie is only a pointer to a session row: a row ended anywhere (sign-out, removal, role change, new password,
+    // a timeout) ends the session here at the next request. The cookie's own sliding expiry still ends an idle browser.
+    private static async Task RejectEndedSessions(CookieValidatePrincipalContext context)
     {
-        var clock = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>();
-        var signedIn = context.Principal?.FindFirstValue(SelfServiceClaims.SignedInAt);
-        if (signedIn is null
-            || !long.TryParse(signedIn, CultureInfo.InvariantCulture, out var seconds)
-            || clock.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds) > AbsoluteTimeout)
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<SelfService.Accounts.SessionStore>();
+        var token = context.Principal?.FindFirstValue(SelfServiceClaims.Session);
+        var id = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (token is null || !long.TryParse(id, CultureInfo.InvariantCulture, out var userId)
+            || !await sessions.ValidateAsync(token, userId, context.HttpContext.RequestAborted))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

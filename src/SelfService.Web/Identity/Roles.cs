@@ -25,6 +25,7 @@ public static class SelfServiceClaims
 {
     public const string Customer = "selfservice:customer";
     public const string SignedInAt = "selfservice:signed_in_at";
+    public const string Session = "selfservice:session";
 
     /// <summary>The external key of the signed-in user's customer; null for the vendor's staff.</summary>
     public static string? CustomerKey(this ClaimsPrincipal user) => user.FindFirstValue(Customer);

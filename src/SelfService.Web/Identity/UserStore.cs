@@ -33,6 +33,7 @@ public sealed class UserStore(Db db)
           from AppUser u
           left join Customer c on c.Id = u.CustomerId
          where u.Email = @email
+           and u.RemovedAt is null
         """;
 
     internal const string UpdateHashSql = "update AppUser set PasswordHash = @hash where Id = @id";

@@ -1,3 +1,4 @@
+using SelfService.Accounts;
 using SelfService.Api;
 using SelfService.Health;
 using SelfService.Identity;
@@ -24,6 +25,7 @@ public static class AppComposition
         builder.AddIntegration();
         builder.AddMetering();
         builder.AddMail();
+        builder.AddAccounts();
         if (!IsWorker(builder.Configuration))
         {
             builder.AddSignIn();

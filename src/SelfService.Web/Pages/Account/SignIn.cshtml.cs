@@ -3,11 +3,12 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using SelfService.Accounts;
 using SelfService.Identity;
 
 namespace SelfService.Pages.Account;
 
-public sealed class SignInModel(UserStore users, SignInThrottle throttle, TimeProvider clock) : PageModel
+public sealed class SignInModel(UserStore users, AttemptThrottle throttle, SessionStore sessions, TimeProvider clock) : PageModel
 {
     [BindProperty, Required(ErrorMessage = "Enter your email address."), EmailAddress(ErrorMessage = "Enter an email address like name@example.com.")]
     public string Email { get; set; } = "";
@@ -25,30 +26,38 @@ public sealed class SignInModel(UserStore users, SignInThrottle throttle, TimePr
         if (!ModelState.IsValid) return Page();
 
         var address = HttpContext.Connection.RemoteIpAddress?.ToString();
-        if (throttle.RetryAfter(Email, address) is { } wait)
+        if (await throttle.RetryAfterAsync(ThrottledForms.SignIn, Email, address, ct) is { } wait)
         {
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            ModelState.AddModelError("", $"Too many failed sign-ins. Try again in {Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes))} minutes.");
+            ModelState.AddModelError("", $"Too many failed sign-ins for this account from your network. Try again in {AttemptThrottle.Describe(wait)}, or reset your password.");
             return Page();
         }
 
         var user = await users.VerifyAsync(Email, Password, ct);
         if (user is null)
         {
-            throttle.Failed(Email, address);
+            await throttle.FailedAsync(ThrottledForms.SignIn, Email, address, ct);
             ModelState.AddModelError("", "That email and password do not match an account.");
             return Page();
         }
-        throttle.Succeeded(Email);
+        await throttle.SucceededAsync(ThrottledForms.SignIn, Email, address, ct);
 
-        // A new session at every sign-in: drop whatever cookie came in, then issue a fresh one.
+        // A new session at every sign-in: end whatever session came in, then issue a fresh one.
+        if (User.FindFirst(SelfServiceClaims.Session)?.Value is { } old) await sessions.EndAsync(old, SessionEndReasons.SignedOut, ct);
         await HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-            IdentitySetup.Principal(user, clock.GetUtcNow()),
-            new AuthenticationProperties { IsPersistent = false, AllowRefresh = true });
+        await SignInAsync(HttpContext, user, sessions, clock, ct);
 
         if (!string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl)) return LocalRedirect(ReturnUrl);
         return user.CustomerKey is { } key ? Redirect($"/customers/{key}") : Redirect("/");
+    }
+
+    /// <summary>Starts a server-side session for <paramref name="user"/> and gives this browser its cookie.</summary>
+    internal static async Task SignInAsync(HttpContext http, AppUser user, SessionStore sessions, TimeProvider clock, CancellationToken ct)
+    {
+        var token = await sessions.StartAsync(user.Id, http.Connection.RemoteIpAddress?.ToString(), ct);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
+            IdentitySetup.Principal(user, clock.GetUtcNow(), token),
+            new AuthenticationProperties { IsPersistent = false, AllowRefresh = true });
     }
 }

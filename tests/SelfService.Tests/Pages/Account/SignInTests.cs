@@ -1,4 +1,5 @@
 using System.Net;
+using SelfService.Accounts;
 using SelfService.Identity;
 using SelfService.Tests.Infrastructure;
 
@@ -71,19 +72,28 @@ public sealed class SignInTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
-    public async Task Post_RepeatedFailures_AreThrottled_EvenWithTheRightPassword()
+    public async Task Post_RepeatedFailures_MakeThatAccountAndAddressWaitLongerEachTime_ThenTheRightPasswordWorks()
     {
         var client = PageClient.Anonymous(app);
-        for (var i = 0; i < SignInThrottle.MaxFailures; i++)
-            await client.SignIn("owner@globex.example", "wrong-" + i);
+        for (var i = 0; i < AttemptThrottle.FreeFailuresPerPair; i++)
+            Assert.Equal(HttpStatusCode.OK, (await client.SignIn("owner@globex.example", "wrong-" + i)).StatusCode);
 
         var response = await client.SignIn("owner@globex.example");
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
-        Assert.Contains("Too many failed sign-ins", (await PageClient.Parse(response)).ByTestId("form-error").Text());
+        Assert.Equal("1", response.Headers.RetryAfter!.ToString());
+        Assert.Contains("Too many failed sign-ins for this account from your network. Try again in 1 seconds", (await PageClient.Parse(response)).ByTestId("form-error").Text());
 
-        app.Clock.Advance(SignInThrottle.Window);
+        app.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await client.SignIn("owner@globex.example", "wrong-again")).StatusCode);
+        var longer = await client.SignIn("owner@globex.example");
+        Assert.Equal(HttpStatusCode.TooManyRequests, longer.StatusCode);
+        Assert.Equal("2", longer.Headers.RetryAfter!.ToString());
+
+        app.Clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(HttpStatusCode.Redirect, (await client.SignIn("owner@globex.example")).StatusCode);
+        // The success cleared the pair: the next mistake is free again.
+        Assert.Equal(HttpStatusCode.OK, (await PageClient.Anonymous(app).SignIn("owner@globex.example", "wrong")).StatusCode);
     }
 
     [Fact]

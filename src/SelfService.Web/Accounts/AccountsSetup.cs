@@ -1,0 +1,12 @@
+namespace SelfService.Accounts;
+
+public static class AccountsSetup
+{
+    /// <summary>People getting in by themselves: sessions in the database, throttled forms, invitations, teams, password resets.</summary>
+    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<AttemptThrottle>();
+        return builder;
+    }
+}
