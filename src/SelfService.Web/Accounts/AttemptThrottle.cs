@@ -33,7 +33,7 @@ public sealed class AttemptThrottle(Db db, TimeProvider clock, ILogger<AttemptTh
         select CounterKey, Failures, LastAt
           from ThrottleCounter
          where Form = @form
-           and CounterKey in @keys
+           and CounterKey in (@pairKey, @addressKey)
         """;
 
     /// <summary>How long this (account, address) must wait before its next attempt, or null when it may try now.</summary>
@@ -42,7 +42,7 @@ public sealed class AttemptThrottle(Db db, TimeProvider clock, ILogger<AttemptTh
         var now = clock.GetUtcNow().UtcDateTime;
         var (pairKey, addressKey) = Keys(account, address);
         await using var c = await db.OpenAsync(ct);
-        var counters = (await c.QueryAsync<Counter>(new CommandDefinition(CountersSql, new { form, keys = new[] { pairKey, addressKey } }, cancellationToken: ct))).ToList();
+        var counters = (await c.QueryAsync<Counter>(new CommandDefinition(CountersSql, new { form, pairKey, addressKey }, cancellationToken: ct))).ToList();
         TimeSpan? wait = null;
         foreach (var counter in counters)
         {
