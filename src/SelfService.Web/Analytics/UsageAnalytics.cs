@@ -53,11 +53,11 @@ public sealed record UsageMatrix(CatalogSnapshot Catalog, IReadOnlyList<Customer
 }
 
 /// <summary>
-/// Usage across customers for the operators. Entitlements come from <see cref="EntitlementEngine"/>; usage is read the way
-/// <see cref="UsageService"/> reads it (hourly rollups plus the accepted events past the rollup watermark), in the customer's
-/// own billing period, with one query per distinct billing anchor day rather than one per customer.
+/// Usage across customers for the operators. Entitlements come from <see cref="EntitlementEngine"/>; usage from
+/// <see cref="UsageService"/> (the one usage read: hourly rollups plus the accepted events past the rollup watermark, at
+/// one watermark), in the customer's own billing period, with one read per distinct billing anchor day rather than one per customer.
 /// </summary>
-public sealed class UsageAnalytics(Db db, CatalogStore catalog, TimeProvider clock)
+public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usageReads, TimeProvider clock)
 {
     public const double NearShare = 0.8;
     public const double OverShare = 1.0;
@@ -82,52 +82,6 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, TimeProvider clo
          where s.Status = 'Active' and g.RevokedAt is null;
         """;
 
-    // Driven from the subscriptions of one anchor day, so each query reads only those customers' rows (by the
-    // UsageHourly and UsageEvent keys); Latest takes each customer's newest hour by a grouped max joined back on the key.
-    internal const string TotalsByAnchorSql = """
-        select u.CustomerId, u.FeatureId, sum(u.Total) as Total, max(u.Peak) as Peak
-          from (select h.CustomerId, h.FeatureId, h.Total, h.Peak
-                  from Subscription s
-                  join UsageHourly h on h.CustomerId = s.CustomerId
-                 where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and h.HourStart >= @from and h.HourStart < @to
-                union all
-                select e.CustomerId, e.FeatureId, e.Quantity, e.Quantity
-                  from Subscription s
-                  join UsageEvent e on e.CustomerId = s.CustomerId
-                 where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and e.OccurredAt >= @from and e.OccurredAt < @to
-                   and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u
-         group by u.CustomerId, u.FeatureId;
-
-        select h.CustomerId, h.FeatureId, h.LatestAt, h.LatestValue
-          from (select m.CustomerId, m.FeatureId, max(m.HourStart) as HourStart
-                  from Subscription s
-                  join UsageHourly m on m.CustomerId = s.CustomerId
-                  join Feature f on f.Id = m.FeatureId
-                 where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and f.Aggregation = 'Latest' and m.HourStart < @to
-                 group by m.CustomerId, m.FeatureId) newest
-          join UsageHourly h on h.CustomerId = newest.CustomerId and h.FeatureId = newest.FeatureId and h.HourStart = newest.HourStart
-        union all
-        select e.CustomerId, e.FeatureId, e.OccurredAt, e.Quantity
-          from Subscription s
-          join UsageEvent e on e.CustomerId = s.CustomerId
-          join Feature f on f.Id = e.FeatureId
-         where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and f.Aggregation = 'Latest' and e.OccurredAt < @to
-           and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly');
-        """;
-
-    internal string TrendSql => $"""
-        select u.CustomerId, u.Day, sum(u.Total) as Total, max(u.Peak) as Peak
-          from (select h.CustomerId, {db.Dialect.DayOf("h.HourStart")} as Day, h.Total, h.Peak
-                  from UsageHourly h
-                 where h.FeatureId = @featureId and h.HourStart >= @from and h.HourStart < @to
-                union all
-                select e.CustomerId, {db.Dialect.DayOf("e.OccurredAt")} as Day, e.Quantity, e.Quantity
-                  from UsageEvent e
-                 where e.FeatureId = @featureId and e.OccurredAt >= @from and e.OccurredAt < @to
-                   and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u
-         group by u.CustomerId, u.Day
-        """;
-
     /// <summary>Every active customer × every feature: entitlement now and usage in the customer's current period.</summary>
     public async Task<UsageMatrix> MatrixAsync(CancellationToken ct = default)
     {
@@ -148,19 +102,8 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, TimeProvider clo
         foreach (var anchor in subscriptions.Select(s => s.BillingAnchorDay).Distinct())
         {
             var period = UsagePeriod.Containing(now, anchor);
-            using var grid = await connection.QueryMultipleAsync(new CommandDefinition(TotalsByAnchorSql,
-                new { anchorDay = anchor, from = UsageService.Hour(period.Start), to = UsageService.Hour(period.End) }, cancellationToken: ct));
-            var sums = (await grid.ReadAsync<(long CustomerId, long FeatureId, double Total, double Peak)>()).ToList();
-            var latest = (await grid.ReadAsync<(long CustomerId, long FeatureId, DateTime LatestAt, double LatestValue)>())
-                .GroupBy(r => (r.CustomerId, r.FeatureId))
-                .ToDictionary(g => g.Key, g => g.MaxBy(r => r.LatestAt).LatestValue);
-            var byFeature = snapshot.Features.ToDictionary(f => f.Id);
-            foreach (var r in sums)
-            {
-                if (!byFeature.TryGetValue(r.FeatureId, out var f) || f.Aggregation == Aggregation.Latest) continue;
-                usage[(r.CustomerId, r.FeatureId)] = f.Aggregation == Aggregation.Max ? r.Peak : r.Total;
-            }
-            foreach (var (key, value) in latest) usage[key] = value;
+            foreach (var (key, value) in await usageReads.TotalsByAnchorAsync(anchor, snapshot.Features, period.Start, period.End, ct))
+                usage[key] = value;
         }
 
         var plans = snapshot.Plans.ToDictionary(p => p.Id);
@@ -215,10 +158,8 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, TimeProvider clo
         var today = DateTime.SpecifyKind(now.Date, DateTimeKind.Utc);
         var from = today.AddDays(-(TrendDays - 1));
         var to = UsageService.Hour(now).AddHours(1);
-        await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<(long CustomerId, DateTime Day, double Total, double Peak)>(new CommandDefinition(TrendSql,
-            new { featureId = feature.Id, from, to }, cancellationToken: ct));
-        var byDay = rows.GroupBy(r => DateTime.SpecifyKind(r.Day.Date, DateTimeKind.Utc)).ToDictionary(g => g.Key, g => g.ToList());
+        var daily = await usageReads.DailyOfFeatureAsync(feature.Id, from, to, ct);
+        var byDay = daily.GroupBy(r => r.Key.Day).ToDictionary(g => g.Key, g => g.Select(r => (CustomerId: r.Key.Customer, r.Value.Total, r.Value.Peak)).ToList());
         var points = new List<TrendPoint>(TrendDays);
         for (var day = from; day <= today; day = day.AddDays(1))
         {

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Dapper;
+using Microsoft.Extensions.Options;
 using SelfService.Catalog;
 using SelfService.Data;
 
@@ -9,47 +11,24 @@ public enum Granularity { Hour, Day }
 public readonly record struct UsagePoint(DateTime Start, double Value);
 
 /// <summary>
-/// The one way to read usage. Every answer combines the hourly rollups with the accepted events the rollup
-/// has not folded in yet (those past its watermark), in one statement, so it includes every accepted event.
-/// Ranges are whole hours: <c>from</c> and <c>to</c> are taken down to the hour.
+/// The one way to read usage, for the portal, the check API, the token, the threshold monitor and analytics. Every
+/// answer combines the hourly rollups with the accepted events the rollup has not folded in yet (those past its
+/// watermark), both as of ONE watermark: each part is read with the watermark it saw, and the pair is taken only
+/// when both saw the same one (a rollup commit moves the watermark with its rows, so equal watermarks mean no
+/// commit fell between the parts); otherwise the pair is read again. So every answer includes every accepted
+/// event exactly once. Ranges are whole hours: <c>from</c> and <c>to</c> are taken down to the hour.
 /// </summary>
-public sealed class UsageService(Db db)
+public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOptions> options)
 {
     public const string RollupName = "usage-hourly";
 
-    // Latest: one seek per Latest feature for its last bucket (a cross join keeps SQLite's planner from scanning
-    // the customer's whole history of buckets instead).
-    internal const string TotalsSql = """
-        select u.FeatureId, sum(u.Total) as Total, max(u.Peak) as Peak
-          from (select h.FeatureId, h.Total, h.Peak
-                  from UsageHourly h
-                 where h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to
-                union all
-                select e.FeatureId, e.Quantity, e.Quantity
-                  from UsageEvent e
-                 where e.CustomerId = @customerId and e.OccurredAt >= @from and e.OccurredAt < @to
-                   and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u
-         group by u.FeatureId;
-
-        select u.FeatureId, u.LatestAt, u.LatestValue, u.Seq
-          from (select h.FeatureId, h.LatestAt, h.LatestValue, 0 as Seq
-                  from Feature f
-                  cross join UsageHourly h
-                 where f.Aggregation = 'Latest' and h.CustomerId = @customerId and h.FeatureId = f.Id
-                   and h.HourStart = (select max(m.HourStart) from UsageHourly m
-                                       where m.CustomerId = @customerId and m.FeatureId = f.Id and m.HourStart < @to)
-                union all
-                select e.FeatureId, e.OccurredAt, e.Quantity, e.Id
-                  from UsageEvent e
-                 where e.CustomerId = @customerId and e.OccurredAt < @to
-                   and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')) u;
-        """;
-
-    // What the rollup has folded, as of its watermark: every (customer, range) read once per watermark. The rows
-    // behind it change only in the rollup's transaction, which moves the watermark with them, so a cached answer
-    // for watermark W stays exact while W is the watermark; events past W are read every time.
+    // The rollup's watermark as a one-row table, joined into every statement so that each part of a read says which
+    // watermark it saw.
     private const string WatermarkRow = "(select coalesce(max(LastEventId), 0) as LastEventId from RollupWatermark where Name = 'usage-hourly')";
 
+    // Rolled-up sums per feature over [from, to), the last Latest bucket before @to, and a row that carries the
+    // watermark when there are no buckets. Latest takes one seek per Latest feature (a cross join keeps SQLite's
+    // planner from scanning the customer's whole history of buckets instead).
     internal const string RolledUpSql = $"""
         select w.LastEventId as Watermark, 0 as Part, h.FeatureId, sum(h.Total) as Value, max(h.Peak) as Peak, null as LatestAt
           from {WatermarkRow} w
@@ -68,18 +47,127 @@ public sealed class UsageService(Db db)
           from {WatermarkRow} w
         """;
 
-    // The events the rollup has not folded yet, with the watermark they follow (one row with null event columns when none).
-    internal const string UnrolledSql = $"""
-        select w.LastEventId as Watermark, e.Id, e.FeatureId, e.OccurredAt, e.Quantity
+    // The same for every active subscription of one billing anchor day (operator analytics): driven from those
+    // subscriptions, so it reads only their rows; Latest takes each customer's newest hour by a grouped max joined back.
+    internal const string RolledUpByAnchorSql = $"""
+        select w.LastEventId as Watermark, 0 as Part, h.CustomerId, h.FeatureId, sum(h.Total) as Value, max(h.Peak) as Peak, null as LatestAt
           from {WatermarkRow} w
-          left join UsageEvent e on e.CustomerId = @customerId and e.Id > w.LastEventId and e.OccurredAt < @to
+          join Subscription s on s.BillingAnchorDay = @anchorDay and s.Status = 'Active'
+          join UsageHourly h on h.CustomerId = s.CustomerId and h.HourStart >= @from and h.HourStart < @to
+         group by w.LastEventId, h.CustomerId, h.FeatureId
+        union all
+        select w.LastEventId, 1, h.CustomerId, h.FeatureId, h.LatestValue, 0.0, h.LatestAt
+          from {WatermarkRow} w
+          cross join (select m.CustomerId, m.FeatureId, max(m.HourStart) as HourStart
+                        from Subscription s
+                        join UsageHourly m on m.CustomerId = s.CustomerId
+                        join Feature f on f.Id = m.FeatureId
+                       where s.BillingAnchorDay = @anchorDay and s.Status = 'Active' and f.Aggregation = 'Latest' and m.HourStart < @to
+                       group by m.CustomerId, m.FeatureId) newest
+          join UsageHourly h on h.CustomerId = newest.CustomerId and h.FeatureId = newest.FeatureId and h.HourStart = newest.HourStart
+        union all
+        select w.LastEventId, 2, null, null, 0.0, 0.0, null
+          from {WatermarkRow} w
         """;
+
+    // The events the rollup has not folded yet, with the watermark they follow (one row with null event columns when none).
+    private const string UnrolledSelect = $"""
+        select w.LastEventId as Watermark, e.Id, e.CustomerId, e.FeatureId, e.OccurredAt, e.Quantity
+          from {WatermarkRow} w
+          left join UsageEvent e on e.Id > w.LastEventId
+        """;
+
+    internal const string UnrolledSql = $"{UnrolledSelect} and e.CustomerId = @customerId and e.OccurredAt < @to";
+
+    internal const string UnrolledByAnchorSql = $"""
+        {UnrolledSelect} and e.OccurredAt < @to
+               and e.CustomerId in (select s.CustomerId from Subscription s where s.BillingAnchorDay = @anchorDay and s.Status = 'Active')
+        """;
+
+    internal const string UnrolledOfFeatureSql = $"{UnrolledSelect} and e.FeatureId = @featureId and e.OccurredAt >= @from and e.OccurredAt < @to";
+
+    // Per bucket: Sum and Max features' buckets, every Latest bucket in range and the last one before it (carried
+    // forward into the range), and the watermark row.
+    internal string RolledUpSeriesSql(Granularity granularity)
+    {
+        var bucket = granularity == Granularity.Day ? db.Dialect.DayOf("h.HourStart") : "h.HourStart";
+        return $"""
+            select w.LastEventId as Watermark, 0 as Part, h.FeatureId, {bucket} as BucketStart, sum(h.Total) as Value, max(h.Peak) as Peak, null as LatestAt
+              from {WatermarkRow} w
+              join UsageHourly h on h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to
+              join Feature f on f.Id = h.FeatureId and f.Aggregation <> 'Latest'
+             group by w.LastEventId, h.FeatureId, {bucket}
+            union all
+            select w.LastEventId, 1, h.FeatureId, h.HourStart, h.LatestValue, 0.0, h.LatestAt
+              from {WatermarkRow} w
+              join UsageHourly h on h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to
+              join Feature f on f.Id = h.FeatureId and f.Aggregation = 'Latest'
+            union all
+            select w.LastEventId, 1, h.FeatureId, h.HourStart, h.LatestValue, 0.0, h.LatestAt
+              from {WatermarkRow} w
+              cross join Feature f
+              cross join UsageHourly h
+             where f.Aggregation = 'Latest' and h.CustomerId = @customerId and h.FeatureId = f.Id
+               and h.HourStart = (select max(m.HourStart) from UsageHourly m
+                                   where m.CustomerId = @customerId and m.FeatureId = f.Id and m.HourStart < @from)
+            union all
+            select w.LastEventId, 2, null, null, 0.0, 0.0, null
+              from {WatermarkRow} w
+            """;
+    }
+
+    // One customer's (or, for the trend, every customer's) daily sums and peaks of one feature.
+    internal string RolledUpDailyOfFeatureSql => $"""
+        select w.LastEventId as Watermark, 0 as Part, h.CustomerId, {db.Dialect.DayOf("h.HourStart")} as BucketStart, sum(h.Total) as Value, max(h.Peak) as Peak
+          from {WatermarkRow} w
+          join UsageHourly h on h.FeatureId = @featureId and h.HourStart >= @from and h.HourStart < @to
+         group by w.LastEventId, h.CustomerId, {db.Dialect.DayOf("h.HourStart")}
+        union all
+        select w.LastEventId, 2, null, null, 0.0, 0.0
+          from {WatermarkRow} w
+        """;
+
+    /// <summary>An accepted event the rollup has not folded yet.</summary>
+    private readonly record struct RawEvent(long Id, long CustomerId, long FeatureId, DateTime OccurredAt, double Quantity);
 
     private sealed record RolledUp(long Watermark, IReadOnlyDictionary<long, (double Total, double Peak)> Sums,
         IReadOnlyDictionary<long, (DateTime At, double Value)> Latest);
 
+    /// <summary>How often a read is tried again when a rollup committed between its two parts before it reads in one transaction.</summary>
+    internal const int Attempts = 8;
+
     private const int MaxCachedRanges = 20_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(long Customer, DateTime From, DateTime To), RolledUp> _rolledUp = new();
+
+    /// <summary>Reads the two parts at one watermark: the rolled-up part first, then the events past the watermark it saw.</summary>
+    private static async Task<(T Rolled, List<RawEvent> Unrolled, long Watermark)> AtOneWatermarkAsync<T>(DbConnection connection,
+        Func<DbTransaction?, Task<(long Watermark, T Value)>> rolled, string unrolledSql, object parameters, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var r = await rolled(null);
+            var (watermark, events) = await UnrolledAsync(connection, null, unrolledSql, parameters, ct);
+            if (watermark == r.Watermark) return (r.Value, events, watermark);
+        }
+        // A rollup committing at every turn: read both in one serializable transaction, which no commit can split.
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, ct);
+        var inTx = await rolled(tx);
+        var (w, unrolled) = await UnrolledAsync(connection, tx, unrolledSql, parameters, ct);
+        await tx.CommitAsync(ct);
+        return (inTx.Value, unrolled, w);
+    }
+
+    private static async Task<(long Watermark, List<RawEvent> Events)> UnrolledAsync(DbConnection connection, DbTransaction? tx,
+        string sql, object parameters, CancellationToken ct)
+    {
+        var rows = (await connection.QueryAsync<(long Watermark, long? Id, long? CustomerId, long? FeatureId, DateTime? OccurredAt, double? Quantity)>(
+            new CommandDefinition(sql, parameters, tx, cancellationToken: ct))).AsList();
+        var events = new List<RawEvent>(rows.Count);
+        foreach (var r in rows)
+            if (r.Id is { } id)
+                events.Add(new RawEvent(id, r.CustomerId!.Value, r.FeatureId!.Value, DateTime.SpecifyKind(r.OccurredAt!.Value, DateTimeKind.Utc), r.Quantity!.Value));
+        return (rows[0].Watermark, events);
+    }
 
     /// <summary>
     /// Usage of every feature in <c>[from, to)</c>, by each feature's aggregation: Sum adds up, Max takes the
@@ -93,52 +181,70 @@ public sealed class UsageService(Db db)
         var key = (customerId, from, to);
         await using var connection = await db.OpenAsync(ct);
         var parameters = new { customerId, from, to };
-        for (var attempt = 0; attempt < 3; attempt++)
+        var (watermark, unrolled) = await UnrolledAsync(connection, null, UnrolledSql, parameters, ct);
+        if (!_rolledUp.TryGetValue(key, out var rolled) || rolled.Watermark != watermark)
         {
-            var unrolled = (await connection.QueryAsync<(long Watermark, long? Id, long? FeatureId, DateTime? OccurredAt, double? Quantity)>(
-                new CommandDefinition(UnrolledSql, parameters, cancellationToken: ct))).AsList();
-            var watermark = unrolled[0].Watermark;
-            if (!_rolledUp.TryGetValue(key, out var rolled) || rolled.Watermark != watermark)
+            (rolled, unrolled, _) = await AtOneWatermarkAsync(connection, async tx =>
             {
-                rolled = await ReadRolledUp(connection, parameters, ct);
-                // The rollup moved between the two reads: read the events past its new watermark again.
-                if (rolled.Watermark != watermark) continue;
-                if (_rolledUp.Count >= MaxCachedRanges) _rolledUp.Clear();
-                _rolledUp[key] = rolled;
-            }
-            return Combine(features, from, rolled, unrolled.Where(e => e.Id is not null)
-                .Select(e => (e.Id!.Value, e.FeatureId!.Value, e.OccurredAt!.Value, e.Quantity!.Value)));
+                var r = await ReadRolledUpAsync(connection, tx, parameters, ct);
+                return (r.Watermark, r);
+            }, UnrolledSql, parameters, ct);
+            if (_rolledUp.Count >= MaxCachedRanges) _rolledUp.Clear();
+            _rolledUp[key] = rolled;
         }
-        // A rollup committing at every turn: answer from one statement that sees both parts at once.
-        return await TotalsAsync(connection, null, customerId, features, from, to, ct);
+        return Combine(features, from, rolled, unrolled);
     }
 
-    private static async Task<RolledUp> ReadRolledUp(System.Data.Common.DbConnection connection, object parameters, CancellationToken ct)
+    /// <summary>
+    /// <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/> on an open
+    /// connection, inside <paramref name="tx"/>: what a writer sees of its own uncommitted rollup.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, double>> TotalsAsync(DbConnection connection, DbTransaction tx,
+        long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
+    {
+        from = Hour(from);
+        to = Hour(to);
+        var parameters = new { customerId, from, to };
+        var rolled = await ReadRolledUpAsync(connection, tx, parameters, ct);
+        var (_, unrolled) = await UnrolledAsync(connection, tx, UnrolledSql, parameters, ct);
+        return Combine(features, from, rolled, unrolled);
+    }
+
+    private static async Task<RolledUp> ReadRolledUpAsync(DbConnection connection, DbTransaction? tx, object parameters, CancellationToken ct)
     {
         var rows = (await connection.QueryAsync<(long Watermark, int Part, long? FeatureId, double Value, double Peak, DateTime? LatestAt)>(
-            new CommandDefinition(RolledUpSql, parameters, cancellationToken: ct))).AsList();
+            new CommandDefinition(RolledUpSql, parameters, tx, cancellationToken: ct))).AsList();
         var sums = rows.Where(r => r.Part == 0).ToDictionary(r => r.FeatureId!.Value, r => (r.Value, r.Peak));
         var latest = rows.Where(r => r.Part == 1).GroupBy(r => r.FeatureId!.Value)
             .ToDictionary(g => g.Key, g => g.Select(r => (At: r.LatestAt!.Value, r.Value)).MaxBy(r => r.At));
         return new RolledUp(rows.Single(r => r.Part == 2).Watermark, sums, latest);
     }
 
-    private static Dictionary<long, double> Combine(IReadOnlyCollection<Feature> features, DateTime from, RolledUp rolled,
-        IEnumerable<(long Id, long FeatureId, DateTime OccurredAt, double Quantity)> unrolled)
+    private static Dictionary<long, double> Combine(IReadOnlyCollection<Feature> features, DateTime from, RolledUp rolled, IEnumerable<RawEvent> unrolled)
     {
         var sums = new Dictionary<long, (double Total, double Peak)>(rolled.Sums);
-        // Latest by event time; at the same instant the value received last wins: raw events (by id) over rollups,
-        // as the rollup itself does when it folds them.
-        var latest = rolled.Latest.ToDictionary(kv => kv.Key, kv => (kv.Value.At, Seq: 0L, kv.Value.Value));
+        var latest = rolled.Latest.ToDictionary(kv => kv.Key, kv => new Reading(kv.Value.At, 0, kv.Value.Value));
         foreach (var e in unrolled)
         {
-            if (!latest.TryGetValue(e.FeatureId, out var l) || (e.OccurredAt, e.Id).CompareTo((l.At, l.Seq)) >= 0)
-                latest[e.FeatureId] = (e.OccurredAt, e.Id, e.Quantity);
+            Reading.Keep(latest, e.FeatureId, new Reading(e.OccurredAt, e.Id, e.Quantity));
             if (e.OccurredAt < from) continue;
             var (total, peak) = sums.TryGetValue(e.FeatureId, out var s) ? s : (0, double.MinValue);
             sums[e.FeatureId] = (total + e.Quantity, Math.Max(peak, e.Quantity));
         }
         return Select(features, sums, latest.ToDictionary(kv => kv.Key, kv => kv.Value.Value));
+    }
+
+    /// <summary>
+    /// A Latest reading. By event time; at the same instant the value received last wins: raw events (by id) over a
+    /// rolled-up bucket (sequence 0), as the rollup itself does when it folds them. Every surface uses this rule.
+    /// </summary>
+    private readonly record struct Reading(DateTime At, long Seq, double Value)
+    {
+        public static void Keep<TKey>(Dictionary<TKey, Reading> latest, TKey key, Reading candidate) where TKey : notnull
+        {
+            if (!latest.TryGetValue(key, out var current) || (candidate.At, candidate.Seq).CompareTo((current.At, current.Seq)) >= 0)
+                latest[key] = candidate;
+        }
     }
 
     private static Dictionary<long, double> Select(IReadOnlyCollection<Feature> features,
@@ -157,96 +263,146 @@ public sealed class UsageService(Db db)
         return result;
     }
 
-    /// <summary>
-    /// <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/> on an open
-    /// connection, inside <paramref name="tx"/> when given: what a writer sees of its own uncommitted rollup.
-    /// </summary>
-    public async Task<IReadOnlyDictionary<long, double>> TotalsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx,
-        long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
-    {
-        using var grid = await connection.QueryMultipleAsync(new CommandDefinition(TotalsSql,
-            new { customerId, from = Hour(from), to = Hour(to) }, tx, cancellationToken: ct));
-        var sums = (await grid.ReadAsync<(long FeatureId, double Total, double Peak)>()).ToDictionary(r => r.FeatureId);
-        // Latest by event time; at the same instant the value received last wins: raw events (by id) over rollups,
-        // as the rollup itself does when it folds them.
-        var latest = (await grid.ReadAsync<(long FeatureId, DateTime LatestAt, double LatestValue, long Seq)>())
-            .GroupBy(r => r.FeatureId)
-            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.LatestAt).ThenBy(r => r.Seq).Last().LatestValue);
-
-        return Select(features, sums.ToDictionary(kv => kv.Key, kv => (kv.Value.Total, kv.Value.Peak)), latest);
-    }
-
     /// <summary>Usage of one feature in one period (Latest features: the last value reported before the period ends).</summary>
     public async Task<double> UsageAsync(long customerId, Feature feature, UsagePeriod period, CancellationToken ct = default) =>
         (await TotalsAsync(customerId, [feature], period.Start, period.End, ct)).GetValueOrDefault(feature.Id);
 
-    internal string SeriesSql(Granularity granularity)
+    /// <summary>
+    /// Usage of every active customer of one billing anchor day in <c>[from, to)</c>, by (customer, feature), by the
+    /// same rules as <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/>.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(long Customer, long Feature), double>> TotalsByAnchorAsync(int anchorDay,
+        IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
     {
-        var bucket = granularity == Granularity.Day ? db.Dialect.DayOf("h.HourStart") : "h.HourStart";
-        return $"""
-            select h.FeatureId, {bucket} as BucketStart, sum(h.Total) as Total, max(h.Peak) as Peak
-              from UsageHourly h
-              join Feature f on f.Id = h.FeatureId
-             where h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to and f.Aggregation <> 'Latest'
-             group by h.FeatureId, {bucket};
+        from = Hour(from);
+        to = Hour(to);
+        var parameters = new { anchorDay, from, to };
+        await using var connection = await db.OpenAsync(ct);
+        var (rows, unrolled, _) = await AtOneWatermarkAsync(connection, async tx =>
+        {
+            var list = (await connection.QueryAsync<(long Watermark, int Part, long? CustomerId, long? FeatureId, double Value, double Peak, DateTime? LatestAt)>(
+                new CommandDefinition(RolledUpByAnchorSql, parameters, tx, cancellationToken: ct))).AsList();
+            return (list.Single(r => r.Part == 2).Watermark, list);
+        }, UnrolledByAnchorSql, parameters, ct);
 
-            select h.FeatureId, h.HourStart, h.LatestAt, h.LatestValue
-              from UsageHourly h
-              join Feature f on f.Id = h.FeatureId
-             where h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to and f.Aggregation = 'Latest';
+        var sums = new Dictionary<(long, long), (double Total, double Peak)>();
+        var latest = new Dictionary<(long, long), Reading>();
+        foreach (var r in rows)
+        {
+            if (r.Part == 0) sums[(r.CustomerId!.Value, r.FeatureId!.Value)] = (r.Value, r.Peak);
+            else if (r.Part == 1) Reading.Keep(latest, (r.CustomerId!.Value, r.FeatureId!.Value), new Reading(r.LatestAt!.Value, 0, r.Value));
+        }
+        foreach (var e in unrolled)
+        {
+            var key = (e.CustomerId, e.FeatureId);
+            Reading.Keep(latest, key, new Reading(e.OccurredAt, e.Id, e.Quantity));
+            if (e.OccurredAt < from) continue;
+            var (total, peak) = sums.TryGetValue(key, out var s) ? s : (0, double.MinValue);
+            sums[key] = (total + e.Quantity, Math.Max(peak, e.Quantity));
+        }
 
-            select e.FeatureId, e.OccurredAt, e.Quantity
-              from UsageEvent e
-             where e.CustomerId = @customerId and e.OccurredAt >= @from and e.OccurredAt < @to
-               and e.Id > (select coalesce(max(w.LastEventId), 0) from RollupWatermark w where w.Name = 'usage-hourly')
-             order by e.Id;
-            """;
+        var result = new Dictionary<(long Customer, long Feature), double>();
+        var byId = features.Where(f => f.IsNumeric).ToDictionary(f => f.Id);
+        foreach (var (key, value) in sums)
+            if (byId.TryGetValue(key.Item2, out var f) && f.Aggregation != Aggregation.Latest)
+                result[key] = f.Aggregation == Aggregation.Max ? value.Peak : value.Total;
+        foreach (var (key, reading) in latest)
+            if (byId.TryGetValue(key.Item2, out var f) && f.Aggregation == Aggregation.Latest)
+                result[key] = reading.Value;
+        return result;
+    }
+
+    /// <summary>One feature's daily usage per customer over <c>[from, to)</c>: (customer, day) → (total, peak).</summary>
+    public async Task<IReadOnlyDictionary<(long Customer, DateTime Day), (double Total, double Peak)>> DailyOfFeatureAsync(long featureId,
+        DateTime from, DateTime to, CancellationToken ct = default)
+    {
+        from = Hour(from);
+        to = Hour(to);
+        var parameters = new { featureId, from, to };
+        await using var connection = await db.OpenAsync(ct);
+        var (rows, unrolled, _) = await AtOneWatermarkAsync(connection, async tx =>
+        {
+            var list = (await connection.QueryAsync<(long Watermark, int Part, long? CustomerId, DateTime? BucketStart, double Value, double Peak)>(
+                new CommandDefinition(RolledUpDailyOfFeatureSql, parameters, tx, cancellationToken: ct))).AsList();
+            return (list.Single(r => r.Part == 2).Watermark, list);
+        }, UnrolledOfFeatureSql, parameters, ct);
+        var result = new Dictionary<(long Customer, DateTime Day), (double Total, double Peak)>();
+        foreach (var r in rows.Where(r => r.Part == 0))
+            result[(r.CustomerId!.Value, Day(r.BucketStart!.Value))] = (r.Value, r.Peak);
+        foreach (var e in unrolled)
+        {
+            var key = (e.CustomerId, Day(e.OccurredAt));
+            var (total, peak) = result.TryGetValue(key, out var s) ? s : (0, double.MinValue);
+            result[key] = (total + e.Quantity, Math.Max(peak, e.Quantity));
+        }
+        return result;
     }
 
     /// <summary>
-    /// Every feature's usage per hour or per day over <c>[from, to)</c>, in one round trip. A bucket with no
-    /// report is absent (Sum, Max) or carries the last value forward (Latest).
+    /// Every feature's usage per hour or per day over <c>[from, to)</c>, read at one watermark. A bucket with no
+    /// report is absent (Sum, Max); Latest features carry the last value forward (from before <paramref name="from"/>
+    /// too) into every bucket up to the one holding the latest accepted instant (now plus the future tolerance).
     /// </summary>
     public async Task<IReadOnlyDictionary<long, IReadOnlyList<UsagePoint>>> SeriesAsync(long customerId, IReadOnlyCollection<Feature> features,
         DateTime from, DateTime to, Granularity granularity, CancellationToken ct = default)
     {
         from = Hour(from);
         to = Hour(to);
+        var parameters = new { customerId, from, to };
+        var sql = RolledUpSeriesSql(granularity);
         await using var connection = await db.OpenAsync(ct);
-        using var grid = await connection.QueryMultipleAsync(new CommandDefinition(SeriesSql(granularity),
-            new { customerId, from, to }, cancellationToken: ct));
-        var aggregated = await grid.ReadAsync<(long FeatureId, DateTime BucketStart, double Total, double Peak)>();
-        var latestRows = await grid.ReadAsync<(long FeatureId, DateTime HourStart, DateTime LatestAt, double LatestValue)>();
-        var raw = await grid.ReadAsync<(long FeatureId, DateTime OccurredAt, double Quantity)>();
+        var (rows, raw, _) = await AtOneWatermarkAsync(connection, async tx =>
+        {
+            var list = (await connection.QueryAsync<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, double Value, double Peak, DateTime? LatestAt)>(
+                new CommandDefinition(sql, parameters, tx, cancellationToken: ct))).AsList();
+            return (list.Single(r => r.Part == 2).Watermark, list);
+        }, UnrolledSql, parameters, ct);
 
-        DateTime Bucket(DateTime t) => granularity == Granularity.Day ? DateTime.SpecifyKind(t.Date, DateTimeKind.Utc) : Hour(t);
+        DateTime Bucket(DateTime t) => granularity == Granularity.Day ? Day(t) : Hour(t);
         var byFeature = features.ToDictionary(f => f.Id);
         var sums = new Dictionary<(long, DateTime), (double Total, double Peak)>();
-        foreach (var r in aggregated)
-            sums[(r.FeatureId, Bucket(r.BucketStart))] = (r.Total, r.Peak);
-        var latest = new Dictionary<(long, DateTime), (DateTime At, double Value)>();
-        void Latest(long featureId, DateTime at, double value)
+        var latest = new Dictionary<(long, DateTime), Reading>();
+        var before = new Dictionary<long, Reading>();
+        void Latest(long featureId, Reading r)
         {
-            var key = (featureId, Bucket(at));
-            if (!latest.TryGetValue(key, out var current) || at >= current.At) latest[key] = (at, value);
+            if (r.At < from) Reading.Keep(before, featureId, r);
+            else Reading.Keep(latest, (featureId, Bucket(r.At)), r);
         }
-        foreach (var r in latestRows) Latest(r.FeatureId, r.LatestAt, r.LatestValue);
+        foreach (var r in rows)
+        {
+            if (r.Part == 0) sums[(r.FeatureId!.Value, Bucket(r.BucketStart!.Value))] = (r.Value, r.Peak);
+            else if (r.Part == 1) Latest(r.FeatureId!.Value, new Reading(DateTime.SpecifyKind(r.LatestAt!.Value, DateTimeKind.Utc), 0, r.Value));
+        }
         foreach (var e in raw)
         {
             if (!byFeature.TryGetValue(e.FeatureId, out var f)) continue;
-            if (f.Aggregation == Aggregation.Latest) { Latest(e.FeatureId, e.OccurredAt, e.Quantity); continue; }
+            if (f.Aggregation == Aggregation.Latest) { Latest(e.FeatureId, new Reading(e.OccurredAt, e.Id, e.Quantity)); continue; }
+            if (e.OccurredAt < from) continue;
             var key = (e.FeatureId, Bucket(e.OccurredAt));
-            var (total, peak) = sums.GetValueOrDefault(key);
+            var (total, peak) = sums.TryGetValue(key, out var s) ? s : (0, double.MinValue);
             sums[key] = (total + e.Quantity, Math.Max(peak, e.Quantity));
         }
 
+        // Buckets up to the one holding the latest instant an event may carry now.
+        var lastAccepted = clock.GetUtcNow().UtcDateTime + options.Value.FutureTolerance;
+        var end = lastAccepted < to ? Bucket(lastAccepted) : Bucket(to.AddTicks(-1));
         var result = new Dictionary<long, IReadOnlyList<UsagePoint>>();
         foreach (var f in features.Where(f => f.IsNumeric))
         {
             if (f.Aggregation == Aggregation.Latest)
             {
-                result[f.Id] = latest.Where(kv => kv.Key.Item1 == f.Id).OrderBy(kv => kv.Key.Item2)
-                    .Select(kv => new UsagePoint(kv.Key.Item2, kv.Value.Value)).ToList();
+                var points = new List<UsagePoint>();
+                double? carried = before.TryGetValue(f.Id, out var b) ? b.Value : null;
+                var step = granularity == Granularity.Day ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1);
+                for (var t = Bucket(from); t <= end; t += step)
+                {
+                    if (latest.TryGetValue((f.Id, t), out var r)) carried = r.Value;
+                    if (carried is { } v) points.Add(new UsagePoint(t, v));
+                }
+                // Readings past the end (the clock moved back in a test) still show.
+                points.AddRange(latest.Where(kv => kv.Key.Item1 == f.Id && kv.Key.Item2 > end).OrderBy(kv => kv.Key.Item2)
+                    .Select(kv => new UsagePoint(kv.Key.Item2, kv.Value.Value)));
+                result[f.Id] = points;
             }
             else
             {
@@ -259,4 +415,6 @@ public sealed class UsageService(Db db)
     }
 
     public static DateTime Hour(DateTime t) => new(t.Year, t.Month, t.Day, t.Hour, 0, 0, DateTimeKind.Utc);
+
+    private static DateTime Day(DateTime t) => new(t.Year, t.Month, t.Day, 0, 0, 0, DateTimeKind.Utc);
 }

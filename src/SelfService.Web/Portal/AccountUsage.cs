@@ -49,7 +49,8 @@ public sealed record AccountUsageView(
 /// Everything the customer's usage and overview pages show, from a fixed number of round trips whatever the
 /// number of features or the length of history: the account, the catalog, this period's totals and the series.
 /// </summary>
-public sealed class AccountUsage(EntitlementService entitlements, CatalogStore catalog, UsageService usage, IConfiguration configuration)
+public sealed class AccountUsage(EntitlementService entitlements, CatalogStore catalog, UsageService usage, IConfiguration configuration,
+    Microsoft.Extensions.Options.IOptions<MeteringOptions> metering)
 {
     public IReadOnlyList<int> Thresholds =>
         configuration.GetSection("SelfService:Metering:Thresholds").Get<int[]>() is { Length: > 0 } t ? t.Order().ToArray() : [80, 100];
@@ -69,8 +70,9 @@ public sealed class AccountUsage(EntitlementService entitlements, CatalogStore c
             _ => (current.Start, current.End),
         };
         if (choice == PeriodChoice.Last12Months) granularity = Granularity.Day;
-        // One series read serves the chart's range and the forecast, which looks at the last two weeks.
-        var seriesEnd = UsageService.Hour(now).AddHours(1);
+        // One series read serves the chart's range and the forecast, which looks at the last two weeks. It runs to the hour
+        // holding the latest instant an event may carry (now + the future tolerance), as the headline counts those too.
+        var seriesEnd = UsageService.Hour(now + metering.Value.FutureTolerance).AddHours(1);
         var seriesStart = from < now.AddDays(-14) ? from : now.AddDays(-14);
 
         var metered = account.Entitlements.Where(e => e.Feature.IsNumeric && e.HasAccess).ToList();

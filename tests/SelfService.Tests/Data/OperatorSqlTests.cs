@@ -16,18 +16,22 @@ public sealed class OperatorSqlTests
         var db = new Db(new DatabaseSettings(DatabaseProvider.SqlServer, "Server=unused;Database=unused", null));
         var catalog = new CatalogStore(db);
         var audit = new AuditLog(db);
+        var usage = new SelfService.Metering.UsageService(db, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new SelfService.Metering.MeteringOptions()));
         object[] owners =
         [
             new CatalogEditor(db, catalog, audit, TimeProvider.System),
             new SubscriptionAdmin(db, catalog, new CustomerStore(db), audit, TimeProvider.System),
             new AuditSearch(db),
-            new UsageAnalytics(db, catalog, TimeProvider.System),
+            new UsageAnalytics(db, catalog, usage, TimeProvider.System),
+            usage,
         ];
         var statements = owners.SelectMany(o => o.GetType()
                 .GetProperties(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
                 .Where(p => p.Name.EndsWith("Sql", StringComparison.Ordinal) && p.PropertyType == typeof(string))
                 .Select(p => (Name: $"{o.GetType().Name}.{p.Name}", Sql: (string)p.GetValue(o)!)))
             .ToList();
+        statements.Add(("UsageService.RolledUpSeriesSql(Day)", usage.RolledUpSeriesSql(SelfService.Metering.Granularity.Day)));
+        statements.Add(("UsageService.RolledUpSeriesSql(Hour)", usage.RolledUpSeriesSql(SelfService.Metering.Granularity.Hour)));
         Assert.True(statements.Count >= 7, $"only {statements.Count} statements found");
         foreach (var (name, sql) in statements)
         {

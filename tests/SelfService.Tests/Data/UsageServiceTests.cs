@@ -73,6 +73,52 @@ public abstract class UsageServiceTests : IDisposable
         var hourly = await service.SeriesAsync(acme.Id, [calls], App.Now.AddDays(-1), App.Now.AddHours(1), Granularity.Hour);
         Assert.Contains(hourly[calls.Id], p => p.Start == UsageService.Hour(App.Now.AddMinutes(-10)) && p.Value >= 250);
     }
+
+    [SkippableFact]
+    public async Task Series_CarriesAnEventStampedIntoTheNextHour_BeforeThatHourBegins()
+    {
+        var (acme, calls, members, _) = await Acme();
+        var service = App.Get<UsageService>();
+        App.Clock.Advance(TimeSpan.FromMinutes(28)); // 10:58
+        var nextHour = UsageService.Hour(App.Now).AddHours(1);
+        await AddRawEvent(acme.Id, calls.Id, "ahead", 7, nextHour.AddMinutes(2)); // within the 5-minute future tolerance
+        await AddRawEvent(acme.Id, members.Id, "ahead-seats", 40, nextHour.AddMinutes(1));
+        var period = UsagePeriod.Containing(App.Now, 1);
+
+        foreach (var rolledUp in new[] { false, true })
+        {
+            if (rolledUp) await App.Get<UsageRollup>().RunAsync();
+            var series = await service.SeriesAsync(acme.Id, [calls, members], period.Start, period.End, Granularity.Hour);
+            var total = await service.TotalsAsync(acme.Id, [calls, members], period.Start, period.End);
+            Assert.Contains(series[calls.Id], p => p.Start == nextHour && p.Value == 7);
+            Assert.Equal(total[calls.Id], series[calls.Id].Sum(p => p.Value));
+            Assert.Equal(new UsagePoint(nextHour, 40), series[members.Id][^1]);
+            Assert.Equal(total[members.Id], series[members.Id][^1].Value);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Series_OfALatestFeature_CarriesTheLastValueForward_FromAnEarlierPeriod()
+    {
+        var (acme, _, members, _) = await Acme();
+        var service = App.Get<UsageService>();
+        await using (var c = await App.Get<Db>().OpenAsync())
+            await c.ExecuteAsync("delete from UsageHourly where CustomerId = @id and FeatureId = @f; delete from UsageEvent where CustomerId = @id and FeatureId = @f",
+                new { id = acme.Id, f = members.Id });
+        var period = UsagePeriod.Containing(App.Now, 1);
+        await AddRawEvent(acme.Id, members.Id, "old-seats", 8, period.Start.AddDays(-3));
+
+        foreach (var rolledUp in new[] { false, true })
+        {
+            if (rolledUp) await App.Get<UsageRollup>().RunAsync();
+            var series = await service.SeriesAsync(acme.Id, [members], period.Start, period.End, Granularity.Day);
+            Assert.Equal(8, (await service.TotalsAsync(acme.Id, [members], period.Start, period.End))[members.Id]);
+            Assert.Equal(period.Start, series[members.Id][0].Start);
+            Assert.Equal(DateTime.SpecifyKind(App.Now.Date, DateTimeKind.Utc), series[members.Id][^1].Start);
+            Assert.All(series[members.Id], p => Assert.Equal(8, p.Value));
+            Assert.Equal((App.Now.Date - period.Start).Days + 1, series[members.Id].Count);
+        }
+    }
 }
 
 public sealed class SqliteUsageServiceTests : UsageServiceTests
