@@ -21,6 +21,7 @@ public static class JobRegistry
         Job<SelfService.Integration.SigningKeyRotationJob>(Cron.Daily(3)),
         Job<SelfService.Integration.IdempotencyRecordCleanupJob>(Cron.Hourly(17)),
         Job<SelfService.Metering.UsageRollupJob>(Cron.Minutely()),
+        Job<SelfService.Webhooks.WebhookDeliveryJob>(Cron.Minutely()),
     ];
 
     private static JobRegistration Job<TJob>(string cron) where TJob : IRecurringJob =>

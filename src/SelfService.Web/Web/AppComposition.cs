@@ -1,4 +1,5 @@
 using SelfService.Api;
+using SelfService.Events;
 using SelfService.Health;
 using SelfService.Identity;
 using SelfService.Integration;
@@ -6,6 +7,7 @@ using SelfService.Jobs;
 using SelfService.Metering;
 using SelfService.Operator;
 using SelfService.Requests;
+using SelfService.Webhooks;
 
 namespace SelfService.Web;
 
@@ -19,6 +21,8 @@ public static class AppComposition
     public static WebApplicationBuilder AddSelfService(this WebApplicationBuilder builder)
     {
         builder.AddJobs();
+        builder.AddEvents();
+        builder.AddWebhooks();
         builder.AddRequests();
         builder.AddIntegration();
         builder.AddMetering();
@@ -46,6 +50,7 @@ public static class AppComposition
             app.MapJobDashboard();
             app.MapIntegration();
             app.MapMetering();
+            app.MapWebhooks();
         }
         app.MapHealth();
         return app;
