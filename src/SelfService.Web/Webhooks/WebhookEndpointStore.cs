@@ -78,9 +78,9 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
     public IDictionary<string, string> Validate(EndpointChange change, bool creating)
     {
         var errors = new Dictionary<string, string>();
-        if (change.Url is null)
+        if (string.IsNullOrWhiteSpace(change.Url))
         {
-            if (creating) errors["url"] = "Required: the address that receives the events.";
+            if (creating || change.Url is not null) errors["url"] = "Required: the address that receives the events.";
         }
         else if (change.Url.Length > MaxUrlLength) errors["url"] = $"At most {MaxUrlLength} characters.";
         else if (!Uri.TryCreate(change.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
