@@ -10,8 +10,9 @@ public static class ApiScopes
     public const string UsageWrite = "usage:write";
     public const string EntitlementsRead = "entitlements:read";
     public const string ProvisioningWrite = "provisioning:write";
+    public const string WebhooksWrite = "webhooks:write";
 
-    public static readonly string[] All = [UsageWrite, EntitlementsRead, ProvisioningWrite];
+    public static readonly string[] All = [UsageWrite, EntitlementsRead, ProvisioningWrite, WebhooksWrite];
 }
 
 public sealed record ApiKey

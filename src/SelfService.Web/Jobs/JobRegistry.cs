@@ -22,6 +22,7 @@ public static class JobRegistry
         Job<SelfService.Integration.IdempotencyRecordCleanupJob>(Cron.Hourly(17)),
         Job<SelfService.Metering.UsageRollupJob>(Cron.Minutely()),
         Job<SelfService.Mail.MailDeliveryJob>(Cron.Minutely()),
+        Job<SelfService.Webhooks.WebhookDeliveryJob>(Cron.Minutely()),
     ];
 
     private static JobRegistration Job<TJob>(string cron) where TJob : IRecurringJob =>

@@ -1,5 +1,6 @@
 using SelfService.Accounts;
 using SelfService.Api;
+using SelfService.Events;
 using SelfService.Health;
 using SelfService.Identity;
 using SelfService.Integration;
@@ -8,6 +9,7 @@ using SelfService.Mail;
 using SelfService.Metering;
 using SelfService.Operator;
 using SelfService.Requests;
+using SelfService.Webhooks;
 
 namespace SelfService.Web;
 
@@ -21,6 +23,8 @@ public static class AppComposition
     public static WebApplicationBuilder AddSelfService(this WebApplicationBuilder builder)
     {
         builder.AddJobs();
+        builder.AddEvents();
+        builder.AddWebhooks();
         builder.AddRequests();
         builder.AddIntegration();
         builder.AddMetering();
@@ -50,6 +54,7 @@ public static class AppComposition
             app.MapJobDashboard();
             app.MapIntegration();
             app.MapMetering();
+            app.MapWebhooks();
         }
         app.MapHealth();
         return app;

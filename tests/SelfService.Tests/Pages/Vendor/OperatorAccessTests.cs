@@ -24,7 +24,15 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
             .ToList();
 
     /// <summary>A URL for the route: the acme customer, an existing id.</summary>
-    private static string Url(string route) => route.Replace("{customer}", "acme").Replace("{id:long?}", "1");
+    private static string Url(string route) => route.Replace("{customer}", "acme").Replace("{id:long?}", "1").Replace("{id:long}", "1");
+
+    /// <summary>Webhook endpoint 1 exists, so its page is there to be refused or reached.</summary>
+    private async Task EnsureWebhookEndpoint()
+    {
+        var store = app.Get<SelfService.Webhooks.WebhookEndpointStore>();
+        if ((await store.ListAsync()).Count == 0)
+            await store.CreateAsync(new SelfService.Webhooks.EndpointChange("https://example.com/hooks", ["customer.created"], true, null), "tests");
+    }
 
     /// <summary>Every form the page handles: "" for OnPostAsync, the handler name for OnPostXxxAsync.</summary>
     private static IEnumerable<string> Handlers(Type model) =>
@@ -40,7 +48,8 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
         var routes = Pages().Select(p => p.Route).ToList();
         Assert.Equal(
             ["/vendor/analytics", "/vendor/api-keys", "/vendor/catalog", "/vendor/catalog/add-ons/{id:long?}", "/vendor/catalog/features/{id:long?}",
-             "/vendor/catalog/plans/{id:long?}", "/vendor/customers", "/vendor/customers/{customer}", "/vendor/customers/{customer}/plan"],
+             "/vendor/catalog/plans/{id:long?}", "/vendor/customers", "/vendor/customers/{customer}", "/vendor/customers/{customer}/plan",
+             "/vendor/webhooks", "/vendor/webhooks/{id:long}"],
             routes);
         Assert.Contains(Pages(), p => Handlers(p.Model).Contains("Grant"));
     }
@@ -49,6 +58,7 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
     [MemberData(nameof(Outsiders))]
     public async Task EveryOperatorPageAndForm_AnswersForbiddenOrNotFound_AndChangesNothing(string email)
     {
+        await EnsureWebhookEndpoint();
         var client = await PageClient.SignedInAs(app, email);
         var tokenPage = email.EndsWith("@vendor.example", StringComparison.Ordinal) ? "/" : "/customers/" + email[(email.IndexOf('@') + 1)..].Split('.')[0];
         var changes = await ChangeCount();
@@ -91,6 +101,7 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
     [Fact]
     public async Task Operator_ReachesEveryOperatorPage()
     {
+        await EnsureWebhookEndpoint();
         var client = await OperatorClient.SignIn(app);
         foreach (var page in Pages())
             Assert.Equal(HttpStatusCode.OK, (await client.Get(Url(page.Route))).StatusCode);
@@ -99,7 +110,7 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
     private async Task<long> ChangeCount() =>
         await app.Scalar<long>("select count(*) from AuditEntry") + await app.Scalar<long>("select count(*) from Feature")
         + await app.Scalar<long>("select count(*) from PricePlan") + await app.Scalar<long>("select count(*) from EntitlementGrant")
-        + await app.Scalar<long>("select count(*) from ApiKey") + await app.Scalar<long>("select count(*) from EntitlementGrant where RevokedAt is not null");
+        + await app.Scalar<long>("select count(*) from ApiKey") + await app.Scalar<long>("select count(*) from WebhookEndpoint where DeletedAt is null and DisabledAt is null") + await app.Scalar<long>("select count(*) from EntitlementGrant where RevokedAt is not null");
 
     /// <summary>403 or 404; the cookie scheme answers a forbidden request with a redirect to the denied page, which answers 403.</summary>
     private static async Task AssertRefused(PageClient client, HttpResponseMessage response, string what)
