@@ -60,9 +60,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(PageClient.DemoPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        // Wait for the redirect's document to be parsed, not for its "load" event: under a loaded machine Chromium
-        // now and then reported the network idle yet never the load, and the wait timed out after a sign-in that had worked.
-        await page.WaitForURLAsync(url => !url.Contains("/account/sign-in"), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        // Wait for the signed-in layout's sign-out form to be in the DOM, not for a lifecycle event: under a loaded
+        // machine Chromium now and then reported the network idle yet never "load" nor "DOMContentLoaded" for the
+        // redirect's document, and a wait on either timed out after a sign-in that had worked (CI, stop 18).
+        await page.WaitForURLAsync(url => !url.Contains("/account/sign-in"), new() { WaitUntil = WaitUntilState.Commit });
+        await page.GetByTestId("sign-out").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         return page;
     }
 
