@@ -45,7 +45,7 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
         var pEventId = insert.Parameters[2];
         var pQuantity = insert.Parameters[3];
         var pOccurred = insert.Parameters[4];
-        insert.Parameters[5].Value = DateTime.SpecifyKind(receivedAt, DateTimeKind.Unspecified);
+        DapperSetup.Utc(insert.Parameters[5], receivedAt);
 
         List<int>? seen = null;
         for (var i = 0; i < events.Count; i++)
@@ -55,7 +55,7 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
             pFeature.Value = e.FeatureId;
             pEventId.Value = e.EventId;
             pQuantity.Value = e.Quantity;
-            pOccurred.Value = DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Unspecified);
+            DapperSetup.Utc(pOccurred, e.OccurredAt);
             if (await insert.ExecuteNonQueryAsync(ct) == 0) (seen ??= []).Add(i);
         }
 
@@ -90,8 +90,8 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
             return new IngestionResult(0, 0, conflicts);
         }
 
-        // See UsageRollup: on SQL Server the rollup trusts that a batch commits within half its safety lag of being received.
-        var lag = options.Value.SafetyLagFor(db.Provider);
+        // See UsageRollup: on a database server the rollup trusts that a batch commits within half its safety lag of being received.
+        var lag = options.Value.SafetyLagFor(db.Dialect);
         if (lag > TimeSpan.Zero && clock.GetUtcNow().UtcDateTime - receivedAt > lag / 2)
         {
             await tx.RollbackAsync(ct);
@@ -114,7 +114,6 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
             {
                 "CustomerId" or "FeatureId" => DbType.Int64,
                 "Quantity" => DbType.Double,
-                "OccurredAt" or "ReceivedAt" => DbType.DateTime2,
                 _ => DbType.String,
             };
             if (name == "EventId") p.Size = 200;

@@ -82,11 +82,12 @@ public sealed class SqliteMeteringDatabaseTests : MeteringDatabaseTests
     protected override MeteringApp CreateApp() => new();
 }
 
+public sealed class PostgreSqlMeteringDatabaseTests : MeteringDatabaseTests
+{
+    protected override MeteringApp CreateApp() => new() { Database = TestDatabase.PostgreSql };
+}
+
 public sealed class SqlServerMeteringDatabaseTests : MeteringDatabaseTests
 {
-    protected override MeteringApp CreateApp()
-    {
-        Skip.If(TestDatabases.SqlServerBase is null, TestDatabases.SkipReason);
-        return new MeteringApp { SqlServerConnectionString = TestDatabases.NewSqlServerDatabase() };
-    }
+    protected override MeteringApp CreateApp() => new() { Database = TestDatabase.SqlServer };
 }
