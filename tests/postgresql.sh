@@ -5,6 +5,7 @@
 #   bash tests/postgresql.sh stop    stops it
 # The data folder and the port are derived from the checkout's path, so several checkouts on one machine each get
 # their own server and never share or stop another's. Starting again when it runs reuses it.
+# Tuned for throwaway data: no fsync, and no autovacuum (its workers would stand in the way of dropping a test database).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,19 +45,22 @@ start() {
     local attempt
     for attempt in 1 2 3 4 5; do
       as_server "$b/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off -c max_connections=300" \
         start >/dev/null 2>&1 && break
       ready && break
       sleep 1
     done
     ready || { echo "PostgreSQL did not start; see $dir/server.log" >&2; tail -5 "$dir/server.log" >&2; return 1; }
   fi
-  # The app's role owns its database and may create databases (the tests create one per test class).
+  # The app's role owns its database and may create databases (the tests create one per test class); the reader role
+  # has no rights at all, for the test of what start-up says then.
   as_server "$b/psql" -q -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL || return 1
 select format('create role selfservice login createdb password %L', '$password')
  where not exists (select 1 from pg_roles where rolname = 'selfservice') \gexec
 select 'create database selfservice owner selfservice'
  where not exists (select 1 from pg_database where datname = 'selfservice') \gexec
+select format('create role selfservice_reader login password %L', '$password')
+ where not exists (select 1 from pg_roles where rolname = 'selfservice_reader') \gexec
 SQL
   echo "export SELFSERVICE_TEST_POSTGRESQL='$connection'"
 }

@@ -50,6 +50,6 @@ create table WebhookAttempt (
     StatusCode   integer     null,
     DurationMs   integer     not null,
     Error        text        null,
-    Manual       boolean     not null default false
+    Manual       integer     not null default 0
 );
 create index IX_WebhookAttempt_DeliveryId on WebhookAttempt (DeliveryId, Id);

@@ -68,3 +68,16 @@ internal static class DapperSetup
         public override DateTime? Parse(object value) => value is null or DBNull ? null : Inner.Parse(value);
     }
 }
+
+/// <summary>A UTC instant parameter that keeps its type when null, as an optional filter (<c>@p is null or ...</c>) needs on PostgreSQL.</summary>
+internal sealed class UtcInstant(DateTime? value) : SqlMapper.ICustomQueryParameter
+{
+    public void AddParameter(IDbCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        DapperSetup.Utc(parameter, value ?? default);
+        if (value is null) parameter.Value = DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+}

@@ -133,11 +133,12 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
         }
     }
 
-    internal const string PostgreSqlRightsSql = """
+    // PostgreSQL only (not named *Sql: those are the statements every database shares).
+    internal const string PostgreSqlRightsQuery = """
         select has_database_privilege(current_database(), 'CREATE') and has_schema_privilege('public', 'CREATE')
         """;
 
-    internal const string PostgreSqlCanCreateDatabaseSql = "select rolcreatedb or rolsuper from pg_roles where rolname = current_user";
+    internal const string PostgreSqlCanCreateDatabaseQuery = "select rolcreatedb or rolsuper from pg_roles where rolname = current_user";
 
     // Reachable, and the role may create what the migrations and Hangfire create: in its database, or the database itself.
     private void CheckPostgreSql()
@@ -151,7 +152,7 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
             {
                 using var connection = new NpgsqlConnection(builder.ConnectionString);
                 connection.Open();
-                using var rights = new NpgsqlCommand(PostgreSqlRightsSql, connection);
+                using var rights = new NpgsqlCommand(PostgreSqlRightsQuery, connection);
                 if (rights.ExecuteScalar() is not true)
                     throw new ConfigurationProblem(PostgreSqlSetting,
                         $"names {target}, where the user may not create tables (it needs CREATE on the database and on schema public; making it the database's owner gives both).");
@@ -162,7 +163,7 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
                 builder.Database = "postgres";
                 using var server = new NpgsqlConnection(builder.ConnectionString);
                 server.Open();
-                using var command = new NpgsqlCommand(PostgreSqlCanCreateDatabaseSql, server);
+                using var command = new NpgsqlCommand(PostgreSqlCanCreateDatabaseQuery, server);
                 if (command.ExecuteScalar() is not true)
                     throw new ConfigurationProblem(PostgreSqlSetting, $"names {target}, which does not exist, and the user may not create it (CREATEDB).");
             }

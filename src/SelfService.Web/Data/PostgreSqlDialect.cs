@@ -16,7 +16,7 @@ public sealed class PostgreSqlDialect : SqlDialect
     public override string InsertReturningId(string table, params string[] columns) =>
         $"insert into {table} ({string.Join(", ", columns)}) values ({Params(columns)}) returning Id";
 
-    public override string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns) =>
+    public override string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns, string[]? textKeys = null) =>
         $"insert into {table} ({string.Join(", ", columns)}) values ({Params(columns)}) on conflict ({string.Join(", ", keyColumns)}) do nothing";
 
     public override string Upsert(string table, string[] columns, string[] keyColumns, Func<Func<string, string>, string> updateSet) =>

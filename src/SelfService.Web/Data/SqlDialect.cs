@@ -27,8 +27,14 @@ public abstract class SqlDialect
     /// <summary>Inserts one row from <c>@Column</c> parameters and selects the generated <c>Id</c>.</summary>
     public abstract string InsertReturningId(string table, params string[] columns);
 
-    /// <summary>Inserts one row from <c>@Column</c> parameters unless a row with the same key exists.</summary>
-    public abstract string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns);
+    /// <summary>
+    /// Inserts one row from <c>@Column</c> parameters unless a row with the same key exists; the key's text columns
+    /// named in <paramref name="textKeys"/> match only exactly (see <see cref="SameText"/>).
+    /// </summary>
+    public abstract string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns, string[]? textKeys = null);
+
+    /// <summary>A condition that text <paramref name="column"/> holds exactly <paramref name="parameter"/>: case and trailing spaces count.</summary>
+    public virtual string SameText(string column, string parameter) => $"{column} = {parameter}";
 
     /// <summary>
     /// Inserts one row from <c>@Column</c> parameters, or on a key match runs <paramref name="updateSet"/>,

@@ -16,13 +16,16 @@ public sealed class SqlServerDialect : SqlDialect
         // Not an OUTPUT clause: SQL Server refuses one without INTO on a table with triggers (see 0008_entitlement_stamp).
         $"insert into {table} ({string.Join(", ", columns)}) values ({Params(columns)}); select cast(scope_identity() as bigint);";
 
-    public override string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns) =>
+    public override string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns, string[]? textKeys = null) =>
         $"""
         insert into {table} ({string.Join(", ", columns)})
         select {Params(columns)}
          where not exists (select 1 from {table} with (updlock, holdlock)
-                            where {string.Join(" and ", keyColumns.Select(k => $"{k} = @{k}"))})
+                            where {string.Join(" and ", keyColumns.Select(k => textKeys?.Contains(k) == true ? SameText(k, "@" + k) : $"{k} = @{k}"))})
         """;
+
+    // "=" ignores trailing spaces in every collation; equal lengths in bytes rule that out (see 0009_case_sensitive_event_ids).
+    public override string SameText(string column, string parameter) => $"{column} = {parameter} and datalength({column}) = datalength({parameter})";
 
     public override string Upsert(string table, string[] columns, string[] keyColumns, Func<Func<string, string>, string> updateSet) =>
         $"""

@@ -79,7 +79,20 @@ public static class TestDatabases
     public static void DropPostgreSqlDatabase(string connectionString)
     {
         NpgsqlConnection.ClearAllPools();
-        Server($"drop database if exists {new NpgsqlConnectionStringBuilder(connectionString).Database} with (force)");
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        // A backend that is not the app's (a server process busy with the database) can refuse to go at once: retry.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Server($"drop database if exists {name} with (force)");
+                return;
+            }
+            catch (PostgresException) when (attempt < 5)
+            {
+                Thread.Sleep(200 * attempt);
+            }
+        }
     }
 
     private static string WithDatabase(string name) =>

@@ -45,6 +45,22 @@ public abstract class MeteringDatabaseTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task EventIds_DifferingOnlyInCaseOrTrailingSpace_AreDifferentEvents_OnEveryDatabase()
+    {
+        var before = await App.Usage("acme", "api-calls");
+        JsonNode[] batch = [Event("Case-1", "acme", "api-calls", 1, App.Now), Event("case-1", "acme", "api-calls", 2, App.Now), Event("case-1 ", "acme", "api-calls", 4, App.Now)];
+
+        Assert.Equal(3, (await App.Post(batch)).Accepted);
+        var again = await App.Post(batch);
+        Assert.Equal((0, 3), (again.Accepted, again.Duplicates));
+        // Another quantity under an id that differs from a stored one only in case is a new event, not a conflict.
+        Assert.Equal(1, (await App.Post(Event("CASE-1", "acme", "api-calls", 8, App.Now))).Accepted);
+        Assert.Equal(before + 15, await App.Usage("acme", "api-calls"));
+        await RollUp();
+        Assert.Equal(before + 15, await App.Usage("acme", "api-calls"));
+    }
+
+    [SkippableFact]
     public async Task ConcurrentBatches_AndTwoRollupsAtOnce_GiveExactTotals()
     {
         var before = await App.Usage("globex", "api-calls");
