@@ -1,3 +1,4 @@
+using Deque.AxeCore.Playwright;
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -75,7 +76,7 @@ public class BrowserFixture : IAsyncLifetime
     /// <summary>Fails with every serious or critical axe finding on the page.</summary>
     public static async Task AssertAccessible(IPage page)
     {
-        var axe = await Deque.AxeCore.Playwright.AxeExtensions.RunAxe(page);
+        var axe = await page.RunAxe();
         var serious = axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ToList();
         Assert.True(serious.Count == 0, string.Join("\n", serious));
     }
