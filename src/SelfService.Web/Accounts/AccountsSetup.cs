@@ -7,6 +7,7 @@ public static class AccountsSetup
     {
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<AttemptThrottle>();
+        builder.Services.AddSingleton<Passwords>();
         return builder;
     }
 }

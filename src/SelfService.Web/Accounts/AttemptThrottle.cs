@@ -9,6 +9,9 @@ public static class ThrottledForms
     public const string SignIn = "sign-in";
     public const string ForgotPassword = "forgot-password";
     public const string Invitation = "invitation";
+
+    /// <summary>Opening reset links: an unknown token counts as a failure.</summary>
+    public const string ResetLink = "reset-link";
 }
 
 /// <summary>
@@ -77,6 +80,13 @@ public sealed class AttemptThrottle(Db db, TimeProvider clock, ILogger<AttemptTh
         var (pairKey, _) = Keys(account, address);
         await using var c = await db.OpenAsync(ct);
         await c.ExecuteAsync(new CommandDefinition("delete from ThrottleCounter where Form = @form and CounterKey = @pairKey", new { form, pairKey }, cancellationToken: ct));
+    }
+
+    /// <summary>Answers 429 with a Retry-After header: what a form shows when its sender must wait.</summary>
+    public static void TooMany(HttpResponse response, TimeSpan wait)
+    {
+        response.StatusCode = StatusCodes.Status429TooManyRequests;
+        response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static string Describe(TimeSpan wait) =>

@@ -1,6 +1,4 @@
 using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using SelfService.Data;
 using SelfService.Identity;
@@ -31,7 +29,7 @@ public sealed class SessionStore(Db db, TimeProvider clock)
     /// <summary>Starts a session and returns the token for the cookie (never stored).</summary>
     public async Task<string> StartAsync(long userId, string? clientAddress, CancellationToken ct = default)
     {
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = SecretTokens.New();
         var now = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync(async (c, tx) =>
         {
@@ -105,5 +103,5 @@ public sealed class SessionStore(Db db, TimeProvider clock)
         return await c.ExecuteScalarAsync<int>("select count(*) from UserSession where UserId = @userId and EndedAt is null", new { userId });
     }
 
-    internal static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    internal static string Hash(string token) => SecretTokens.Hash(token);
 }

@@ -28,10 +28,14 @@ public sealed class UserStore(Db db)
                 user.Role, user.CustomerId, CreatedAt = now,
             }, tx);
 
-    internal const string ByEmailSql = """
+    private const string SelectUser = """
         select u.Id, u.Email, u.DisplayName, u.PasswordHash, u.Role, u.CustomerId, c.ExternalKey as CustomerKey
           from AppUser u
           left join Customer c on c.Id = u.CustomerId
+
+        """;
+
+    internal const string ByEmailSql = SelectUser + """
          where u.Email = @email
            and u.RemovedAt is null
         """;
@@ -55,6 +59,28 @@ public sealed class UserStore(Db db)
             await connection.ExecuteAsync(new CommandDefinition(UpdateHashSql, new { hash = Hasher.HashPassword(user, password), id = user.Id }, cancellationToken: ct));
         return user;
     }
+
+    internal const string ByIdSql = SelectUser + """
+         where u.Id = @id
+           and u.RemovedAt is null
+        """;
+
+    /// <summary>The signed-in (not removed) user, inside a transaction when one is given.</summary>
+    public async Task<AppUser?> FindAsync(long id, DbConnection? c = null, DbTransaction? tx = null, CancellationToken ct = default)
+    {
+        await using var owned = c is null ? await db.OpenAsync(ct) : null;
+        return await (c ?? owned!).QuerySingleOrDefaultAsync<AppUser>(new CommandDefinition(ByIdSql, new { id }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>True when <paramref name="password"/> is the user's password now.</summary>
+    public static bool Matches(AppUser user, string password) =>
+        Hasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed;
+
+    /// <summary>Stores a new password for the user, in the caller's transaction.</summary>
+    public Task SetPasswordAsync(DbConnection c, DbTransaction tx, AppUser user, string password) =>
+        c.ExecuteAsync(UpdateHashSql, new { hash = Hasher.HashPassword(user, password), id = user.Id }, tx);
+
+    public static string HashFor(AppUser user, string password) => Hasher.HashPassword(user, password);
 
     public static string Normalize(string email) => email.Trim().ToLowerInvariant();
 

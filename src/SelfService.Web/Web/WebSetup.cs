@@ -12,8 +12,10 @@ public static class WebSetup
         {
             o.Conventions.AuthorizeFolder("/");
             o.Conventions.AllowAnonymousToPage("/Account/SignIn");
+            o.Conventions.AllowAnonymousToPage("/Account/ForgotPassword");
+            o.Conventions.AllowAnonymousToPage("/Account/ResetPassword");
             o.Conventions.AllowAnonymousToPage("/Status");
-            o.Conventions.AuthorizeFolder("/Vendor", Policies.VendorStaff);
+            o.Conventions.AuthorizeFolder("/Staff", Policies.VendorStaff);
         }).AddMvcOptions(o =>
         {
             o.Filters.Add<PageRequestFilter>();

@@ -10,21 +10,9 @@ namespace SelfService.Tests.Accounts;
 /// <summary>Sessions live in the database: ending the row ends every copy of the cookie.</summary>
 public sealed class SessionTests(AppFactory app) : IClassFixture<AppFactory>
 {
-    private async Task<string> SessionCookie(string email)
-    {
-        var client = PageClient.Anonymous(app);
-        var response = await client.SignIn(email);
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var set = response.Headers.GetValues("Set-Cookie").Last(c => c.StartsWith("selfservice.session=", StringComparison.Ordinal));
-        return set.Split(';')[0];
-    }
+    private Task<string> SessionCookie(string email) => PageClient.SessionCookie(app, email);
 
-    private HttpClient Replaying(string cookie)
-    {
-        var http = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
-        http.DefaultRequestHeaders.Add("Cookie", cookie);
-        return http;
-    }
+    private HttpClient Replaying(string cookie) => PageClient.Replaying(app, cookie);
 
     [Fact]
     public async Task ACookieSavedBeforeSignOut_OpensNothingAfterwards_AndAcceptsNoWrite()

@@ -21,9 +21,7 @@ public sealed class AccountBrowserTests(BrowserFixture browser) : IClassFixture<
         Assert.Equal(3, await members.Locator("[data-testid=source]").CountAsync());
         await BrowserFixture.Screenshot(page, phone ? "account-phone" : "account-desktop");
 
-        var axe = await page.RunAxe();
-        var serious = axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ToList();
-        Assert.True(serious.Count == 0, string.Join("\n", serious));
+        await BrowserFixture.AssertAccessible(page);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Deque.AxeCore.Playwright;
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -10,7 +11,7 @@ namespace SelfService.Tests.Infrastructure;
 /// The app on a real loopback Kestrel port and Debian's Chromium driven by Playwright: what a person's
 /// browser sees. One per test class. Screenshots go to <c>tests/SelfService.Tests/bin/screenshots</c>.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -24,8 +25,12 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
+    /// <summary>Settings for the app before it starts.</summary>
+    protected virtual void Configure(AppFactory app) { }
+
     public async Task InitializeAsync()
     {
+        Configure(App);
         App.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         App.StartServer();
         BaseUrl = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -68,13 +73,50 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page;
     }
 
+    /// <summary>Fails with every serious or critical axe finding on the page.</summary>
+    public static async Task AssertAccessible(IPage page)
+    {
+        var axe = await page.RunAxe();
+        var serious = axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ToList();
+        Assert.True(serious.Count == 0, string.Join("\n", serious));
+    }
+
     public static Task Screenshot(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
         App.Dispose();
+    }
+}
+
+/// <summary>The browser fixture with the app's mail going to a real SMTP server on loopback.</summary>
+public sealed class MailBrowserFixture : BrowserFixture
+{
+    public SmtpSink Smtp { get; } = new();
+
+    protected override void Configure(AppFactory app) => Smtp.Configure(app);
+
+    /// <summary>Runs the delivery job (the test host runs no job server), then waits for the message to arrive.</summary>
+    public async Task<MimeKit.MimeMessage> MailTo(string address, int count = 1)
+    {
+        await App.Get<SelfService.Mail.MailDelivery>().DeliverDueAsync(CancellationToken.None);
+        return await Smtp.WaitFor(address, count);
+    }
+
+    /// <summary>The one link in the message that leads to <paramref name="pathPrefix"/>, made relative to the app's address.</summary>
+    public static string LinkPath(MimeKit.MimeMessage message, string pathPrefix)
+    {
+        var link = System.Text.RegularExpressions.Regex.Matches(message.TextBody ?? "", @"https?://\S+")
+            .Select(m => new Uri(m.Value).PathAndQuery).Distinct().Single(p => p.StartsWith(pathPrefix, StringComparison.Ordinal));
+        return link;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Smtp.DisposeAsync();
     }
 }

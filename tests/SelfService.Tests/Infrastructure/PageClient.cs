@@ -28,6 +28,22 @@ public sealed class PageClient(HttpClient http)
         return client;
     }
 
+    /// <summary>Signs in from a fresh client and returns the session cookie (name=value) it was given.</summary>
+    public static async Task<string> SessionCookie(AppFactory factory, string email, string password = DemoPassword)
+    {
+        var response = await Anonymous(factory).SignIn(email, password);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return response.Headers.GetValues("Set-Cookie").Last(c => c.StartsWith("selfservice.session=", StringComparison.Ordinal)).Split(';')[0];
+    }
+
+    /// <summary>A client that sends a saved cookie on every request and keeps none it is given: a replayed cookie.</summary>
+    public static HttpClient Replaying(AppFactory factory, string cookie)
+    {
+        var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        http.DefaultRequestHeaders.Add("Cookie", cookie);
+        return http;
+    }
+
     public async Task<HttpResponseMessage> SignIn(string email, string password = DemoPassword)
     {
         var page = await GetDocument("/account/sign-in");

@@ -50,7 +50,7 @@ public abstract class PageSweepTests<TFactory>(TFactory app, ITestOutputHelper o
             var url = Fill(pattern, page.ViewEnginePath, request.Id, pending.Id);
             var client = url.StartsWith("/vendor", StringComparison.Ordinal) ? operatorClient
                 : url.StartsWith("/customers", StringComparison.Ordinal) ? owner
-                : url.StartsWith("/account/sign-in", StringComparison.Ordinal) ? anonymous : owner;
+                : url.StartsWith("/account/sign-in", StringComparison.Ordinal) || url.Contains("-password", StringComparison.Ordinal) ? anonymous : owner;
             var label = $"{pattern} as {(client == operatorClient ? "operator" : client == owner ? "owner" : "anonymous")}";
             if (url.Contains("sign-out", StringComparison.Ordinal)) { client = anonymous; label = $"{pattern} (signed out)"; }
 
@@ -111,10 +111,11 @@ public abstract class PageSweepTests<TFactory>(TFactory app, ITestOutputHelper o
         var id = page switch
         {
             "/Customers/Requests/Detail" => request,
-            "/Vendor/Approvals/Detail" => pending,
+            "/Staff/Approvals/Detail" => pending,
             _ => 1,
         };
         var url = pattern.Replace("{customer}", "acme", StringComparison.Ordinal)
+            .Replace("{token}", "not-a-token", StringComparison.Ordinal)
             .Replace("{handler?}", "", StringComparison.Ordinal)
             .Replace("{id:long?}", id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{id:long}", id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)

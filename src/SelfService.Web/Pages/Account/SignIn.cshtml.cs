@@ -19,6 +19,16 @@ public sealed class SignInModel(UserStore users, AttemptThrottle throttle, Sessi
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
+    /// <summary>What brought the person here, said above the form (a password just reset, a session ended).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Notice { get; set; }
+
+    public string? NoticeText => Notice switch
+    {
+        "password-reset" => "Your password was changed and every browser signed in to your account was signed out. Sign in with the new password.",
+        _ => null,
+    };
+
     public void OnGet() { }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
@@ -28,8 +38,7 @@ public sealed class SignInModel(UserStore users, AttemptThrottle throttle, Sessi
         var address = HttpContext.Connection.RemoteIpAddress?.ToString();
         if (await throttle.RetryAfterAsync(ThrottledForms.SignIn, Email, address, ct) is { } wait)
         {
-            Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            AttemptThrottle.TooMany(Response, wait);
             ModelState.AddModelError("", $"Too many failed sign-ins for this account from your network. Try again in {AttemptThrottle.Describe(wait)}, or reset your password.");
             return Page();
         }
