@@ -49,9 +49,17 @@ public class AppFactory : WebApplicationFactory<Program>
 
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>The hosting environment; outside Development the app needs https, so clients should use <see cref="HttpsClient"/>.</summary>
+    public string EnvironmentName { get; init; } = "Development";
+
+    /// <summary>A client on https://localhost (the Secure-only cookies of Production need it), following no redirects.</summary>
+    public HttpClient HttpsClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true });
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(EnvironmentName);
+        if (EnvironmentName != "Development") builder.UseSetting("SelfService:PublicUrl", "https://localhost/");
         builder.UseSetting(DatabaseSettings.DataFolderSetting, DataFolder);
         // Shielded from the environment: only the database chosen here is set.
         builder.UseSetting(DatabaseSettings.SqlServerSetting, "");
@@ -88,4 +96,10 @@ public class AppFactory : WebApplicationFactory<Program>
         if (_database == TestDatabase.PostgreSql) TestDatabases.DropPostgreSqlDatabase(ConnectionString);
         else TestDatabases.DropSqlServerDatabase(ConnectionString);
     }
+}
+
+/// <summary>The app as a vendor deploys it: Production, reached over https.</summary>
+public sealed class ProductionAppFactory : AppFactory
+{
+    public ProductionAppFactory() => EnvironmentName = "Production";
 }
