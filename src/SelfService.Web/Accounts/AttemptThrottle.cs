@@ -59,16 +59,17 @@ public sealed class AttemptThrottle(Db db, TimeProvider clock, ILogger<AttemptTh
         return wait;
     }
 
+    internal string CountFailureSql => db.Dialect.Upsert("ThrottleCounter", ["Form", "CounterKey", "Failures", "FirstAt", "LastAt"], ["Form", "CounterKey"],
+        s => $"Failures = case when t.LastAt < @Stale then 1 else t.Failures + 1 end, FirstAt = case when t.LastAt < @Stale then {s("FirstAt")} else t.FirstAt end, LastAt = {s("LastAt")}");
+
     public async Task FailedAsync(string form, string account, string? address, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var (pairKey, addressKey) = Keys(account, address);
-        var upsert = db.Dialect.Upsert("ThrottleCounter", ["Form", "CounterKey", "Failures", "FirstAt", "LastAt"], ["Form", "CounterKey"],
-            s => $"Failures = case when t.LastAt < @Stale then 1 else t.Failures + 1 end, FirstAt = case when t.LastAt < @Stale then {s("FirstAt")} else t.FirstAt end, LastAt = {s("LastAt")}");
         var failures = await db.WriteAsync(async (c, tx) =>
         {
             foreach (var key in new[] { pairKey, addressKey })
-                await c.ExecuteAsync(upsert, new { Form = form, CounterKey = key, Failures = 1, FirstAt = now, LastAt = now, Stale = now - Forget }, tx);
+                await c.ExecuteAsync(CountFailureSql, new { Form = form, CounterKey = key, Failures = 1, FirstAt = now, LastAt = now, Stale = now - Forget }, tx);
             return await c.ExecuteScalarAsync<int>("select Failures from ThrottleCounter where Form = @form and CounterKey = @pairKey", new { form, pairKey }, tx);
         }, ct);
         logger.LogWarning("Failed {Form} attempt for {Account} from {ClientAddress}: {Failures} in a row for this pair", form, account, address ?? "unknown", failures);

@@ -57,6 +57,8 @@ public sealed class Passwords(Db db, Mailer mailer, PublicUrl publicUrl, UserSto
         return null;
     }
 
+    internal string InsertResetSql => db.Dialect.InsertReturningId("PasswordReset", "UserId", "TokenHash", "CreatedAt", "ExpiresAt");
+
     /// <summary>
     /// Sends a reset link when <paramref name="email"/> belongs to an active user and the account has not had
     /// <see cref="ResetMailsPerHour"/> links this hour. Says nothing either way: the page answers the same.
@@ -76,7 +78,7 @@ public sealed class Passwords(Db db, Mailer mailer, PublicUrl publicUrl, UserSto
                 return false;
             }
             var token = SecretTokens.New();
-            await c.ExecuteAsync(db.Dialect.InsertReturningId("PasswordReset", "UserId", "TokenHash", "CreatedAt", "ExpiresAt"),
+            await c.ExecuteAsync(InsertResetSql,
                 new { UserId = user.Id, TokenHash = SecretTokens.Hash(token), CreatedAt = now, ExpiresAt = now + ResetValidFor }, tx);
             await mail.QueueAsync(c, tx, MailDraft.Compose(ResetMailKind, user.Email, user.DisplayName, "Reset your SelfService password",
                 [$"Hello {user.DisplayName},", "Someone (we hope you) asked to reset the password of your SelfService account. The link works once, for the next hour."],

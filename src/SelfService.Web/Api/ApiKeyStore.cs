@@ -36,6 +36,8 @@ public sealed record ApiKey
 /// </summary>
 public sealed class ApiKeyStore(Db db, TimeProvider clock)
 {
+    internal string InsertKeySql => db.Dialect.InsertReturningId("ApiKey", "Name", "Prefix", "KeyHash", "Scopes", "CreatedAt", "CreatedBy");
+
     /// <summary>Creates a key and returns it in plain text; it cannot be read back later.</summary>
     public async Task<(ApiKey Key, string Plaintext)> CreateAsync(string name, IEnumerable<string> scopes, string createdBy, string? plaintext = null, CancellationToken ct = default)
     {
@@ -47,7 +49,7 @@ public sealed class ApiKeyStore(Db db, TimeProvider clock)
             CreatedAt = clock.GetUtcNow().UtcDateTime, CreatedBy = createdBy,
         };
         var id = await db.WriteAsync((c, tx) => c.ExecuteScalarAsync<long>(
-            db.Dialect.InsertReturningId("ApiKey", "Name", "Prefix", "KeyHash", "Scopes", "CreatedAt", "CreatedBy"), key, tx), ct);
+            InsertKeySql, key, tx), ct);
         return (key with { Id = id }, plaintext);
     }
 
@@ -100,7 +102,7 @@ public sealed class ApiKeyStore(Db db, TimeProvider clock)
             Name = name, Prefix = PrefixOf(plaintext)!, KeyHash = Hash(plaintext), Scopes = string.Join(' ', scopes.Distinct().Order()),
             CreatedAt = clock.GetUtcNow().UtcDateTime, CreatedBy = createdBy,
         };
-        var id = await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("ApiKey", "Name", "Prefix", "KeyHash", "Scopes", "CreatedAt", "CreatedBy"), key, tx);
+        var id = await c.ExecuteScalarAsync<long>(InsertKeySql, key, tx);
         return (key with { Id = id }, plaintext);
     }
 

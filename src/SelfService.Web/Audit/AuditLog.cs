@@ -20,9 +20,11 @@ public sealed record AuditEntry
 /// <summary>Who changed what, when and why; written in the same transaction as the change.</summary>
 public sealed class AuditLog(Db db)
 {
+    internal string InsertEntrySql => db.Dialect.InsertReturningId("AuditEntry", "At", "Actor", "CustomerId", "Kind", "Subject", "OldValue", "NewValue", "Reason");
+
     public Task WriteAsync(DbConnection connection, DbTransaction tx, AuditEntry entry) =>
         connection.ExecuteAsync(
-            db.Dialect.InsertReturningId("AuditEntry", "At", "Actor", "CustomerId", "Kind", "Subject", "OldValue", "NewValue", "Reason"),
+            InsertEntrySql,
             entry, tx);
 
     internal const string ForCustomerSql = """

@@ -7,15 +7,19 @@ namespace SelfService.Catalog;
 /// <summary>Writes and reads the catalog: features, plans and add-ons with their entitlements.</summary>
 public sealed class CatalogStore(Db db)
 {
+    internal string InsertFeatureSql => db.Dialect.InsertReturningId("Feature", "Handle", "Name", "Description", "Kind", "Unit", "Aggregation", "CreatedAt");
+
     public Task<long> CreateFeatureAsync(DbConnection c, DbTransaction tx, Feature f, DateTime now) =>
         c.ExecuteScalarAsync<long>(
-            db.Dialect.InsertReturningId("Feature", "Handle", "Name", "Description", "Kind", "Unit", "Aggregation", "CreatedAt"),
+            InsertFeatureSql,
             new { f.Handle, f.Name, f.Description, Kind = f.Kind.ToString(), f.Unit, Aggregation = f.Aggregation?.ToString(), CreatedAt = now }, tx);
+
+    internal string InsertPlanSql => db.Dialect.InsertReturningId("PricePlan", "Code", "Version", "Family", "Name", "Description", "MonthlyPriceCents", "RequiresApproval", "CreatedAt");
 
     public async Task<long> CreatePlanAsync(DbConnection c, DbTransaction tx, PricePlan p, IEnumerable<PlanEntitlement> entitlements, DateTime now)
     {
         var id = await c.ExecuteScalarAsync<long>(
-            db.Dialect.InsertReturningId("PricePlan", "Code", "Version", "Family", "Name", "Description", "MonthlyPriceCents", "RequiresApproval", "CreatedAt"),
+            InsertPlanSql,
             new { p.Code, p.Version, p.Family, p.Name, p.Description, p.MonthlyPriceCents, p.RequiresApproval, CreatedAt = now }, tx);
         await c.ExecuteAsync(InsertPlanEntitlementSql, entitlements.Select(e => e with { PlanId = id }), tx);
         return id;
@@ -26,10 +30,12 @@ public sealed class CatalogStore(Db db)
         values (@PlanId, @FeatureId, @Amount, @IsUnlimited, @HardCap)
         """;
 
+    internal string InsertAddOnSql => db.Dialect.InsertReturningId("AddOn", "Code", "Version", "Family", "Name", "Description", "MonthlyPriceCents", "MaxQuantity", "RequiresApproval", "CreatedAt");
+
     public async Task<long> CreateAddOnAsync(DbConnection c, DbTransaction tx, AddOn a, IEnumerable<AddOnEntitlement> entitlements, DateTime now)
     {
         var id = await c.ExecuteScalarAsync<long>(
-            db.Dialect.InsertReturningId("AddOn", "Code", "Version", "Family", "Name", "Description", "MonthlyPriceCents", "MaxQuantity", "RequiresApproval", "CreatedAt"),
+            InsertAddOnSql,
             new { a.Code, a.Version, a.Family, a.Name, a.Description, a.MonthlyPriceCents, a.MaxQuantity, a.RequiresApproval, CreatedAt = now }, tx);
         await c.ExecuteAsync(InsertAddOnEntitlementSql, entitlements.Select(e => e with { AddOnId = id }), tx);
         return id;

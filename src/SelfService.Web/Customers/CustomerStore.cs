@@ -16,12 +16,16 @@ public sealed record CustomerSummary
 /// <summary>Writes and reads customers, their users and their subscriptions.</summary>
 public sealed class CustomerStore(Db db)
 {
+    internal string InsertCustomerSql => db.Dialect.InsertReturningId("Customer", "ExternalKey", "Name", "CreatedAt");
+
     public Task<long> CreateCustomerAsync(DbConnection c, DbTransaction tx, string externalKey, string name, DateTime now) =>
-        c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("Customer", "ExternalKey", "Name", "CreatedAt"),
+        c.ExecuteScalarAsync<long>(InsertCustomerSql,
             new { ExternalKey = externalKey, Name = name, CreatedAt = now }, tx);
 
+    internal string InsertSubscriptionSql => db.Dialect.InsertReturningId("Subscription", "CustomerId", "PlanId", "Status", "BillingAnchorDay", "StartedAt", "UpdatedAt");
+
     public Task<long> CreateSubscriptionAsync(DbConnection c, DbTransaction tx, long customerId, long planId, int anchorDay, DateTime startedAt, DateTime now) =>
-        c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("Subscription", "CustomerId", "PlanId", "Status", "BillingAnchorDay", "StartedAt", "UpdatedAt"),
+        c.ExecuteScalarAsync<long>(InsertSubscriptionSql,
             new { CustomerId = customerId, PlanId = planId, Status = nameof(SubscriptionStatus.Active), BillingAnchorDay = anchorDay, StartedAt = startedAt, UpdatedAt = now }, tx);
 
     internal const string SetAddOnQuantitySql = """
@@ -32,8 +36,10 @@ public sealed class CustomerStore(Db db)
     public Task AddAddOnAsync(DbConnection c, DbTransaction tx, long subscriptionId, long addOnId, int quantity) =>
         c.ExecuteAsync(SetAddOnQuantitySql, new { subscriptionId, addOnId, quantity }, tx);
 
+    internal string InsertGrantSql => db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt");
+
     public Task<long> AddGrantAsync(DbConnection c, DbTransaction tx, EntitlementGrant g) =>
-        c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt"),
+        c.ExecuteScalarAsync<long>(InsertGrantSql,
             new { g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt }, tx);
 
     internal const string ListSql = """

@@ -36,6 +36,10 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
 
     private sealed record CustomerSeed(string Key, string Name, string Plan, int AnchorDay, double ApiCallsShareOfCap, params string[] Users);
 
+    internal string InsertUserSql => db.Dialect.InsertReturningId("AppUser", "Email", "DisplayName", "PasswordHash", "Role", "CustomerId", "CreatedAt");
+
+    internal string InsertWatermarkSql => db.Dialect.InsertIgnoringDuplicates("RollupWatermark", ["Name", "LastEventId", "UpdatedAt"], ["Name"]);
+
     private async Task SeedAsync(DbConnection c, DbTransaction tx, DateTime now)
     {
         // Features: the seeds' handles, one of each kind and aggregation.
@@ -83,7 +87,7 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
             }
             else
             {
-                await c.ExecuteAsync(db.Dialect.InsertReturningId("AppUser", "Email", "DisplayName", "PasswordHash", "Role", "CustomerId", "CreatedAt"),
+                await c.ExecuteAsync(InsertUserSql,
                     new { Email = email, DisplayName = name, PasswordHash = hash, Role = role, CustomerId = customerId, CreatedAt = now }, tx);
             }
         }
@@ -158,7 +162,7 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
                 await history.Sum(c, tx, customerId, f["api-calls"], period, (long)(cap * s.ApiCallsShareOfCap), spike: s.Key == "acme");
             }
         }
-        await c.ExecuteAsync(db.Dialect.InsertIgnoringDuplicates("RollupWatermark", ["Name", "LastEventId", "UpdatedAt"], ["Name"]),
+        await c.ExecuteAsync(InsertWatermarkSql,
             new { Name = "usage-hourly", LastEventId = 0L, UpdatedAt = now }, tx);
     }
 }

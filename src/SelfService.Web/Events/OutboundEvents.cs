@@ -42,6 +42,8 @@ public sealed class OutboundEvents(Db db)
         values (@eventId, @endpointId, 'Pending', 0, @now, @now)
         """;
 
+    internal string InsertEventSql => db.Dialect.InsertReturningId("OutboundEvent", "MessageId", "Type", "CustomerId", "OccurredAt", "Payload");
+
     /// <summary>
     /// Writes one event of <paramref name="type"/> (an <see cref="EventTypes"/> id) with <paramref name="data"/> as its
     /// payload's <c>data</c>, and queues its webhook deliveries. Returns the event's message id (<c>msg_…</c>).
@@ -52,8 +54,7 @@ public sealed class OutboundEvents(Db db)
         // Version 7: time-ordered, so message ids sort by when the events happened.
         var messageId = "msg_" + Guid.CreateVersion7(new DateTimeOffset(now, TimeSpan.Zero)).ToString("N");
         var payload = JsonSerializer.Serialize(new Envelope(messageId, type, now, data), Json);
-        var id = await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("OutboundEvent",
-            "MessageId", "Type", "CustomerId", "OccurredAt", "Payload"),
+        var id = await c.ExecuteScalarAsync<long>(InsertEventSql,
             new { MessageId = messageId, Type = type, CustomerId = customerId, OccurredAt = now, Payload = payload }, tx);
 
         var endpoints = await c.QueryAsync<(long Id, string EventTypes)>(EndpointsSql, transaction: tx);
@@ -75,10 +76,11 @@ public sealed class OutboundEvents(Db db)
         """;
 
     /// <summary>The newest events, optionally of one type (for the staff pages and tests).</summary>
+    internal string RecentPageSql => RecentSql + "\n" + db.Dialect.Page("Id desc");
+
     public async Task<IReadOnlyList<OutboundEvent>> RecentAsync(string? type = null, int take = 50, CancellationToken ct = default)
     {
         await using var connection = await db.OpenAsync(ct);
-        var sql = RecentSql + "\n" + db.Dialect.Page("Id desc");
-        return (await connection.QueryAsync<OutboundEvent>(new CommandDefinition(sql, new { type, Limit = take, Offset = 0 }, cancellationToken: ct))).AsList();
+        return (await connection.QueryAsync<OutboundEvent>(new CommandDefinition(RecentPageSql, new { type, Limit = take, Offset = 0 }, cancellationToken: ct))).AsList();
     }
 }

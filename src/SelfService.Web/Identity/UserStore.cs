@@ -20,8 +20,10 @@ public sealed class UserStore(Db db)
 {
     private static readonly PasswordHasher<AppUser> Hasher = new();
 
+    internal string InsertUserSql => db.Dialect.InsertReturningId("AppUser", "Email", "DisplayName", "PasswordHash", "Role", "CustomerId", "CreatedAt");
+
     public Task<long> CreateAsync(DbConnection c, DbTransaction tx, AppUser user, string password, DateTime now) =>
-        c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("AppUser", "Email", "DisplayName", "PasswordHash", "Role", "CustomerId", "CreatedAt"),
+        c.ExecuteScalarAsync<long>(InsertUserSql,
             new
             {
                 Email = Normalize(user.Email), user.DisplayName, PasswordHash = Hasher.HashPassword(user, password),

@@ -123,6 +123,8 @@ public sealed class IdempotentWrites(Db db, TimeProvider clock, IOptions<Integra
         }
     }
 
+    internal string InsertRecordSql => db.Dialect.InsertReturningId("IdempotencyRecord", "ApiKeyId", "IdempotencyKey", "RequestHash", "StatusCode", "ResponseBody", "Location", "CreatedAt");
+
     private async Task<IResult> TryRunAsync(WriteRequest request, Func<DbConnection, DbTransaction, DateTime, Task<WriteOutcome>> work, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
@@ -154,7 +156,7 @@ public sealed class IdempotentWrites(Db db, TimeProvider clock, IOptions<Integra
         if (request.IdempotencyKey is not null)
         {
             await connection.ExecuteAsync(
-                db.Dialect.InsertReturningId("IdempotencyRecord", "ApiKeyId", "IdempotencyKey", "RequestHash", "StatusCode", "ResponseBody", "Location", "CreatedAt"),
+                InsertRecordSql,
                 new
                 {
                     request.ApiKeyId, request.IdempotencyKey, RequestHash = request.Fingerprint, StatusCode = outcome.Status,

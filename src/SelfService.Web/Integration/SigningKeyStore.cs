@@ -101,6 +101,8 @@ public sealed class SigningKeyStore(Db db, TimeProvider clock, IDataProtectionPr
          where RetiredAt is null and Id <> @id
         """;
 
+    internal string InsertKeySql => db.Dialect.InsertReturningId("SigningKey", "Kid", "Algorithm", "PublicJwk", "ProtectedPrivateKey", "CreatedAt");
+
     /// <summary>
     /// In one write transaction: reads the active key (locked), and unless it is fine as it is, adds a new key and
     /// retires the others. Two instances doing this at once end with one new key.
@@ -120,7 +122,7 @@ public sealed class SigningKeyStore(Db db, TimeProvider clock, IDataProtectionPr
                 Kid = jwk.Kid, Algorithm = Jws.Algorithm, PublicJwk = JsonSerializer.Serialize(jwk),
                 ProtectedPrivateKey = Convert.ToBase64String(_protector.Protect(key.ExportPkcs8PrivateKey())), CreatedAt = now,
             };
-            var id = await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("SigningKey", "Kid", "Algorithm", "PublicJwk", "ProtectedPrivateKey", "CreatedAt"), row, tx);
+            var id = await c.ExecuteScalarAsync<long>(InsertKeySql, row, tx);
             var publishUntil = now + options.Value.TokenLifetime + PublishMargin;
             var retired = await c.ExecuteAsync(RetireSql, new { now, publishUntil, id }, tx);
             await audit.WriteAsync(c, tx, new AuditEntry

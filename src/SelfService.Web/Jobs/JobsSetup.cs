@@ -28,6 +28,11 @@ public static class JobsSetup
     /// </summary>
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
     {
+        if (Web.AppComposition.IsWorker(builder.Configuration)
+            && !DatabaseSettings.FromConfiguration(builder.Configuration, builder.Environment.ContentRootPath).IsServer)
+            throw new ConfigurationProblem("SelfService:Mode",
+                $"is Worker, which needs a shared database server ({DatabaseSettings.PostgreSqlSetting} or {DatabaseSettings.SqlServerSetting}): " +
+                "on SQLite every process keeps its own in-memory job queue, so a worker would share no work with the web instances.");
         var options = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
         builder.Services.AddSingleton<JobStorage>(sp =>

@@ -48,11 +48,12 @@ public sealed record MailDraft(string Kind, string ToAddress, string? ToName, st
 /// </summary>
 public sealed class Mailer(Db db, TimeProvider clock, IBackgroundJobClient jobs, ILogger<Mailer> logger)
 {
+    internal string InsertMailSql => db.Dialect.InsertReturningId("OutgoingMail", "Kind", "ToAddress", "ToName", "Subject", "TextBody", "HtmlBody", "Status", "Attempts", "NextAttemptAt", "CreatedAt");
+
     public async Task<long> QueueAsync(DbConnection c, DbTransaction tx, MailDraft draft)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("OutgoingMail",
-                "Kind", "ToAddress", "ToName", "Subject", "TextBody", "HtmlBody", "Status", "Attempts", "NextAttemptAt", "CreatedAt"),
+        return await c.ExecuteScalarAsync<long>(InsertMailSql,
             new
             {
                 draft.Kind, draft.ToAddress, draft.ToName, draft.Subject, draft.TextBody, draft.HtmlBody,

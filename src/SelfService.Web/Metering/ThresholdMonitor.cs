@@ -41,7 +41,7 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
          order by CrossedAt, FeatureId, Threshold
         """;
 
-    private readonly string _insertSql = db.Dialect.InsertIgnoringDuplicates("ThresholdCrossing",
+    internal string InsertCrossingSql => db.Dialect.InsertIgnoringDuplicates("ThresholdCrossing",
         ["CustomerId", "FeatureId", "PeriodStart", "Threshold", "Usage", "Cap", "CrossedAt"],
         ["CustomerId", "FeatureId", "PeriodStart", "Threshold"]);
 
@@ -88,7 +88,7 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
                     var used = totals.GetValueOrDefault(feature.Id);
                     foreach (var pct in thresholds.Where(t => used * 100 >= (double)cap * t))
                     {
-                        var inserted = await c.ExecuteAsync(new CommandDefinition(_insertSql, new
+                        var inserted = await c.ExecuteAsync(new CommandDefinition(InsertCrossingSql, new
                         {
                             CustomerId = customer.Key, FeatureId = feature.Id, PeriodStart = period.Key.Start, Threshold = pct,
                             Usage = used, Cap = cap, CrossedAt = now,

@@ -26,9 +26,9 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
     private static readonly string[] Columns = ["CustomerId", "FeatureId", "EventId", "Quantity", "OccurredAt", "ReceivedAt"];
 
     // Event ids are exact: 'Case-1', 'case-1' and 'case-1 ' are three events on every database.
-    internal string InsertSql { get; } = db.Dialect.InsertIgnoringDuplicates("UsageEvent", Columns, ["CustomerId", "EventId"], textKeys: ["EventId"]);
+    internal string InsertSql => db.Dialect.InsertIgnoringDuplicates("UsageEvent", Columns, ["CustomerId", "EventId"], textKeys: ["EventId"]);
 
-    internal string ExistingSql { get; } = $"""
+    internal string ExistingSql => $"""
         select FeatureId, Quantity, OccurredAt
           from UsageEvent
          where CustomerId = @CustomerId and {db.Dialect.SameText("EventId", "@EventId")}

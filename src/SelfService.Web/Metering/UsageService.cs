@@ -88,10 +88,13 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
 
     // Per bucket: Sum and Max features' buckets, every Latest bucket in range and the last one before it (carried
     // forward into the range), and the watermark row.
-    internal string RolledUpSeriesSql(Granularity granularity)
-    {
-        var bucket = granularity == Granularity.Day ? db.Dialect.DayOf("h.HourStart") : "h.HourStart";
-        return $"""
+    internal string RolledUpSeriesSql(Granularity granularity) => granularity == Granularity.Day ? RolledUpDailySeriesSql : RolledUpHourlySeriesSql;
+
+    internal string RolledUpHourlySeriesSql => SeriesOfBuckets("h.HourStart");
+
+    internal string RolledUpDailySeriesSql => SeriesOfBuckets(db.Dialect.DayOf("h.HourStart"));
+
+    private static string SeriesOfBuckets(string bucket) => $"""
             select w.LastEventId as Watermark, 0 as Part, h.FeatureId, {bucket} as BucketStart, sum(h.Total) as Value, max(h.Peak) as Peak, null as LatestAt
               from {WatermarkRow} w
               join UsageHourly h on h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to
@@ -114,7 +117,6 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             select w.LastEventId, 2, null, null, 0.0, 0.0, null
               from {WatermarkRow} w
             """;
-    }
 
     // One customer's (or, for the trend, every customer's) daily sums and peaks of one feature.
     internal string RolledUpDailyOfFeatureSql => $"""

@@ -23,12 +23,14 @@ public sealed record Notification
 /// </summary>
 public sealed class NotificationService(Db db)
 {
+    internal string InsertNotificationSql => db.Dialect.InsertIgnoringDuplicates("Notification", ["CustomerId", "UserId", "Kind", "Title", "Body", "Link", "CreatedAt", "DedupKey"], ["DedupKey"]);
+
     /// <summary>Notifies every user of a customer, or one user when <paramref name="userId"/> is given. Returns false for a duplicate.</summary>
     public async Task<bool> NotifyAsync(DbConnection c, DbTransaction tx, long? customerId, long? userId, string kind, string title,
         string body, string? link, DateTime now, string? dedupKey = null)
     {
         var rows = await c.ExecuteAsync(
-            db.Dialect.InsertIgnoringDuplicates("Notification", ["CustomerId", "UserId", "Kind", "Title", "Body", "Link", "CreatedAt", "DedupKey"], ["DedupKey"]),
+            InsertNotificationSql,
             new { CustomerId = customerId, UserId = userId, Kind = kind, Title = title, Body = body, Link = link, CreatedAt = now, DedupKey = dedupKey ?? Guid.NewGuid().ToString("N") }, tx);
         return rows > 0;
     }

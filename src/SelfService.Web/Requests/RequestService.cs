@@ -85,13 +85,13 @@ public sealed class RequestService(
         return new RequestOutcome(OutcomeStatus.Done, await FindAsync(id, ct));
     }
 
+    internal string InsertRequestSql => db.Dialect.InsertReturningId("AccessRequest", "CustomerId", "RequestedByUserId", "RequestedBy", "RequesterRole", "Kind", "AddOnId", "PlanId", "FeatureId", "Quantity", "DurationDays", "ExtendsGrantId", "Justification", "State", "Step", "NeedsVendorApproval", "Version", "CreatedAt", "UpdatedAt");
+
     private Task<long> SubmitInTransactionAsync(string customerKey, RequestActor actor, AccountEntitlements account, Validated validated, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
             var needsCustomer = actor.Role == Roles.Member;
-            var id = await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("AccessRequest",
-                "CustomerId", "RequestedByUserId", "RequestedBy", "RequesterRole", "Kind", "AddOnId", "PlanId", "FeatureId", "Quantity",
-                "DurationDays", "ExtendsGrantId", "Justification", "State", "Step", "NeedsVendorApproval", "Version", "CreatedAt", "UpdatedAt"),
+            var id = await c.ExecuteScalarAsync<long>(InsertRequestSql,
                 new
                 {
                     CustomerId = account.Customer.Id, RequestedByUserId = actor.UserId, RequestedBy = actor.Email, RequesterRole = actor.Role,
@@ -411,8 +411,10 @@ public sealed class RequestService(
         return rows == 1;
     }
 
+    internal string InsertEventSql => db.Dialect.InsertReturningId("AccessRequestEvent", "RequestId", "At", "Actor", "Action", "Note");
+
     private Task EventAsync(DbConnection c, DbTransaction tx, long requestId, DateTime at, string actor, string action, string? note) =>
-        c.ExecuteAsync(db.Dialect.InsertReturningId("AccessRequestEvent", "RequestId", "At", "Actor", "Action", "Note"),
+        c.ExecuteAsync(InsertEventSql,
             new { RequestId = requestId, At = at, Actor = actor, Action = action, Note = note }, tx);
 
     private static string Link(AccessRequest request) => $"/customers/{request.CustomerKey}/requests/{request.Id}";
@@ -456,6 +458,9 @@ public sealed class RequestService(
         """;
 
     internal const string SetPlanSql = "update Subscription set PlanId = @planId, UpdatedAt = @now where Id = @id";
+
+    internal string AddAddOnQuantitySql => db.Dialect.Upsert("SubscriptionAddOn", ["SubscriptionId", "AddOnId", "Quantity"], ["SubscriptionId", "AddOnId"],
+        s => $"Quantity = t.Quantity + {s("Quantity")}");
 
     /// <summary>
     /// The final approval: validates what would be provisioned against the subscription as it is now (inside the
@@ -532,8 +537,7 @@ public sealed class RequestService(
         switch (request.Kind)
         {
             case RequestKind.AddOn:
-                await c.ExecuteAsync(db.Dialect.Upsert("SubscriptionAddOn", ["SubscriptionId", "AddOnId", "Quantity"], ["SubscriptionId", "AddOnId"],
-                    s => $"Quantity = t.Quantity + {s("Quantity")}"), new { SubscriptionId = subscription.Id, AddOnId = addOn!.Id, Quantity = approvedQuantity }, tx);
+                await c.ExecuteAsync(AddAddOnQuantitySql, new { SubscriptionId = subscription.Id, AddOnId = addOn!.Id, Quantity = approvedQuantity }, tx);
                 provisioned = $"{addOn.Name} × {held} → × {held + approvedQuantity}";
                 await audit.WriteAsync(c, tx, new AuditEntry
                 {

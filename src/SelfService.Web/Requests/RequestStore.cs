@@ -94,14 +94,17 @@ public sealed class RequestStore(Db db)
     /// The approver's queue: pending requests oldest first (they have waited longest), decided ones newest first.
     /// At most <paramref name="limit"/> rows.
     /// </summary>
+    internal string OldestFirstQueueSql => $"{SelectSql}\n{QueueWhereClause}\n{db.Dialect.Page("r.CreatedAt, r.Id")}";
+
+    internal string NewestFirstQueueSql => $"{SelectSql}\n{QueueWhereClause}\n{db.Dialect.Page("r.CreatedAt desc, r.Id desc")}";
+
     public async Task<IReadOnlyList<AccessRequest>> QueueAsync(QueueFilter filter, int limit = 200, CancellationToken ct = default)
     {
         var state = filter.State is null or QueueFilter.Waiting ? nameof(RequestState.Pending)
             : filter.State == QueueFilter.All ? null
             : Enum.TryParse<RequestState>(filter.State, true, out var s) ? s.ToString() : nameof(RequestState.Pending);
         var step = filter.State is null or QueueFilter.Waiting ? nameof(RequestStep.Vendor) : null;
-        var order = state == nameof(RequestState.Pending) ? "r.CreatedAt, r.Id" : "r.CreatedAt desc, r.Id desc";
-        var sql = $"{SelectSql}\n{QueueWhereClause}\n{db.Dialect.Page(order)}";
+        var sql = state == nameof(RequestState.Pending) ? OldestFirstQueueSql : NewestFirstQueueSql;
         await using var c = await db.OpenAsync(ct);
         return (await c.QueryAsync<AccessRequest>(new CommandDefinition(sql, new
         {

@@ -107,6 +107,8 @@ public sealed class WebhookDeliveries(Db db, TimeProvider clock, WebhookEndpoint
         return sent;
     }
 
+    internal string InsertAttemptSql => db.Dialect.InsertReturningId("WebhookAttempt", "DeliveryId", "AttemptedAt", "StatusCode", "DurationMs", "Error", "Manual");
+
     /// <summary>
     /// One attempt of one delivery, if it is still due and no one else holds it (or, <paramref name="manual"/>, whatever its state:
     /// the staff pages' "send again"). Returns whether an attempt was made.
@@ -130,7 +132,7 @@ public sealed class WebhookDeliveries(Db db, TimeProvider clock, WebhookEndpoint
         var done = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync(async (c, tx) =>
         {
-            await c.ExecuteAsync(db.Dialect.InsertReturningId("WebhookAttempt", "DeliveryId", "AttemptedAt", "StatusCode", "DurationMs", "Error", "Manual"),
+            await c.ExecuteAsync(InsertAttemptSql,
                 new { DeliveryId = id, AttemptedAt = now, StatusCode = status, DurationMs = (int)elapsed.TotalMilliseconds, Error = Truncate(error, 2000), Manual = manual ? 1 : 0 }, tx);
             if (success)
             {
@@ -220,11 +222,13 @@ public sealed class WebhookDeliveries(Db db, TimeProvider clock, WebhookEndpoint
          order by a.Id
         """;
 
+    internal string LogPageSql => LogSql + "\n" + db.Dialect.Page("d.Id desc");
+
     /// <summary>An endpoint's newest deliveries with every attempt of each, newest first.</summary>
     public async Task<IReadOnlyList<(WebhookDeliveryRow Delivery, IReadOnlyList<WebhookAttemptRow> Attempts)>> LogAsync(long endpointId, int take = 50, CancellationToken ct = default)
     {
         await using var connection = await db.OpenAsync(ct);
-        var deliveries = (await connection.QueryAsync<WebhookDeliveryRow>(new CommandDefinition(LogSql + "\n" + db.Dialect.Page("d.Id desc"),
+        var deliveries = (await connection.QueryAsync<WebhookDeliveryRow>(new CommandDefinition(LogPageSql,
             new { endpointId, Limit = take, Offset = 0 }, cancellationToken: ct))).AsList();
         if (deliveries.Count == 0) return [];
         var attempts = (await connection.QueryAsync<WebhookAttemptRow>(new CommandDefinition(AttemptsSql,

@@ -101,6 +101,8 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
         return errors;
     }
 
+    internal string InsertEndpointSql => db.Dialect.InsertReturningId("WebhookEndpoint", "Url", "Description", "EventTypes", "ProtectedSecret", "CreatedAt", "CreatedBy", "DisabledAt", "DisabledReason");
+
     /// <summary>Creates an endpoint (validated first); returns it with its secret in plain text, which is never shown again.</summary>
     public async Task<(WebhookEndpoint Endpoint, string Secret)> CreateAsync(EndpointChange change, string actor, CancellationToken ct = default)
     {
@@ -114,8 +116,7 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
         };
         var id = await db.WriteAsync(async (c, tx) =>
         {
-            var id = await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("WebhookEndpoint",
-                "Url", "Description", "EventTypes", "ProtectedSecret", "CreatedAt", "CreatedBy", "DisabledAt", "DisabledReason"), endpoint, tx);
+            var id = await c.ExecuteScalarAsync<long>(InsertEndpointSql, endpoint, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
                 At = now, Actor = actor, Kind = "webhook.created", Subject = $"Webhook endpoint {id} {endpoint.Url}", NewValue = endpoint.EventTypes,

@@ -20,15 +20,11 @@ public class AppFactory : WebApplicationFactory<Program>
 
     public string DataFolder { get; } = TestDatabases.NewTempFolder();
 
-    /// <summary>Which database the app runs on; set before the first use. An unreachable server skips the test.</summary>
+    /// <summary>Which database the app runs on; set before the first use. An unreachable server skips the test at that use.</summary>
     public TestDatabase Database
     {
         get => _database;
-        init
-        {
-            TestDatabases.Require(value);
-            _database = value;
-        }
+        init => _database = value;
     }
 
     private readonly TestDatabase _database = TestDatabase.Sqlite;
@@ -47,6 +43,24 @@ public class AppFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>
+    /// Another app whose database this one uses too (a second instance, a restart): it must have started, and it keeps
+    /// the database; this app neither seeds nor drops it.
+    /// </summary>
+    public AppFactory? SharingDatabaseOf
+    {
+        get => _sharing;
+        init
+        {
+            _sharing = value;
+            if (value is null) return;
+            _database = value.Database;
+            ConnectionString = value.ConnectionString;
+        }
+    }
+
+    private readonly AppFactory? _sharing;
+
     public Dictionary<string, string?> Settings { get; } = new();
 
     /// <summary>The hosting environment; outside Development the app needs https, so clients should use <see cref="HttpsClient"/>.</summary>
@@ -60,7 +74,9 @@ public class AppFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment(EnvironmentName);
         if (EnvironmentName != "Development") builder.UseSetting("SelfService:PublicUrl", "https://localhost/");
-        builder.UseSetting(DatabaseSettings.DataFolderSetting, DataFolder);
+        builder.UseSetting(DatabaseSettings.DataFolderSetting, _sharing?.DataFolder ?? DataFolder);
+        // Mail's pickup folder is beside the SQLite file by default; on a server database it would be the content root (here the source tree).
+        if (_database != TestDatabase.Sqlite) builder.UseSetting("SelfService:Mail:PickupFolder", Path.Combine(_sharing?.DataFolder ?? DataFolder, "mail"));
         // Shielded from the environment: only the database chosen here is set.
         builder.UseSetting(DatabaseSettings.SqlServerSetting, "");
         builder.UseSetting(DatabaseSettings.PostgreSqlSetting, "");
@@ -82,6 +98,13 @@ public class AppFactory : WebApplicationFactory<Program>
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 
+    // Here, in the test's own call (not while a class fixture is made), so that xunit reports a skip rather than a failure.
+    protected override Microsoft.Extensions.Hosting.IHost CreateHost(Microsoft.Extensions.Hosting.IHostBuilder builder)
+    {
+        TestDatabases.Require(_database);
+        return base.CreateHost(builder);
+    }
+
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;
@@ -92,7 +115,7 @@ public class AppFactory : WebApplicationFactory<Program>
         if (!disposing) return;
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        if (ConnectionString is null) return;
+        if (ConnectionString is null || _sharing is not null) return;
         if (_database == TestDatabase.PostgreSql) TestDatabases.DropPostgreSqlDatabase(ConnectionString);
         else TestDatabases.DropSqlServerDatabase(ConnectionString);
     }

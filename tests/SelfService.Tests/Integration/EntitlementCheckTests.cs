@@ -8,12 +8,12 @@ using SelfService.Tests.Infrastructure;
 namespace SelfService.Tests.Integration;
 
 /// <summary>GET /api/v1/customers/{customer}/entitlements[/{feature}] against the seeded demo.</summary>
-public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFactory>
+public abstract class EntitlementCheckTests(AppFactory app)
 {
     private static JsonElement Feature(JsonElement account, string handle) =>
         account.GetProperty("entitlements").EnumerateArray().Single(e => e.GetProperty("feature").GetString() == handle);
 
-    [Fact]
+    [SkippableFact]
     public async Task ListEntitlements_GivesEveryEffectiveEntitlement_WithValueUsageRemainingPeriodAndSources()
     {
         var client = await ApiTestClient.Reader(app);
@@ -40,7 +40,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Equal(new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc), calls.GetProperty("periodEnd").GetDateTime());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_FeatureWithinCap_HasAccess_WithLimitUsageRemainingAndSources()
     {
         var client = await ApiTestClient.Reader(app);
@@ -58,7 +58,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Equal("Starter", check.GetProperty("sources")[0].GetProperty("name").GetString());
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("6500", true, null)]
     [InlineData("6501", false, "cap-reached")]
     [InlineData("0.5", true, null)]
@@ -73,7 +73,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.False(check.GetProperty("overage").GetBoolean());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_SoftCapExceeded_AllowsAndFlagsOverage()
     {
         var client = await ApiTestClient.Reader(app);
@@ -87,7 +87,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Equal(JsonValueKind.Null, check.GetProperty("reason").ValueKind);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_SoftCapWithRoomLeft_FlagsOverageOnlyForARequestBeyondTheCap()
     {
         var client = await ApiTestClient.Reader(app);
@@ -101,7 +101,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.True(beyond.GetProperty("overage").GetBoolean());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_BooleanFeatureNotEntitled_DeniesWithNoEntitlement()
     {
         var client = await ApiTestClient.Reader(app);
@@ -113,7 +113,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Empty(check.GetProperty("sources").EnumerateArray());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_TemporaryGrant_GivesAccess_WithTheGrantAsSource()
     {
         var client = await ApiTestClient.Reader(app);
@@ -126,7 +126,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Equal(app.Now.AddDays(2), source.GetProperty("validUntil").GetDateTime());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_UnlimitedFeature_HasAccessWithNoLimit()
     {
         var client = await ApiTestClient.Reader(app);
@@ -139,7 +139,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Equal(JsonValueKind.Null, check.GetProperty("remaining").ValueKind);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_IncludesAUsageEventAcceptedAMomentAgo()
     {
         var client = await ApiTestClient.Reader(app);
@@ -158,7 +158,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Equal(before.GetProperty("usage").GetDouble() + 250, after.GetProperty("usage").GetDouble());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_UnknownCustomer_Is404ProblemJson()
     {
         var client = await ApiTestClient.Reader(app);
@@ -169,7 +169,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Contains("nobody", problem.GetProperty("detail").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_UnknownFeature_Is404ProblemJson()
     {
         var client = await ApiTestClient.Reader(app);
@@ -179,7 +179,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Contains("teleportation", problem.GetProperty("detail").GetString());
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("lots")]
     [InlineData("-1")]
     [InlineData("NaN")]
@@ -192,7 +192,7 @@ public sealed class EntitlementCheckTests(AppFactory app) : IClassFixture<AppFac
         Assert.Equal(new[] { "requested" }, problem.ErrorFields());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Check_WithoutAKey_Is401_AndWithAKeyLackingTheScope_Is403()
     {
         var anonymous = app.CreateClient();
@@ -226,3 +226,9 @@ public sealed class EntitlementCheckRateLimitTests : IDisposable
 
     public void Dispose() => _app.Dispose();
 }
+
+public sealed class SqliteEntitlementCheckTests(SqliteApp app) : EntitlementCheckTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlEntitlementCheckTests(PostgreSqlApp app) : EntitlementCheckTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerEntitlementCheckTests(SqlServerApp app) : EntitlementCheckTests(app), IClassFixture<SqlServerApp>;

@@ -7,7 +7,7 @@ using SelfService.Tests.Infrastructure;
 namespace SelfService.Tests.Integration;
 
 /// <summary>PUT customer, PUT subscription, POST/DELETE grants: what a CRM order does, and what it cannot do.</summary>
-public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory>
+public abstract class ProvisioningTests(AppFactory app)
 {
     private static string NewKey() => "crm-" + Guid.NewGuid().ToString("N")[..10];
 
@@ -26,7 +26,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
 
     // ---- customers --------------------------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task PutCustomer_New_Creates201WithLocation_AndAudits()
     {
         var client = await ApiTestClient.Provisioner(app);
@@ -43,7 +43,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.StartsWith("api-key:", entry.Actor);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutCustomer_Existing_Renames200AndAudits_AndAnUnchangedPutAuditsNothing()
     {
         var (client, key) = await NewCustomer(plan: null);
@@ -57,7 +57,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal("Wayne Enterprises", audit[0].OldValue);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutCustomer_BadKeyMissingNameAndUnknownField_Is400NamingEveryField()
     {
         var client = await ApiTestClient.Provisioner(app);
@@ -67,7 +67,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(new[] { "customer", "name", "nmae" }, problem.ErrorFields());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutCustomer_MalformedJson_Is400MalformedJson()
     {
         var client = await ApiTestClient.Provisioner(app);
@@ -75,7 +75,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         await (await client.Send(HttpMethod.Put, $"/api/v1/customers/{NewKey()}", """{"name": "unterminated""")).Problem(HttpStatusCode.BadRequest, ApiProblems.MalformedJson);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task GetCustomer_Unknown_Is404()
     {
         var client = await ApiTestClient.Reader(app);
@@ -83,7 +83,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         await (await client.GetAsync("/api/v1/customers/nobody")).Problem(HttpStatusCode.NotFound, ApiProblems.NotFound);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Provisioning_WithAReadOnlyKey_Is403_AndChangesNothing()
     {
         var reader = await ApiTestClient.Reader(app);
@@ -99,7 +99,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
 
     // ---- subscriptions ----------------------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task PutSubscription_New_Creates201WithAddOns_AndTheCheckReflectsItAtOnce()
     {
         var (client, key) = await NewCustomer(plan: null);
@@ -121,7 +121,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Contains(audit, a => a.Kind == "subscription.add-on-added" && a.NewValue == "extra-seats ×2");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutSubscription_PlanChange_IsReflectedByTheCheckAtOnce_AndAudited()
     {
         var (client, key) = await NewCustomer("starter");
@@ -137,7 +137,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal("enterprise v1", change.NewValue);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutSubscription_Suspended_DeniesEveryCheckWithSubscriptionInactive()
     {
         var (client, key) = await NewCustomer("enterprise");
@@ -150,7 +150,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Contains(await ApiTestClient.Audit(app, key), a => a.Kind == "subscription.status-changed" && a.NewValue == "suspended");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutSubscription_AddOnsNotListed_AreRemoved_AndQuantityChangesAudited()
     {
         var (client, key) = await NewCustomer(plan: null);
@@ -168,7 +168,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Contains(audit, a => a.Kind == "subscription.add-on-changed" && a.OldValue == "extra-seats ×1" && a.NewValue == "extra-seats ×3");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutSubscription_InvalidFields_Is400NamingEveryOne_AndChangesNothing()
     {
         var (client, key) = await NewCustomer("starter");
@@ -181,7 +181,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(10_000, (await Check(client, key, "api-calls")).GetProperty("limit").GetInt64());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutSubscription_QuantityAboveMaximumOrAddOnOfAnotherFamily_Is400NamingEach()
     {
         var (client, key) = await NewCustomer("starter");
@@ -193,7 +193,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(new[] { "addOns[0].quantity", "addOns[1].code" }, problem.ErrorFields());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutSubscription_UnknownPlanAndAddOn_Is404NamingEach()
     {
         var (client, key) = await NewCustomer(plan: null);
@@ -204,7 +204,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(new[] { "addOns[0].code", "plan" }, problem.ErrorFields());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PutSubscription_UnknownCustomer_Is404()
     {
         var client = await ApiTestClient.Provisioner(app);
@@ -214,7 +214,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
 
     // ---- grants -----------------------------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task PostGrant_IsReflectedByTheCheckAtOnce_AndAudited()
     {
         var (client, key) = await NewCustomer("starter");
@@ -233,7 +233,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal("Launch week allowance", entry.Reason);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PostGrant_BooleanAndUnlimited_GiveAccess()
     {
         var (client, key) = await NewCustomer("starter");
@@ -247,7 +247,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(new object[] { "True", "unlimited" }, grants.EnumerateArray().Select(g => (object)g.GetProperty("value").ToString()).ToArray());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PostGrant_InvalidFields_Is400NamingEveryOne()
     {
         var (client, key) = await NewCustomer("starter");
@@ -265,7 +265,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(new[] { "value" }, wrongKind.ErrorFields());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PostGrant_UnknownFeature_Is404_AndUnknownCustomer_Is404()
     {
         var (client, key) = await NewCustomer("starter");
@@ -278,7 +278,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(new[] { "feature" }, problem.ErrorFields());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PostGrant_CustomerWithoutSubscription_Is409()
     {
         var (client, key) = await NewCustomer(plan: null);
@@ -287,7 +287,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
             .Problem(HttpStatusCode.Conflict, ApiProblems.Conflict);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DeleteGrant_RevokesAtOnce_AndAudits_AndASecondDeleteChangesNothing()
     {
         var (client, key) = await NewCustomer("starter");
@@ -305,7 +305,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal("revoked", grants[0].GetProperty("state").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DeleteGrant_UnknownOrAnotherCustomers_Is404()
     {
         var (client, key) = await NewCustomer("starter");
@@ -319,7 +319,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
 
     // ---- idempotency ------------------------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public async Task SameIdempotencyKeyAndBody_ReplaysTheFirstResponse_AndMakesOneChange()
     {
         var (client, key) = await NewCustomer("starter");
@@ -338,7 +338,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Single(await ApiTestClient.Audit(app, key), e => e.Kind == "grant.added");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task SameIdempotencyKey_WithAnotherBody_Is422_AndChangesNothing()
     {
         var (client, key) = await NewCustomer("starter");
@@ -351,7 +351,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(100_000, (await Check(client, key, "api-calls")).GetProperty("limit").GetInt64());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task IdempotentDelete_ReplaysItsNoContent()
     {
         var (client, key) = await NewCustomer("starter");
@@ -365,7 +365,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.True(replay.Headers.Contains(IdempotentWrites.ReplayedHeader));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task IdempotencyKeys_AreScopedToTheApiKey()
     {
         var (client, key) = await NewCustomer("starter");
@@ -379,7 +379,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.False(other.Headers.Contains(IdempotentWrites.ReplayedHeader));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ConcurrentRequests_WithOneIdempotencyKey_MakeOneChange()
     {
         var (client, key) = await NewCustomer("starter");
@@ -393,7 +393,7 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(10_007, (await Check(client, key, "api-calls")).GetProperty("limit").GetInt64());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task IdempotencyKey_TooLong_Is400NamingTheHeader()
     {
         var (client, key) = await NewCustomer("starter");
@@ -404,3 +404,9 @@ public sealed class ProvisioningTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(new[] { "Idempotency-Key" }, problem.ErrorFields());
     }
 }
+
+public sealed class SqliteProvisioningTests(SqliteApp app) : ProvisioningTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlProvisioningTests(PostgreSqlApp app) : ProvisioningTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerProvisioningTests(SqlServerApp app) : ProvisioningTests(app), IClassFixture<SqlServerApp>;

@@ -8,9 +8,9 @@ using SelfService.Tests.Infrastructure;
 namespace SelfService.Tests.Jobs;
 
 /// <summary>The Hangfire dashboard is for Operators only.</summary>
-public sealed class JobDashboardTests(AppFactory app) : IClassFixture<AppFactory>
+public abstract class JobDashboardTests(AppFactory app)
 {
-    [Fact]
+    [SkippableFact]
     public async Task Dashboard_ForAnOperator_Answers200()
     {
         var op = await PageClient.SignedInAs(app, "operator@vendor.example");
@@ -20,7 +20,7 @@ public sealed class JobDashboardTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(HttpStatusCode.OK, (await op.Get("/hangfire/recurring")).StatusCode);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("owner@acme.example")]
     [InlineData("member@acme.example")]
     [InlineData("approver@vendor.example")]
@@ -31,7 +31,7 @@ public sealed class JobDashboardTests(AppFactory app) : IClassFixture<AppFactory
         Assert.Equal(HttpStatusCode.Forbidden, (await user.Get("/hangfire/recurring")).StatusCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Dashboard_Anonymously_RedirectsToSignIn()
     {
         var response = await PageClient.Anonymous(app).Get("/hangfire/jobs/enqueued");
@@ -39,7 +39,7 @@ public sealed class JobDashboardTests(AppFactory app) : IClassFixture<AppFactory
         Assert.StartsWith("/account/sign-in?ReturnUrl=%2Fhangfire%2Fjobs%2Fenqueued", response.Headers.Location!.PathAndQuery);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Dashboard_ForAnApiKey_IsNotOpen()
     {
         var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -48,7 +48,7 @@ public sealed class JobDashboardTests(AppFactory app) : IClassFixture<AppFactory
         Assert.NotEqual(HttpStatusCode.OK, (await client.GetAsync("/hangfire")).StatusCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public void RecurringJobs_AreRegisteredInTheAppsOwnStorage_WithTheirSchedules()
     {
         using var connection = app.Get<JobStorage>().GetConnection();
@@ -67,23 +67,6 @@ public sealed class JobHostingTests
         app.Settings[$"SelfService:Jobs:Schedules:{nameof(UsageRollupJob)}"] = "*/5 * * * *";
         using var connection = app.Get<JobStorage>().GetConnection();
         Assert.Equal("*/5 * * * *", Assert.Single(connection.GetRecurringJobs(), j => j.Id == nameof(UsageRollupJob)).Cron);
-    }
-
-    [Fact]
-    public async Task WorkerMode_ServesNoPagesNoApiAndNoDashboard_ButRunsJobs()
-    {
-        using var app = new AppFactory();
-        app.Settings["SelfService:Mode"] = "Worker";
-        var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-
-        foreach (var path in new[] { "/", "/account/sign-in", "/customers/acme", "/hangfire", "/css/site.css" })
-            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(path)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/v1/usage", new StringContent("{}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
-
-        using var connection = app.Get<JobStorage>().GetConnection();
-        Assert.Contains(connection.GetRecurringJobs(), j => j.Id == nameof(UsageRollupJob));
-        await app.Services.GetRequiredService<UsageRollupJob>().Execute(CancellationToken.None);
     }
 
     [Fact]
@@ -110,3 +93,46 @@ public sealed class JobHostingTests
         await first.Services.GetRequiredService<UsageRollupJob>().Execute(CancellationToken.None);
     }
 }
+
+/// <summary>
+/// Worker mode on a database server: no pages, APIs or dashboard, and it runs what web instances (without a job server
+/// of their own) put in the queue they share in the database.
+/// </summary>
+public abstract class WorkerModeTests(TestDatabase database)
+{
+    [SkippableFact]
+    public async Task AWorker_ServesNoPagesNoApiAndNoDashboard_AndRunsTheJobsAWebInstanceEnqueues()
+    {
+        using var web = new AppFactory { Database = database };
+        var enqueuedBy = web.Get<IBackgroundJobClient>();
+        using var worker = new AppFactory { SharingDatabaseOf = web };
+        worker.Settings["SelfService:Mode"] = "Worker";
+        worker.Settings["SelfService:Jobs:Server"] = "true";
+        var client = worker.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        foreach (var path in new[] { "/", "/account/sign-in", "/customers/acme", "/hangfire", "/css/site.css" })
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(path)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/v1/usage", new StringContent("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+
+        // The web instance has no job server: only the worker can run what it enqueues.
+        var id = enqueuedBy.Enqueue<UsageRollupJob>(j => j.Execute(CancellationToken.None));
+        var monitor = web.Get<JobStorage>().GetMonitoringApi();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string? state = null;
+        while (DateTime.UtcNow < deadline && (state = monitor.JobDetails(id)?.History.FirstOrDefault()?.StateName) != "Succeeded")
+            await Task.Delay(200);
+        Assert.Equal("Succeeded", state);
+        Assert.Contains(monitor.Servers(), s => s.Queues.Contains("default"));
+    }
+}
+
+public sealed class PostgreSqlWorkerModeTests() : WorkerModeTests(TestDatabase.PostgreSql);
+
+public sealed class SqlServerWorkerModeTests() : WorkerModeTests(TestDatabase.SqlServer);
+
+public sealed class SqliteJobDashboardTests(SqliteApp app) : JobDashboardTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlJobDashboardTests(PostgreSqlApp app) : JobDashboardTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerJobDashboardTests(SqlServerApp app) : JobDashboardTests(app), IClassFixture<SqlServerApp>;

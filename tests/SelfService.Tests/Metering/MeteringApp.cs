@@ -87,3 +87,15 @@ public sealed record Reply(HttpStatusCode Status, string ContentType, JsonElemen
         ? e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetString()!).ToArray())
         : [];
 }
+
+public sealed class SqliteMeteringApp : MeteringApp;
+
+public sealed class PostgreSqlMeteringApp : MeteringApp
+{
+    public PostgreSqlMeteringApp() => Database = TestDatabase.PostgreSql;
+}
+
+public sealed class SqlServerMeteringApp : MeteringApp
+{
+    public SqlServerMeteringApp() => Database = TestDatabase.SqlServer;
+}

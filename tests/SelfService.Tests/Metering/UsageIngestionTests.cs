@@ -4,15 +4,16 @@ using System.Text.Json.Nodes;
 using Dapper;
 using SelfService.Data;
 using static SelfService.Tests.Metering.MeteringApp;
+using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Metering;
 
 /// <summary>POST /api/v1/usage: dedup, all-or-nothing batches, and what the response says.</summary>
-public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<MeteringApp>
+public abstract class UsageIngestionTests(MeteringApp app)
 {
     private DateTime Now => app.Now;
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_SameBatchThreeTimes_CountsOnce()
     {
         var before = await app.Usage("globex", "api-calls");
@@ -34,7 +35,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(before + 60.5, await app.Usage("globex", "api-calls"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_SameIdUnderAnotherCustomer_CountsForThatCustomer()
     {
         var acme = await app.Usage("acme", "api-calls");
@@ -49,7 +50,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(initech + 9, await app.Usage("initech", "api-calls"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_DuplicateWithinOneBatch_CountsOnce_AndTheResponseSaysSo()
     {
         var before = await app.Usage("hooli", "api-calls");
@@ -63,7 +64,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(before + 5, await app.Usage("hooli", "api-calls"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_SameIdWithAnotherPayload_IsAConflict_NamingTheEvent_AndStoresNothingOfTheBatch()
     {
         await app.Post(Event("conflicting", "umbrella", "storage-gb", 5, Now.AddMinutes(-10)));
@@ -83,7 +84,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(rawBefore, await app.RawEventCount());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_SameInstantWithAnotherOffset_IsTheSamePayload()
     {
         var at = new DateTime(Now.Year, Now.Month, Now.Day, Now.Hour, 0, 0, DateTimeKind.Utc);
@@ -98,7 +99,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(1, again.Duplicates);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_TenThousandEventsWithTenPercentDuplicates_ShuffledInConcurrentBatches_SumToTheDistinctTotal()
     {
         var customers = new[] { "acme", "initech", "globex" };
@@ -123,7 +124,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_FiftyConcurrentWriters_OnTheEmbeddedDatabase_SurfaceZeroBusyErrors()
     {
         var before = await app.Usage("hooli", "storage-gb", Now.AddHours(-1), Now.AddHours(1));
@@ -146,7 +147,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(Math.Max(before, 49), await app.Usage("hooli", "storage-gb", Now.AddHours(-1), Now.AddHours(1))); // storage is a peak
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_ForACustomerAndFeatureCreatedAfterTheCacheWarmedUp_IsAccepted()
     {
         Assert.Equal(HttpStatusCode.OK, (await app.Post(Event("warm", "acme", "api-calls", 1, Now))).Status);
@@ -184,7 +185,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         { "timestamp", "\"yesterday\"", "with an offset" },
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(BadEvents))]
     public async Task Post_OneInvalidEvent_Rejects400_NamingTheEventAndReason_AndStoresNothing(string field, string value, string reason)
     {
@@ -212,7 +213,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(rawBefore, await app.RawEventCount());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_SeveralInvalidEvents_NamesEachOne()
     {
         var reply = await app.Post(
@@ -225,7 +226,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Contains("2 of 3 event(s) are invalid", reply.Json.GetProperty("detail").GetString());
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("{\"events\": [", "malformed-json")]
     [InlineData("not json at all", "malformed-json")]
     [InlineData("{\"events\": 5}", "validation")]
@@ -242,7 +243,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(rawBefore, await app.RawEventCount());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_MoreThanAThousandEvents_Answers413_AndStoresNothing()
     {
         var rawBefore = await app.RawEventCount();
@@ -253,7 +254,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(rawBefore, await app.RawEventCount());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_MoreThanOneMegabyte_Answers413_AndStoresNothing()
     {
         var rawBefore = await app.RawEventCount();
@@ -265,7 +266,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(rawBefore, await app.RawEventCount());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_ChunkedBodyOverOneMegabyte_WithoutContentLength_Answers413()
     {
         using var client = app.ApiClient();
@@ -278,7 +279,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, reply.Status);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(null)]
     [InlineData("ss_wrongkey_abcdefghijklmnopqrstuvwxyz")]
     [InlineData("not-a-key")]
@@ -291,7 +292,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(rawBefore, await app.RawEventCount());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_WithAKeyLackingTheUsageScope_Answers403()
     {
         var (_, key) = await app.Get<SelfService.Api.ApiKeyStore>().CreateAsync("reader", [SelfService.Api.ApiScopes.EntitlementsRead], "test");
@@ -299,7 +300,7 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
         Assert.Equal(HttpStatusCode.Forbidden, reply.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_NotJson_Answers415()
     {
         var reply = await app.Post("id=1", contentType: "application/x-www-form-urlencoded");
@@ -309,15 +310,19 @@ public sealed class UsageIngestionTests(MeteringApp app) : IClassFixture<Meterin
 }
 
 /// <summary>The per-key rate limit, on its own app so its budget is not shared with other tests.</summary>
-public sealed class UsageRateLimitTests : IDisposable
+public abstract class UsageRateLimitTests : IDisposable
 {
-    private readonly MeteringApp _app = new();
+    private readonly MeteringApp _app;
 
-    public UsageRateLimitTests() => _app.Settings["SelfService:Api:RatePermits"] = "3";
+    protected UsageRateLimitTests(TestDatabase database)
+    {
+        _app = new() { Database = database };
+        _app.Settings["SelfService:Api:RatePermits"] = "3";
+    }
 
     public void Dispose() => _app.Dispose();
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_PastTheRateLimit_Answers429_WithRetryAfter_AndStoresNothing()
     {
         var now = _app.Now;
@@ -334,3 +339,15 @@ public sealed class UsageRateLimitTests : IDisposable
         Assert.Equal(before, await _app.Usage("acme", "api-calls"));
     }
 }
+
+public sealed class SqliteUsageIngestionTests(SqliteMeteringApp app) : UsageIngestionTests(app), IClassFixture<SqliteMeteringApp>;
+
+public sealed class PostgreSqlUsageIngestionTests(PostgreSqlMeteringApp app) : UsageIngestionTests(app), IClassFixture<PostgreSqlMeteringApp>;
+
+public sealed class SqlServerUsageIngestionTests(SqlServerMeteringApp app) : UsageIngestionTests(app), IClassFixture<SqlServerMeteringApp>;
+
+public sealed class SqliteUsageRateLimitTests() : UsageRateLimitTests(TestDatabase.Sqlite);
+
+public sealed class PostgreSqlUsageRateLimitTests() : UsageRateLimitTests(TestDatabase.PostgreSql);
+
+public sealed class SqlServerUsageRateLimitTests() : UsageRateLimitTests(TestDatabase.SqlServer);

@@ -43,6 +43,8 @@ public abstract class UsageReadConsistencyTests : IDisposable
                 {
                     var events = Enumerable.Range(0, PerBatch).Select(i => Event($"rc-{b}-{i}", "globex", "api-calls", 1, App.Now.AddMinutes(-i))).ToArray();
                     var reply = await App.Post(events);
+                    // On a database server a batch slower than half the rollup's safety lag is refused, stores nothing and is sent again.
+                    while (reply.Status == System.Net.HttpStatusCode.ServiceUnavailable) reply = await App.Post(events);
                     Assert.Equal(PerBatch, reply.Accepted);
                     Interlocked.Add(ref accepted, PerBatch);
                 }
@@ -53,7 +55,11 @@ public abstract class UsageReadConsistencyTests : IDisposable
         var roller = Task.Run(async () =>
         {
             while (Volatile.Read(ref writing))
+            {
+                // Time passes, so that on a database server events get past the rollup's safety lag while the test writes.
+                App.Clock.Advance(TimeSpan.FromSeconds(1));
                 if ((await rollup.RunAsync()).EventsFolded > 0) Interlocked.Increment(ref commits);
+            }
         });
 
         var reads = 0;
@@ -82,7 +88,6 @@ public abstract class UsageReadConsistencyTests : IDisposable
 
         Assert.Empty(wrong);
         Assert.True(reads >= 40, $"only {reads} reads ran during the writes");
-        Skip.If(commits < 3 && App.Database != TestDatabase.Sqlite, "the rollup's safety lag kept it from folding while the test wrote");
         Assert.True(commits >= 3, $"only {commits} rollups committed during the reads");
         Assert.Equal(baseline + Batches * PerBatch, (await usage.TotalsAsync(customer, [calls], period.Start, period.End))[calls.Id]);
     }

@@ -6,14 +6,15 @@ using SelfService.Catalog;
 using SelfService.Data;
 using SelfService.Jobs;
 using SelfService.Metering;
+using SelfService.Tests.Infrastructure;
 using static SelfService.Tests.Metering.MeteringApp;
 
 namespace SelfService.Tests.Metering;
 
-/// <summary>The rollup job on a real embedded database: exact totals whatever happens to it. Each test has its own app.</summary>
-public sealed class UsageRollupTests : IDisposable
+/// <summary>The rollup job on every database: exact totals whatever happens to it. Each test has its own app and database.</summary>
+public abstract class UsageRollupTests(TestDatabase database) : IDisposable
 {
-    private readonly MeteringApp _app = new();
+    private readonly MeteringApp _app = new() { Database = database };
     private static readonly string[] Customers = ["acme", "initech", "globex", "umbrella", "hooli"];
     private static readonly string[] Handles = ["api-calls", "storage-gb", "max-members", "max-simultaneous-streams"];
 
@@ -22,6 +23,13 @@ public sealed class UsageRollupTests : IDisposable
     private DateTime Now => _app.Now;
 
     private UsageRollup Rollup => _app.Get<UsageRollup>();
+
+    /// <summary>Past the database's safety lag (none on SQLite, a minute on a server), so that the rollup folds all sent so far.</summary>
+    private Task<RollupResult> RollUp()
+    {
+        _app.Clock.Advance(TimeSpan.FromMinutes(2));
+        return Rollup.RunAsync();
+    }
 
     /// <summary>A spread of events: several customers and aggregations, some late (days ago), several in one hour.</summary>
     private async Task<int> SendMixedUsage(string prefix, int count = 600)
@@ -73,40 +81,40 @@ public sealed class UsageRollupTests : IDisposable
 
     private Task<long> BucketedEvents() => Scalar("select coalesce(sum(EventCount), 0) from UsageHourly");
 
-    [Fact]
+    [SkippableFact]
     public async Task Rollup_TotalsAndSeriesBeforeAndAfter_AreIdentical()
     {
         var sent = await SendMixedUsage("same");
         var before = await Snapshot();
 
-        var result = await Rollup.RunAsync();
+        var result = await RollUp();
 
         Assert.Equal(sent, result.EventsFolded);
         Assert.Equal(before, await Snapshot());
         Assert.Equal(await Scalar("select max(Id) from UsageEvent"), await Watermark());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Rollup_IsIncremental_ASecondRunFoldsOnlyTheNewEvents()
     {
         await SendMixedUsage("first", 300);
-        Assert.Equal(300, (await Rollup.RunAsync()).EventsFolded);
-        Assert.Equal(0, (await Rollup.RunAsync()).EventsFolded);
+        Assert.Equal(300, (await RollUp()).EventsFolded);
+        Assert.Equal(0, (await RollUp()).EventsFolded);
 
         await SendMixedUsage("second", 40);
         var before = await Snapshot();
-        Assert.Equal(40, (await Rollup.RunAsync()).EventsFolded);
+        Assert.Equal(40, (await RollUp()).EventsFolded);
         Assert.Equal(before, await Snapshot());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Rollup_LateEvent_LandsInItsOwnHour()
     {
-        await Rollup.RunAsync();
+        await RollUp();
         var late = Now.AddDays(-6).AddMinutes(-17);
         Assert.Equal(HttpStatusCode.OK, (await _app.Post(Event("late-1", "globex", "storage-gb", 42, late))).Status);
 
-        await Rollup.RunAsync();
+        await RollUp();
 
         await using var c = await _app.Get<Db>().OpenAsync();
         var bucket = await c.QuerySingleAsync<(DateTime HourStart, double Peak, long EventCount)>("""
@@ -118,24 +126,24 @@ public sealed class UsageRollupTests : IDisposable
         Assert.True(bucket.Peak >= 42);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Latest_AtTheSameInstant_IsTheValueReceivedLast_BeforeAndAfterTheRollup()
     {
         // The demo's last seat reading for Globex is at the top of the current hour.
         var instant = UsageService.Hour(Now);
         Assert.Equal(HttpStatusCode.OK, (await _app.Post(Event("seats-1", "globex", "max-members", 6, instant))).Status);
         Assert.Equal(6, await _app.Usage("globex", "max-members"));
-        await Rollup.RunAsync();
+        await RollUp();
         Assert.Equal(6, await _app.Usage("globex", "max-members"));
 
         Assert.Equal(HttpStatusCode.OK, (await _app.Post(Event("seats-2", "globex", "max-members", 8, instant))).Status);
         Assert.Equal(HttpStatusCode.OK, (await _app.Post(Event("seats-3", "globex", "max-members", 5, instant.AddTicks(-1)))).Status);
         Assert.Equal(8, await _app.Usage("globex", "max-members"));
-        await Rollup.RunAsync();
+        await RollUp();
         Assert.Equal(8, await _app.Usage("globex", "max-members"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Rollup_FailingBetweenBucketsAndWatermark_AndRunAgain_GivesExactTotals()
     {
         await SendMixedUsage("crash");
@@ -144,21 +152,21 @@ public sealed class UsageRollupTests : IDisposable
         var bucketed = await BucketedEvents();
         Rollup.AfterBucketsWritten = _ => throw new InvalidOperationException("killed half way");
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Rollup.RunAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => RollUp());
 
         Assert.Equal(watermark, await Watermark());
         Assert.Equal(bucketed, await BucketedEvents());
         Assert.Equal(before, await Snapshot());
 
         Rollup.AfterBucketsWritten = null;
-        var result = await Rollup.RunAsync();
+        var result = await RollUp();
 
         Assert.Equal(600, result.EventsFolded);
         Assert.Equal(before, await Snapshot());
         Assert.Equal(bucketed + 600, await BucketedEvents());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TwoRollupsAtOnce_GiveExactTotals()
     {
         await SendMixedUsage("twice");
@@ -173,7 +181,7 @@ public sealed class UsageRollupTests : IDisposable
             return Task.CompletedTask;
         };
 
-        var results = await Task.WhenAll(Task.Run(() => Rollup.RunAsync()), Task.Run(() => Rollup.RunAsync()));
+        var results = await Task.WhenAll(Task.Run(() => RollUp()), Task.Run(() => RollUp()));
 
         Assert.True(waits >= 2);
         Assert.Equal(600, results.Sum(r => r.EventsFolded));
@@ -182,7 +190,7 @@ public sealed class UsageRollupTests : IDisposable
         Assert.Equal(bucketed + 600, await BucketedEvents());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Job_IsRegisteredToRunEveryMinute_AndRunsTheRollup()
     {
         var registration = Assert.Single(JobRegistry.Jobs, j => j.Type == typeof(UsageRollupJob));
@@ -190,9 +198,16 @@ public sealed class UsageRollupTests : IDisposable
         await SendMixedUsage("job", 50);
         var before = await Snapshot();
 
+        _app.Clock.Advance(TimeSpan.FromMinutes(2)); // past any safety lag
         await _app.Services.GetRequiredService<UsageRollupJob>().Execute(CancellationToken.None);
 
         Assert.Equal(0, (await Rollup.RunAsync()).EventsFolded);
         Assert.Equal(before, await Snapshot());
     }
 }
+
+public sealed class SqliteUsageRollupTests() : UsageRollupTests(TestDatabase.Sqlite);
+
+public sealed class PostgreSqlUsageRollupTests() : UsageRollupTests(TestDatabase.PostgreSql);
+
+public sealed class SqlServerUsageRollupTests() : UsageRollupTests(TestDatabase.SqlServer);

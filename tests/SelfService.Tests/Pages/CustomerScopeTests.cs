@@ -7,13 +7,13 @@ namespace SelfService.Tests.Pages;
 /// A customer's user never reaches another customer's data, whatever the URL or a form field says.
 /// Every customer-scoped page is tried: the route table lists them, so a new page is covered by default.
 /// </summary>
-public sealed class CustomerScopeTests(AppFactory app) : IClassFixture<AppFactory>
+public abstract class CustomerScopeTests(AppFactory app)
 {
     // Routes with further parameters (a request's id) need a real row to exist; their areas' tests cover them.
     public static IEnumerable<object[]> CustomerScopedPages() =>
         CustomerPages.Routes().Where(r => r.Count(c => c == '{') == 1).Select(r => new object[] { r });
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(CustomerScopedPages))]
     public async Task Get_OtherCustomersPage_Is404(string route)
     {
@@ -27,7 +27,7 @@ public sealed class CustomerScopeTests(AppFactory app) : IClassFixture<AppFactor
         Assert.DoesNotContain("Globex", await other.Content.ReadAsStringAsync());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_FormFieldNamingAnotherCustomer_Is404()
     {
         var client = await PageClient.SignedInAs(app, "admin@acme.example");
@@ -35,14 +35,14 @@ public sealed class CustomerScopeTests(AppFactory app) : IClassFixture<AppFactor
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Get_QueryNamingAnotherCustomer_Is404()
     {
         var client = await PageClient.SignedInAs(app, "member@acme.example");
         Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/customers/acme?customer=initech")).StatusCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public void EveryCustomerScopedPage_IsListed()
     {
         Assert.Contains("/customers/{customer}", CustomerPages.Routes());
@@ -67,3 +67,9 @@ public static class CustomerPages
         return routes;
     }
 }
+
+public sealed class SqliteCustomerScopeTests(SqliteApp app) : CustomerScopeTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlCustomerScopeTests(PostgreSqlApp app) : CustomerScopeTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerCustomerScopeTests(SqlServerApp app) : CustomerScopeTests(app), IClassFixture<SqlServerApp>;

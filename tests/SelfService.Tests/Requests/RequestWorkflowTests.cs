@@ -6,9 +6,9 @@ using static SelfService.Tests.Requests.RequestTestKit;
 namespace SelfService.Tests.Requests;
 
 /// <summary>The workflow on one shared demo: the steps, policy approval, and exactly-once provisioning under concurrency.</summary>
-public sealed class RequestWorkflowTests(AppFactory app) : IClassFixture<AppFactory>
+public abstract class RequestWorkflowTests(AppFactory app)
 {
-    [Fact]
+    [SkippableFact]
     public async Task TwentyConcurrentFinalApprovals_ProvisionExactlyOnce()
     {
         var request = await Ask(app, "owner@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 });
@@ -35,7 +35,7 @@ public sealed class RequestWorkflowTests(AppFactory app) : IClassFixture<AppFact
         Assert.Equal(before + 2, await AddOnQuantity(app, "acme", "extra-seats"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task OwnerAsksForAnAddOnWithoutApproval_IsApprovedByPolicyAtOnce_AndRecordedSo()
     {
         var before = (await app.Get<EntitlementService>().ForCustomerAsync("globex"))!.For("api-calls")!.Limit;
@@ -49,7 +49,7 @@ public sealed class RequestWorkflowTests(AppFactory app) : IClassFixture<AppFact
         Assert.Equal([RequestActions.Submitted, RequestActions.ApprovedByPolicy, RequestActions.Provisioned], actions);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task MembersRequest_WaitsForOwnerOrAdmin_ThenTheVendor_AndNotifiesEach()
     {
         var request = await Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.Plan, PlanCode = "enterprise" });
@@ -67,7 +67,7 @@ public sealed class RequestWorkflowTests(AppFactory app) : IClassFixture<AppFact
         Assert.Equal(1, await Scalar<long>(app, "select count(*) from Notification where DedupKey = @key and UserId is null", new { key = $"request-{request.Id}-decided" }));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Rejection_NeedsAReason_AndChangesNothingWithoutOne()
     {
         var request = await Ask(app, "owner@initech.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
@@ -87,7 +87,7 @@ public sealed class RequestWorkflowTests(AppFactory app) : IClassFixture<AppFact
         Assert.Equal(OutcomeStatus.AlreadyDecided, cancel.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Approver_MayLowerTheQuantity_NotRaiseIt()
     {
         var request = await Ask(app, "owner@hooli.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "storage-pack", Quantity = 4 });
@@ -107,3 +107,9 @@ public sealed class RequestWorkflowTests(AppFactory app) : IClassFixture<AppFact
         Assert.Equal(app.Now.AddDays(3), grant.ValidUntil);
     }
 }
+
+public sealed class SqliteRequestWorkflowTests(SqliteApp app) : RequestWorkflowTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlRequestWorkflowTests(PostgreSqlApp app) : RequestWorkflowTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerRequestWorkflowTests(SqlServerApp app) : RequestWorkflowTests(app), IClassFixture<SqlServerApp>;

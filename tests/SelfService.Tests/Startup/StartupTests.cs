@@ -6,9 +6,9 @@ using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Startup;
 
-public sealed class HealthTests(AppFactory app) : IClassFixture<AppFactory>
+public abstract class HealthTests(AppFactory app)
 {
-    [Fact]
+    [SkippableFact]
     public async Task Healthz_ReportsTheDatabase()
     {
         var response = await app.CreateClient().GetAsync("/healthz");
@@ -17,7 +17,7 @@ public sealed class HealthTests(AppFactory app) : IClassFixture<AppFactory>
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("Healthy", json.RootElement.GetProperty("status").GetString());
         var database = json.RootElement.GetProperty("checks").GetProperty("database");
-        Assert.Equal("Sqlite", database.GetProperty("data").GetProperty("provider").GetString());
+        Assert.Equal(app.Database.ToString(), database.GetProperty("data").GetProperty("provider").GetString());
         Assert.Equal(5, database.GetProperty("data").GetProperty("customers").GetInt32());
     }
 }
@@ -110,6 +110,15 @@ public sealed class BadConfigurationTests
     }
 
     [Fact]
+    public async Task WorkerModeOnSqlite_StopsWithAMessageSayingItNeedsADatabaseServer()
+    {
+        var (code, output) = await RunApp(("SelfService__DataFolder", Path.Combine(TestDatabases.NewTempFolder(), "data")), ("SelfService__Mode", "Worker"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("Configuration error: SelfService:Mode is Worker, which needs a shared database server", output.Trim());
+        Assert.Single(output.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task UnreadableKeyRingCertificate_StopsWithAMessageNamingTheSetting()
     {
         var folder = TestDatabases.NewTempFolder();
@@ -153,3 +162,9 @@ public sealed class BadConfigurationTests
         Assert.StartsWith("Configuration error: SelfService:Mail:SmtpSecurity must be none, starttls or tls", output.Trim());
     }
 }
+
+public sealed class SqliteHealthTests(SqliteApp app) : HealthTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlHealthTests(PostgreSqlApp app) : HealthTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerHealthTests(SqlServerApp app) : HealthTests(app), IClassFixture<SqlServerApp>;

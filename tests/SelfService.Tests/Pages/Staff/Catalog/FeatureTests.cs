@@ -6,9 +6,9 @@ using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Pages.Staff.Catalog;
 
-public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
+public abstract class FeatureTests(AppFactory app)
 {
-    [Fact]
+    [SkippableFact]
     public async Task Post_NewFeature_CreatesIt_WithAnAuditEntry_AndListsItInTheCatalog()
     {
         var client = await OperatorClient.SignIn(app);
@@ -25,7 +25,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal(audits + 1, await app.AuditCount("feature.created"));
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("Max Members", "Use lowercase letters")]
     [InlineData("max--members", "Use lowercase letters")]
     [InlineData("-max", "Use lowercase letters")]
@@ -47,7 +47,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal(before, await app.Scalar<long>("select count(*) from Feature"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Post_NumericFeatureWithoutUnitOrAggregation_ShowsBothErrors()
     {
         var client = await OperatorClient.SignIn(app);
@@ -60,7 +60,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Contains("Choose how reported usage adds up", page.ErrorFor("Input.Aggregation"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Edit_FeatureInUse_KeepsTheHandleFixed_ButSavesTheName()
     {
         var client = await OperatorClient.SignIn(app);
@@ -80,7 +80,7 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal(1, await app.Scalar<long>("select count(*) from AuditEntry where Kind = 'feature.updated' and Subject = 'feature sso'"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Edit_FeatureNotInUse_MayChangeItsHandle()
     {
         var client = await OperatorClient.SignIn(app);
@@ -94,10 +94,16 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal("labs", await app.Scalar<string>("select Handle from Feature where Id = @id", new { id }));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Get_UnknownFeature_Is404()
     {
         var client = await OperatorClient.SignIn(app);
         Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/vendor/catalog/features/999999")).StatusCode);
     }
 }
+
+public sealed class SqliteFeatureTests(SqliteApp app) : FeatureTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlFeatureTests(PostgreSqlApp app) : FeatureTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerFeatureTests(SqlServerApp app) : FeatureTests(app), IClassFixture<SqlServerApp>;
