@@ -72,6 +72,8 @@ public class AppFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // At the first use, in the test's own call (not while a class fixture is made): xunit reports a skip, not a failure.
+        TestDatabases.Require(_database);
         builder.UseEnvironment(EnvironmentName);
         if (EnvironmentName != "Development") builder.UseSetting("SelfService:PublicUrl", "https://localhost/");
         builder.UseSetting(DatabaseSettings.DataFolderSetting, _sharing?.DataFolder ?? DataFolder);
@@ -98,13 +100,6 @@ public class AppFactory : WebApplicationFactory<Program>
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 
-    // Here, in the test's own call (not while a class fixture is made), so that xunit reports a skip rather than a failure.
-    protected override Microsoft.Extensions.Hosting.IHost CreateHost(Microsoft.Extensions.Hosting.IHostBuilder builder)
-    {
-        TestDatabases.Require(_database);
-        return base.CreateHost(builder);
-    }
-
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;
@@ -115,7 +110,7 @@ public class AppFactory : WebApplicationFactory<Program>
         if (!disposing) return;
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        if (ConnectionString is null || _sharing is not null) return;
+        if (ConnectionString is null || _sharing is not null || !TestDatabases.IsReachable(_database)) return;
         if (_database == TestDatabase.PostgreSql) TestDatabases.DropPostgreSqlDatabase(ConnectionString);
         else TestDatabases.DropSqlServerDatabase(ConnectionString);
     }
