@@ -13,7 +13,7 @@ public static class WebSetup
             o.Conventions.AllowAnonymousToPage("/Account/ForgotPassword");
             o.Conventions.AllowAnonymousToPage("/Account/ResetPassword");
             o.Conventions.AllowAnonymousToPage("/Status");
-            o.Conventions.AuthorizeFolder("/Vendor", Policies.VendorStaff);
+            o.Conventions.AuthorizeFolder("/Staff", Policies.VendorStaff);
         }).AddMvcOptions(o => o.Filters.Add<CustomerScopeFilter>());
 #if DEBUG
         if (builder.Environment.IsDevelopment()) pages.AddRazorRuntimeCompilation();
