@@ -48,7 +48,7 @@ public sealed class AccountTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task Get_Admin_SeesAMembersRequestUnderNeedsAttention_OnlyUntilItIsDecided()
     {
         var request = await SelfService.Tests.Requests.RequestTestKit.Ask(app, "member@acme.example",
-            new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.AddOn, AddOnCode = "storage-pack", Quantity = 1 });
+            new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 }); // goes on to the vendor: nothing provisioned, the other tests see Acme as seeded
         var admin = await PageClient.SignedInAs(app, "admin@acme.example");
         bool Listed(AngleSharp.Html.Dom.IHtmlDocument page) => page.AllByTestId("attention-item")
             .Any(i => i.GetAttribute("data-kind") == "request" && i.QuerySelector($"a[href='/customers/acme/requests/{request.Id}']") is not null && i.Text().Contains("asks for", StringComparison.Ordinal));
