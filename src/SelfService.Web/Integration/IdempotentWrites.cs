@@ -56,16 +56,9 @@ public sealed record WriteRequest(long ApiKeyId, string Actor, string? Idempoten
             }
             else
             {
-                try
-                {
-                    using var document = JsonDocument.Parse(bytes);
-                    body = document.RootElement.Clone();
-                }
-                catch (JsonException e)
-                {
-                    return (null, ApiProblems.Problem(StatusCodes.Status400BadRequest, ApiProblems.MalformedJson, "The body is not valid JSON.",
-                        $"{e.Message}"));
-                }
+                var (document, problem) = JsonBody.Parse(bytes);
+                if (problem is not null) return (null, problem);
+                using (document) body = document!.RootElement.Clone();
             }
         }
 

@@ -59,18 +59,11 @@ public static class UsageIngestionEndpoints
                 if (length > o.MaxRequestBytes) return TooLarge(o);
             }
 
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });
-            }
-            catch (JsonException e)
-            {
-                return ApiProblems.Problem(StatusCodes.Status400BadRequest, ApiProblems.MalformedJson, "The body is not valid JSON.", e.Message);
-            }
+            var (document, problem) = JsonBody.Parse(buffer.AsMemory(0, length), maxDepth: 16);
+            if (problem is not null) return problem;
             using (document)
             {
-                return await IngestDocument(http, document.RootElement, ingestion, lookup, clock.GetUtcNow().UtcDateTime, o, ct);
+                return await IngestDocument(http, document!.RootElement, ingestion, lookup, clock.GetUtcNow().UtcDateTime, o, ct);
             }
         }
         finally
@@ -171,6 +164,8 @@ public static class UsageIngestionEndpoints
             Add(errors, $"events[{i}].id", "is required.");
         else if (id.Length > MaxIdLength)
             Add(errors, $"events[{i}].id", $"must be at most {MaxIdLength} characters (it has {id.Length}).");
+        else if (JsonBody.HasControlCharacters(id))
+            Add(errors, $"events[{i}].id", "must not contain control characters.");
 
         var customer = RequiredString(e, "customer", i, errors);
         var feature = RequiredString(e, "feature", i, errors);
@@ -221,6 +216,7 @@ public static class UsageIngestionEndpoints
         }
         var s = value.GetString()!;
         if (s.Length == 0) Add(errors, $"events[{i}].{name}", "is required.");
+        else if (JsonBody.HasControlCharacters(s)) { Add(errors, $"events[{i}].{name}", "must not contain control characters."); return null; }
         return s.Length == 0 ? null : s;
     }
 

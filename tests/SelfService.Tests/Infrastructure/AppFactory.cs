@@ -24,9 +24,17 @@ public class AppFactory : WebApplicationFactory<Program>
 
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>The hosting environment; outside Development the app needs https, so clients should use <see cref="HttpsClient"/>.</summary>
+    public string EnvironmentName { get; init; } = "Development";
+
+    /// <summary>A client on https://localhost (the Secure-only cookies of Production need it), following no redirects.</summary>
+    public HttpClient HttpsClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true });
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(EnvironmentName);
+        if (EnvironmentName != "Development") builder.UseSetting("SelfService:PublicUrl", "https://localhost/");
         builder.UseSetting(DatabaseSettings.DataFolderSetting, DataFolder);
         builder.UseSetting(DatabaseSettings.SqlServerSetting, SqlServerConnectionString ?? "");
         if (SqlServerConnectionString is not null) builder.UseSetting("SelfService:Demo:Seed", "true");
@@ -48,4 +56,10 @@ public class AppFactory : WebApplicationFactory<Program>
         try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         if (SqlServerConnectionString is not null) TestDatabases.DropSqlServerDatabase(SqlServerConnectionString);
     }
+}
+
+/// <summary>The app as a vendor deploys it: Production, reached over https.</summary>
+public sealed class ProductionAppFactory : AppFactory
+{
+    public ProductionAppFactory() => EnvironmentName = "Production";
 }
