@@ -24,12 +24,14 @@ public sealed record RequestDraft
     public long? ExtendsGrantId { get; init; }
     public string? Justification { get; init; }
     public bool ConfirmDowngrade { get; init; }
+    /// <summary>The form's one-time token: a second submission with it finds the first request instead of making another.</summary>
+    public string? SubmissionKey { get; init; }
 }
 
 /// <summary>A decision on a pending request. Approvals may lower the quantity or shorten the duration.</summary>
 public sealed record RequestDecision(bool Approve, string? Reason = null, int? Quantity = null, int? DurationDays = null);
 
-public enum OutcomeStatus { Done, Invalid, NotFound, Forbidden, AlreadyDecided }
+public enum OutcomeStatus { Done, Invalid, NotFound, Forbidden, AlreadyDecided, Duplicate }
 
 /// <summary>The result of a submission or a decision: done (with the request), errors by field, or why nothing happened.</summary>
 public sealed record RequestOutcome(OutcomeStatus Status, AccessRequest? Request = null, IReadOnlyDictionary<string, string>? Errors = null, string? Message = null)
@@ -67,38 +69,55 @@ public sealed class RequestService(
         if (!Roles.Customer.Contains(actor.Role) || actor.CustomerKey != customerKey) return RequestOutcome.NotFound;
         var account = await entitlements.ForCustomerAsync(customerKey, ct: ct);
         if (account is null) return RequestOutcome.NotFound;
+        // The same form sent again (a retry, a double click) is the request it already made, whatever has happened since.
+        var token = RequestDuplicates.Token(draft.SubmissionKey);
+        if (token is not null && await RequestDuplicates.SentWithAsync(db, account.Customer.Id, token, ct) is { } sent)
+            return new RequestOutcome(OutcomeStatus.Done, sent);
         var snapshot = await catalog.SnapshotAsync(ct);
         var errors = new Dictionary<string, string>();
         var validated = await ValidateAsync(account, snapshot, draft, errors, ct);
         if (validated is null || errors.Count > 0) return RequestOutcome.Invalid(errors);
+        var pendingKey = RequestDuplicates.PendingKey(account.Customer.Id, validated.Kind, validated.AddOnId, validated.PlanId, validated.FeatureId,
+            validated.Quantity, validated.Days, validated.ExtendsGrantId);
+        if (await RequestDuplicates.PendingLikeAsync(db, pendingKey, ct) is { } waiting) return RequestDuplicates.Refused(waiting);
 
         var now = Now;
         long id;
         try
         {
-            id = await SubmitInTransactionAsync(customerKey, actor, account, validated, now, ct);
+            id = await SubmitInTransactionAsync(customerKey, actor, account, validated, token, pendingKey, now, ct);
         }
         catch (Rollback rollback)
         {
             return rollback.Outcome with { Request = null };
         }
+        catch (DbException e) when (RequestDuplicates.IsUniqueViolation(e))
+        {
+            // Another post got there first, at the same instant: its row is the answer.
+            if (token is not null && await RequestDuplicates.SentWithAsync(db, account.Customer.Id, token, ct) is { } first)
+                return new RequestOutcome(OutcomeStatus.Done, first);
+            if (await RequestDuplicates.PendingLikeAsync(db, pendingKey, ct) is { } other) return RequestDuplicates.Refused(other);
+            throw;
+        }
         return new RequestOutcome(OutcomeStatus.Done, await FindAsync(id, ct));
     }
 
-    private Task<long> SubmitInTransactionAsync(string customerKey, RequestActor actor, AccountEntitlements account, Validated validated, DateTime now, CancellationToken ct) =>
+    private Task<long> SubmitInTransactionAsync(string customerKey, RequestActor actor, AccountEntitlements account, Validated validated,
+        string? submissionKey, string pendingKey, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
             var needsCustomer = actor.Role == Roles.Member;
             var id = await c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("AccessRequest",
                 "CustomerId", "RequestedByUserId", "RequestedBy", "RequesterRole", "Kind", "AddOnId", "PlanId", "FeatureId", "Quantity",
-                "DurationDays", "ExtendsGrantId", "Justification", "State", "Step", "NeedsVendorApproval", "Version", "CreatedAt", "UpdatedAt"),
+                "DurationDays", "ExtendsGrantId", "Justification", "State", "Step", "NeedsVendorApproval", "Version", "CreatedAt", "UpdatedAt",
+                "SubmissionKey", "PendingKey"),
                 new
                 {
                     CustomerId = account.Customer.Id, RequestedByUserId = actor.UserId, RequestedBy = actor.Email, RequesterRole = actor.Role,
                     Kind = validated.Kind.ToString(), validated.AddOnId, validated.PlanId, validated.FeatureId, validated.Quantity,
                     DurationDays = validated.Days, validated.ExtendsGrantId, validated.Justification, State = nameof(RequestState.Pending),
                     Step = (needsCustomer ? RequestStep.Customer : RequestStep.Vendor).ToString(), validated.NeedsVendorApproval,
-                    Version = 1, CreatedAt = now, UpdatedAt = now,
+                    Version = 1, CreatedAt = now, UpdatedAt = now, SubmissionKey = submissionKey, PendingKey = pendingKey,
                 }, tx);
             await EventAsync(c, tx, id, now, actor.Email, RequestActions.Submitted, validated.Justification);
             await audit.WriteAsync(c, tx, new AuditEntry
@@ -167,7 +186,7 @@ public sealed class RequestService(
                     errors[nameof(d.PlanCode)] = string.IsNullOrWhiteSpace(d.PlanCode) ? "Choose a plan." : $"There is no plan \"{d.PlanCode}\" you can move to.";
                     return null;
                 }
-                if (plan.Code == account.Plan.Code)
+                if (plan.Id == account.Plan.Id) // on a superseded version, its current version is a change like any other
                 {
                     errors[nameof(d.PlanCode)] = $"You are already on {plan.Name}.";
                     return null;

@@ -26,6 +26,10 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
     [BindProperty] public long? ExtendsGrantId { get; set; }
     [BindProperty, Display(Name = "Why you need it")] public string? Justification { get; set; }
     [BindProperty] public bool ConfirmDowngrade { get; set; }
+    /// <summary>One per form shown: the same form posted twice makes one request (the second post finds the first).</summary>
+    [BindProperty] public string? SubmissionKey { get; set; }
+    /// <summary>The pending request this one would repeat, when the submission was refused for it.</summary>
+    public AccessRequest? DuplicateOf { get; private set; }
 
     public AccountEntitlements Account { get; private set; } = null!;
     public CatalogSnapshot Snapshot { get; private set; } = null!;
@@ -45,6 +49,7 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
     public async Task<IActionResult> OnGetAsync(string customer, string? kind, string? code, int? quantity, string? feature, int? days, int? amount, long? extends, CancellationToken ct)
     {
         Fill(kind, code, quantity, feature, days, amount, extends);
+        SubmissionKey = Guid.NewGuid().ToString("N");
         return await LoadAsync(customer, ct) ? Page() : NotFound();
     }
 
@@ -90,9 +95,10 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
             {
                 Kind = ParsedKind, AddOnCode = AddOnCode, Quantity = Quantity, PlanCode = PlanCode, FeatureHandle = FeatureHandle,
                 Amount = Amount, DurationDays = DurationDays, ExtendsGrantId = ExtendsGrantId, Justification = Justification,
-                ConfirmDowngrade = ConfirmDowngrade,
+                ConfirmDowngrade = ConfirmDowngrade, SubmissionKey = SubmissionKey,
             }, ct);
             if (outcome.Status == OutcomeStatus.NotFound) return NotFound();
+            if (outcome.Status == OutcomeStatus.Duplicate) DuplicateOf = outcome.Request;
             if (outcome.Succeeded) return Redirect($"/customers/{customer}/requests/{outcome.Request!.Id}?sent=1");
             foreach (var (field, error) in outcome.Errors ?? new Dictionary<string, string>()) ModelState.AddModelError(field, error);
         }
@@ -118,7 +124,7 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
         var family = account.Plan.Family;
         AddOns = Snapshot.CurrentAddOns.Where(a => a.Family == family)
             .Select(a => (a, account.AddOns.Where(h => h.AddOn.Code == a.Code).Sum(h => h.Quantity))).ToList();
-        Plans = Snapshot.CurrentPlans.Where(p => p.Family == family && p.Code != account.Plan.Code).ToList();
+        Plans = Snapshot.CurrentPlans.Where(p => p.Family == family && p.Id != account.Plan.Id).ToList();
         var offered = Snapshot.FeaturesOfFamily(family);
         Features = Snapshot.Features.Where(f => offered.Contains(f.Id)).ToList();
 
