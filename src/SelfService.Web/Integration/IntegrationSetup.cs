@@ -33,8 +33,7 @@ public static class IntegrationSetup
     /// </summary>
     public static WebApplicationBuilder AddIntegration(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(IntegrationOptions.Section).Get<IntegrationOptions>() ?? new IntegrationOptions();
-        builder.Services.AddOptions<IntegrationOptions>().BindConfiguration(IntegrationOptions.Section);
+        var options = builder.AddCheckedOptions<IntegrationOptions>(IntegrationOptions.Section, IntegrationOptions.Check);
         builder.Services.AddSingleton<EntitlementChecks>();
         builder.Services.AddSingleton<SigningKeyStore>();
         builder.Services.AddSingleton<EntitlementTokens>();
