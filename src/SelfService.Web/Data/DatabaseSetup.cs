@@ -46,7 +46,7 @@ public sealed class DatabaseInitializer(Migrations migrations, DatabaseSettings 
     {
         migrations.Apply();
         state.MigrationsApplied = true;
-        if (demo.Value.Seed ?? settings.Provider == DatabaseProvider.Sqlite)
+        if (demo.Value.Seed ?? !settings.IsServer)
             await seeder.SeedIfEmptyAsync(ct);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SelfService.Api;
 using SelfService.Catalog;
+using SelfService.Data;
 
 namespace SelfService.Metering;
 
@@ -233,7 +234,8 @@ public static class UsageIngestionEndpoints
             Add(errors, $"events[{i}].timestamp", "must be an ISO-8601 date and time with an offset, e.g. 2026-11-20T10:30:00Z.");
         else
         {
-            occurredAt = instant.UtcDateTime;
+            // Stored to the microsecond on every database (PostgreSQL's precision): a retry then matches what was stored.
+            occurredAt = DapperSetup.Microseconds(instant.UtcDateTime);
             if (occurredAt < now - o.LatenessWindow)
                 Add(errors, $"events[{i}].timestamp", $"is older than the lateness window of {Describe(o.LatenessWindow)}: events must arrive within {Describe(o.LatenessWindow)}.");
             else if (occurredAt > now + o.FutureTolerance)
