@@ -8,6 +8,7 @@ public static class AccountsSetup
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<AttemptThrottle>();
         builder.Services.AddSingleton<Passwords>();
+        builder.Services.AddSingleton<Team>();
         return builder;
     }
 }
