@@ -4,7 +4,6 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using SelfService.Data;
-using SelfService.Jobs;
 
 namespace SelfService.Mail;
 
@@ -155,10 +154,4 @@ public sealed class MailDelivery(Db db, MailSettings settings, TimeProvider cloc
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
-}
-
-/// <summary>Every minute: delivers queued mail that no delivery job took (a crash between commit and enqueue) or that waits for a retry.</summary>
-public sealed class MailDeliveryJob(MailDelivery delivery) : IRecurringJob
-{
-    public Task Execute(CancellationToken ct) => delivery.DeliverDueAsync(ct);
 }

@@ -2,7 +2,6 @@ using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Options;
 using SelfService.Data;
-using SelfService.Jobs;
 
 namespace SelfService.Metering;
 
@@ -216,10 +215,4 @@ public sealed class UsageRollup(Db db, TimeProvider clock, IOptions<MeteringOpti
         p.Value = value;
         command.Parameters.Add(p);
     }
-}
-
-/// <summary>The recurring job (every minute by default): <see cref="UsageRollup.RunAsync"/>.</summary>
-public sealed class UsageRollupJob(UsageRollup rollup) : IRecurringJob
-{
-    public Task Execute(CancellationToken ct) => rollup.RunAsync(ct);
 }

@@ -1,11 +1,5 @@
-using System.Globalization;
 using Dapper;
-using Microsoft.Extensions.Options;
-using SelfService.Audit;
 using SelfService.Data;
-using SelfService.Entitlements;
-using SelfService.Jobs;
-using SelfService.Notifications;
 
 namespace SelfService.Requests;
 
@@ -73,63 +67,5 @@ public sealed class TemporaryGrants(Db db)
     {
         await using var c = await db.OpenAsync(ct);
         return (await c.QueryAsync<TemporaryGrant>(new CommandDefinition(EndingSql, new { customer, now, horizon }, cancellationToken: ct))).AsList();
-    }
-}
-
-/// <summary>
-/// Marks grants past their <c>validUntil</c> as expired, with an audit entry and the customer's notification.
-/// Entitlements never wait for it (the engine ignores a grant past its window); it records and announces.
-/// Idempotent: a grant is marked once (conditional update), and its notification has a dedup key.
-/// </summary>
-public sealed class ExpireGrantsJob(Db db, AuditLog audit, NotificationService notifications, TimeProvider clock) : IRecurringJob
-{
-    public async Task Execute(CancellationToken ct)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        await db.WriteAsync(async (c, tx) =>
-        {
-            foreach (var g in (await c.QueryAsync<TemporaryGrant>(TemporaryGrants.PastEndSql, new { now }, tx)).AsList())
-            {
-                if (await c.ExecuteAsync(TemporaryGrants.MarkExpiredSql, new { id = g.Id, now }, tx) != 1) continue;
-                var value = g.IsBoolean ? "Included" : $"+{g.Amount?.ToString("#,0", CultureInfo.InvariantCulture)} {g.Unit}".TrimEnd();
-                await audit.WriteAsync(c, tx, new AuditEntry
-                {
-                    At = now, Actor = "system", CustomerId = g.CustomerId, Kind = "grant.expired", Subject = $"grant #{g.Id} {g.Handle}",
-                    OldValue = $"{value} until {EntitlementFormat.Date(g.ValidUntil)}", NewValue = "expired", Reason = g.Reason,
-                });
-                await notifications.NotifyAsync(c, tx, g.CustomerId, null, "grant.expired", $"{g.FeatureName} access ended",
-                    $"The temporary access ({g.Reason}) ended on {EntitlementFormat.Date(g.ValidUntil)}.",
-                    $"/customers/{g.CustomerKey}/requests/new?kind=access&feature={Uri.EscapeDataString(g.Handle)}", now, $"grant-{g.Id}-expired");
-            }
-        }, ct);
-    }
-}
-
-/// <summary>Expires requests pending longer than the configured age (14 days by default) and tells their requesters.</summary>
-public sealed class ExpireStaleRequestsJob(RequestService requests) : IRecurringJob
-{
-    public Task Execute(CancellationToken ct) => requests.ExpireStaleAsync(ct);
-}
-
-/// <summary>
-/// Announces, once per grant, a temporary grant that ends within the reminder window (3 days by default), with a link
-/// to the request form filled in to extend it.
-/// </summary>
-public sealed class GrantEndingReminderJob(Db db, NotificationService notifications, TimeProvider clock, IOptions<RequestsOptions> options) : IRecurringJob
-{
-    public async Task Execute(CancellationToken ct)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var o = options.Value;
-        await db.WriteAsync(async (c, tx) =>
-        {
-            var ending = await c.QueryAsync<TemporaryGrant>(TemporaryGrants.EndingSql, new { customer = (string?)null, now, horizon = now.AddDays(o.ReminderDays) }, tx);
-            foreach (var g in ending.AsList())
-            {
-                await notifications.NotifyAsync(c, tx, g.CustomerId, null, "grant.ending", $"{g.FeatureName} access ends {EntitlementFormat.Relative(g.ValidUntil, now)}",
-                    $"The temporary access ({g.Reason}) ends on {EntitlementFormat.Date(g.ValidUntil)}. Ask to extend it in one click.",
-                    g.ExtendLink(o.MaxAccessDays), now, $"grant-{g.Id}-ending");
-            }
-        }, ct);
     }
 }

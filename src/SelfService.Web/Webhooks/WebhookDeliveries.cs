@@ -4,7 +4,6 @@ using System.Text;
 using Dapper;
 using Microsoft.Extensions.Options;
 using SelfService.Data;
-using SelfService.Jobs;
 using StandardWebhooks;
 
 namespace SelfService.Webhooks;
@@ -234,10 +233,4 @@ public sealed class WebhookDeliveries(Db db, TimeProvider clock, WebhookEndpoint
     }
 
     private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
-}
-
-/// <summary>Sends the webhook deliveries that are due: new ones, retries whose back-off has passed, and any a crash left behind.</summary>
-public sealed class WebhookDeliveryJob(WebhookDeliveries deliveries) : IRecurringJob
-{
-    public Task Execute(CancellationToken ct) => deliveries.DeliverDueAsync(ct);
 }

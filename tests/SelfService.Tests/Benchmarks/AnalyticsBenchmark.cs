@@ -5,7 +5,7 @@ using SelfService.Customers;
 using SelfService.Data;
 using SelfService.Entitlements;
 using SelfService.Tests.Infrastructure;
-using SelfService.Tests.Pages.Vendor;
+using SelfService.Tests.Pages.Staff;
 using Xunit.Abstractions;
 
 namespace SelfService.Tests.Benchmarks;

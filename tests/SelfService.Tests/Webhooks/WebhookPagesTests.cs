@@ -3,7 +3,7 @@ using System.Net;
 using AngleSharp.Html.Dom;
 using SelfService.Events;
 using SelfService.Tests.Infrastructure;
-using SelfService.Tests.Pages.Vendor;
+using SelfService.Tests.Pages.Staff;
 using SelfService.Webhooks;
 
 namespace SelfService.Tests.Webhooks;

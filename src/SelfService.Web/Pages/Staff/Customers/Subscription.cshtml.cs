@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Mvc;
+using SelfService.Catalog;
+using SelfService.Customers;
+using SelfService.Entitlements;
+using SelfService.Operator;
+
+namespace SelfService.Pages.Staff.Customers;
+
+/// <summary>One customer's subscription: what it inherits from its plan and add-ons, and what was added to it explicitly.</summary>
+public sealed class SubscriptionModel(EntitlementService entitlements, CatalogStore store, SubscriptionAdmin admin, TimeProvider clock) : OperatorPage
+{
+    public const string Inherited = "inherited";
+    public const string Explicit = "explicit";
+
+    [BindProperty(SupportsGet = true)]
+    public string Tab { get; set; } = Inherited;
+
+    [BindProperty]
+    public GrantInput Grant { get; set; } = new();
+
+    public AccountEntitlements Account { get; private set; } = null!;
+    public CatalogSnapshot Catalog { get; private set; } = null!;
+    public IReadOnlyList<GrantRecord> Grants { get; private set; } = [];
+    public PricePlan NewestPlan { get; private set; } = null!;
+    public DateTime Now { get; private set; }
+
+    /// <summary>The grant whose removal failed, and why, to show the error beside that form.</summary>
+    public long? RevokeFailedFor { get; private set; }
+    public string? RevokeError { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string customer, CancellationToken ct)
+    {
+        if (Tab is not (Inherited or Explicit)) Tab = Inherited;
+        if (!await LoadAsync(customer, ct)) return NotFound();
+        Grant = new GrantInput { ValidFrom = GrantInput.Local(Now), ValidUntil = GrantInput.Local(Now.Date.AddDays(8)) };
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostGrantAsync(string customer, CancellationToken ct)
+    {
+        Tab = Explicit;
+        var result = await admin.AddGrantAsync(customer, Grant, Actor, ct);
+        if (!result.Ok)
+        {
+            if (!AddErrors(nameof(Grant), result.Errors) || !await LoadAsync(customer, ct)) return NotFound();
+            return Page();
+        }
+        Flash = "Granted. The customer has it from its start.";
+        return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}?tab={Explicit}");
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(string customer, long grantId, string? reason, CancellationToken ct)
+    {
+        Tab = Explicit;
+        var result = await admin.RevokeGrantAsync(customer, grantId, reason, Actor, ct);
+        if (!result.Ok)
+        {
+            if (result.Errors.ContainsKey(CatalogEditor.NotFoundField) || !await LoadAsync(customer, ct)) return NotFound();
+            RevokeFailedFor = grantId;
+            RevokeError = result.Errors.Values.First();
+            return Page();
+        }
+        Flash = "Removed the grant. It no longer counts.";
+        return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}?tab={Explicit}");
+    }
+
+    public async Task<IActionResult> OnPostMoveVersionAsync(string customer, CancellationToken ct)
+    {
+        var result = await admin.MoveToNewestVersionAsync(customer, Actor, ct);
+        if (!result.Ok && result.Errors.ContainsKey(CatalogEditor.NotFoundField)) return NotFound();
+        Flash = result.Ok ? $"Moved to {result.Value!.Name} v{result.Value.Version}." : result.Errors.Values.First();
+        return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}");
+    }
+
+    public async Task<IActionResult> OnPostMoveAddOnAsync(string customer, long addOnId, CancellationToken ct)
+    {
+        var result = await admin.MoveAddOnToNewestVersionAsync(customer, addOnId, Actor, ct);
+        if (!result.Ok && result.Errors.ContainsKey(CatalogEditor.NotFoundField)) return NotFound();
+        Flash = result.Ok ? $"Moved the add-on to {result.Value!.Name} v{result.Value.Version}." : result.Errors.Values.First();
+        return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}");
+    }
+
+    private async Task<bool> LoadAsync(string customer, CancellationToken ct)
+    {
+        var account = await entitlements.ForCustomerAsync(customer, ct: ct);
+        if (account is null) return false;
+        Account = account;
+        Now = clock.GetUtcNow().UtcDateTime;
+        Catalog = await store.SnapshotAsync(ct);
+        Grants = await admin.GrantsAsync(customer, ct);
+        NewestPlan = Newest(account.Plan);
+        return true;
+    }
+
+    public PricePlan Newest(PricePlan plan)
+    {
+        var newest = plan;
+        while (newest.SupersededById is { } next) newest = Catalog.Plans.First(p => p.Id == next);
+        return newest;
+    }
+
+    public AddOn Newest(AddOn addOn)
+    {
+        var newest = addOn;
+        while (newest.SupersededById is { } next) newest = Catalog.AddOns.First(a => a.Id == next);
+        return newest;
+    }
+
+    /// <summary>Entitlements that come from the plan or add-ons, with the value they add up to before any grant.</summary>
+    public IEnumerable<(EffectiveEntitlement Effective, EntitlementValue Inherited, IReadOnlyList<EntitlementSource> Sources)> InheritedRows =>
+        Account.Entitlements
+            .Select(e => (e, Sources: (IReadOnlyList<EntitlementSource>)e.Sources.Where(s => s.Kind != SourceKind.Grant).ToList()))
+            .Where(x => x.Sources.Count > 0)
+            .Select(x => (x.e, EntitlementEngine.Combine(x.e.Feature, x.Sources), x.Sources));
+
+    public Feature? FeatureOf(long id) => Account.AllFeatures.FirstOrDefault(f => f.Id == id);
+
+    public string GrantValue(GrantRecord g)
+    {
+        var f = FeatureOf(g.FeatureId);
+        if (f is null) return "";
+        return f.Kind == FeatureKind.Boolean ? "Included" : "+" + EntitlementFormat.Value(f, new EntitlementValue(g.Amount, g.IsUnlimited));
+    }
+}

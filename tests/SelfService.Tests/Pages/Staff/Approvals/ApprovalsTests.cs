@@ -1,0 +1,101 @@
+using System.Net;
+using AngleSharp.Html.Dom;
+using SelfService.Requests;
+using SelfService.Tests.Infrastructure;
+using static SelfService.Tests.Requests.RequestTestKit;
+
+namespace SelfService.Tests.Pages.Staff.Approvals;
+
+public sealed class ApprovalsTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task Queue_ShowsWaitingRequestsOldestFirst_WithTheirCount_AndFilters()
+    {
+        var first = await Ask(app, "owner@initech.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        app.Clock.Advance(TimeSpan.FromHours(3));
+        var second = await Ask(app, "owner@umbrella.example", new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "4k-streaming", DurationDays = 5 });
+        var customerStep = await Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+
+        var approver = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var page = await approver.GetDocument("/vendor/approvals");
+
+        var ids = page.AllByTestId("queue-row").Select(r => long.Parse(r.GetAttribute("data-id")!)).ToList();
+        Assert.True(ids.IndexOf(first.Id) < ids.IndexOf(second.Id));
+        Assert.DoesNotContain(customerStep.Id, ids);
+        var waiting = await app.Get<RequestStore>().WaitingForVendorAsync();
+        Assert.Equal(waiting.ToString(), page.ByTestId("waiting-count").Text());
+        Assert.StartsWith(waiting.ToString(), page.ByTestId("approvals-waiting").Text());
+        Assert.Contains("3 hours", page.QuerySelector($"[data-testid=queue-row][data-id='{first.Id}']")!.Text());
+
+        var filtered = await approver.GetDocument("/vendor/approvals?customer=umbrella&kind=Access&state=waiting");
+        Assert.Equal([second.Id], filtered.AllByTestId("queue-row").Select(r => long.Parse(r.GetAttribute("data-id")!)));
+        var pending = await approver.GetDocument("/vendor/approvals?state=Pending&customer=acme");
+        Assert.Contains(pending.AllByTestId("queue-row"), r => r.GetAttribute("data-id") == customerStep.Id.ToString());
+    }
+
+    [Fact]
+    public async Task Detail_ShowsPlanBeforeAfterAndUsage_AndApprovingForLessProvisionsThat()
+    {
+        var request = await Ask(app, "owner@initech.example", new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "max-members", Amount = 10, DurationDays = 30 });
+        var approver = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var page = await approver.GetDocument($"/vendor/approvals/{request.Id}");
+
+        Assert.StartsWith("Business", page.ByTestId("customer-plan").Text());
+        var row = page.QuerySelector("[data-testid=impact-row][data-handle=max-members]")!;
+        Assert.Equal("25 members", row.ByTestId("impact-before").Text());
+        Assert.Equal("35 members", row.ByTestId("impact-after").Text());
+        var usage = page.QuerySelector("[data-testid=usage-feature][data-handle=max-members]")!;
+        Assert.Contains("members", usage.ByTestId("usage-period").Text());
+        Assert.NotEmpty(usage.QuerySelectorAll("meter"));
+
+        var response = await approver.Submit(page.Form("form[data-testid=approve-form]"), new() { ["Quantity"] = "5", ["DurationDays"] = "7" });
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var decided = (await app.Get<RequestStore>().FindAsync(request.Id))!;
+        Assert.Equal(RequestState.Approved, decided.State);
+        Assert.Equal(5, decided.ApprovedQuantity);
+        Assert.Equal(7, decided.ApprovedDurationDays);
+    }
+
+    [Fact]
+    public async Task Reject_WithoutReason_ShowsTheErrorBesideTheField_AndNothingChanges()
+    {
+        var request = await Ask(app, "owner@hooli.example", new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "api-calls", Amount = 1000, DurationDays = 3 });
+        var approver = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var page = await approver.GetDocument($"/vendor/approvals/{request.Id}");
+
+        var response = await approver.Submit(page.Form("form[data-testid=reject-form]"), new() { ["Reason"] = "   " });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Give a reason", (await PageClient.Parse(response)).ByTestId("error-Reason").Text());
+        Assert.True((await app.Get<RequestStore>().FindAsync(request.Id))!.IsPending);
+    }
+
+    [Fact]
+    public async Task CustomerUsers_CannotReachTheQueue_NorDecide_EvenByPostingDirectly()
+    {
+        var request = await Ask(app, "owner@globex.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        var owner = await PageClient.SignedInAs(app, "owner@globex.example");
+
+        AssertRefused(await owner.Get("/vendor/approvals"));
+        AssertRefused(await owner.Get($"/vendor/approvals/{request.Id}"));
+        AssertRefused(await owner.PostDirect($"/vendor/approvals/{request.Id}?handler=Approve", "/customers/globex/requests",
+            new() { ["Version"] = request.Version.ToString() }));
+        Assert.True((await app.Get<RequestStore>().FindAsync(request.Id))!.IsPending);
+    }
+
+    [Fact]
+    public async Task Operators_MayLook_ButNotDecide()
+    {
+        var request = await Ask(app, "owner@globex.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        var op = await PageClient.SignedInAs(app, "operator@vendor.example");
+
+        var page = await op.GetDocument($"/vendor/approvals/{request.Id}");
+        Assert.Empty(page.AllByTestId("decide"));
+        var post = await op.PostDirect($"/vendor/approvals/{request.Id}?handler=Approve", $"/vendor/approvals/{request.Id}",
+            new() { ["Version"] = request.Version.ToString() });
+
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.True((await app.Get<RequestStore>().FindAsync(request.Id))!.IsPending);
+    }
+}
