@@ -30,6 +30,9 @@ public sealed record PendingInvitation
 
 public sealed record TeamView(IReadOnlyList<Person> People, IReadOnlyList<PendingInvitation> Invitations);
 
+/// <summary>What the invitations table shows: with Resend and Revoke where <see cref="CanManage"/> allows, and a refused row's reason.</summary>
+public sealed record InvitationsTable(IReadOnlyList<PendingInvitation> Invitations, DateTime Now, bool ShowActions, Func<string, bool> CanManage, (long Id, string Message)? RowError);
+
 /// <summary>
 /// Who changes a team: a person of the customer (re-read from the database in the change's transaction, never trusted
 /// from the cookie), or the vendor (an Operator, the CRM), who may invite and resend but is no member.
@@ -42,8 +45,37 @@ public sealed record TeamActor(string Name, long? UserId)
         user.IsVendorStaff() ? Vendor(user.Identity?.Name ?? "staff") : new(user.Identity?.Name ?? "", user.UserId());
 }
 
+public static class InviteInput
+{
+    /// <summary>What is wrong with an address typed into an invite form, or null.</summary>
+    public static string? EmailProblem(string email) =>
+        email.Length == 0 ? "Enter the email address of the person to invite."
+        : email.Length > 320 || !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email) ? "Enter an email address like name@example.com."
+        : null;
+}
+
+/// <summary>The Limit feature that bounds a team: its people and pending invitations together hold at most that many seats.</summary>
+public sealed record TeamSettings(string SeatFeature)
+{
+    public const string SeatFeatureSetting = "SelfService:Accounts:SeatFeature";
+}
+
+/// <summary>
+/// A team's seats now: people and pending invitations against the seat feature's effective limit (null: no limit, or the
+/// customer's product has no such feature), and the cheapest way to more.
+/// </summary>
+public sealed record SeatUse(string Feature, int People, int Pending, long? Limit, SelfService.Upgrades.UpgradeOption? MoreSeats)
+{
+    public int Used => People + Pending;
+    public bool Full => Limit is { } limit && Used >= limit;
+    public bool Over => Limit is { } limit && Used > limit;
+
+    public string Describe() =>
+        $"{People} {(People == 1 ? "person" : "people")} and {Pending} pending {(Pending == 1 ? "invitation" : "invitations")}";
+}
+
 /// <summary>Null when the change was made; otherwise the field it is about ("" for the whole form) and why not.</summary>
-public sealed record TeamRefusal(string Field, string Message);
+public sealed record TeamRefusal(string Field, string Message, string? LinkUrl = null, string? LinkText = null);
 
 /// <summary>
 /// A customer's people: the team list, invitations (single-use links valid <see cref="InvitationValidFor"/>, stored
@@ -51,7 +83,8 @@ public sealed record TeamRefusal(string Field, string Message);
 /// the customer's row, so two changes to one team never interleave (the last Owner stays, an address is invited once),
 /// and writes its audit entry and its mail in that transaction.
 /// </summary>
-public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore users, SessionStore sessions, AuditLog audit, TimeProvider clock)
+public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore users, SessionStore sessions, AuditLog audit, TimeProvider clock,
+    TeamSettings settings, SelfService.Entitlements.EntitlementService entitlements, SelfService.Catalog.CatalogStore catalog)
 {
     public static readonly TimeSpan InvitationValidFor = TimeSpan.FromDays(7);
     public const string InvitationMailKind = "invitation";
@@ -85,6 +118,29 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
            and IsOpen = @open
          order by SentAt desc, Id desc
         """;
+
+    internal const string SeatCountSql = """
+        select (select count(*) from AppUser where CustomerId = @customerId and RemovedAt is null) as People,
+               (select count(*) from Invitation where CustomerId = @customerId and IsOpen = @open and ExpiresAt > @now) as Pending
+        """;
+
+    /// <summary>
+    /// The team's seats at <paramref name="now"/>: the limit is the seat feature's effective value at that instant (plan,
+    /// add-ons and grants), so a grant's end takes effect at once. Inside a transaction when one is given.
+    /// </summary>
+    public async Task<SeatUse> SeatsAsync(string customerKey, long customerId, DateTime now, DbConnection? c = null, DbTransaction? tx = null, CancellationToken ct = default)
+    {
+        await using var owned = c is null ? await db.OpenAsync(ct) : null;
+        var (people, pending) = await (c ?? owned!).QuerySingleAsync<(int, int)>(
+            new CommandDefinition(SeatCountSql, new { customerId, open = true, now }, tx, cancellationToken: ct));
+        var account = await entitlements.ForCustomerAsync(customerKey, now, ct);
+        // Only where the customer's product offers the feature: a family without it has no seat limit.
+        if (account?.For(settings.SeatFeature) is not { Sources.Count: > 0, Limit: { } limit } seats)
+            return new SeatUse(settings.SeatFeature, people, pending, null, null);
+        var more = SelfService.Upgrades.UpgradeAdvisor.CheapestToCover(account, await catalog.SnapshotAsync(ct), seats.Feature, people + pending + 1,
+            new Dictionary<long, double> { [seats.Feature.Id] = people + pending });
+        return new SeatUse(settings.SeatFeature, people, pending, limit, more);
+    }
 
     public async Task<TeamView> ViewAsync(long customerId, CancellationToken ct = default)
     {
@@ -208,6 +264,17 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
         var open = await ch.C.QuerySingleOrDefaultAsync<InvitationRow>(OpenInvitationForSql, new { customerId = ch.Customer.Id, email = address, open = true }, ch.Tx);
         if (open is not null && open.ExpiresAt > ch.Now)
             return new TeamRefusal("Email", $"{address} already has a pending invitation. Resend it from the list if the mail did not arrive.");
+        var seats = await SeatsAsync(ch.Customer.ExternalKey, ch.Customer.Id, ch.Now, ch.C, ch.Tx);
+        if (seats.Full)
+        {
+            var key = Uri.EscapeDataString(ch.Customer.ExternalKey);
+            return new TeamRefusal("Email",
+                $"All {seats.Limit} seats of {ch.Customer.Name} ({seats.Feature}) are taken: {seats.Describe()}. " +
+                "Remove someone or revoke an invitation" + (seats.MoreSeats is { } more
+                    ? $", or ask for {more.Describe()} (+{SelfService.Catalog.Money.Format(more.MonthlyCostDeltaCents)} a month) for more seats."
+                    : ", or ask your provider for more seats."),
+                seats.MoreSeats?.RequestUrl(key) ?? $"/customers/{key}/requests/new", seats.MoreSeats is null ? "Ask for more seats" : $"Ask for {seats.MoreSeats.Describe()}");
+        }
 
         await IssueAsync(ch, address, name ?? open?.Name, role, replacing: open);
         await Audit(ch, AccountAuditKinds.Invited, $"invitation of {address}", newValue: role);
@@ -221,6 +288,9 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
             var invitation = await ch.C.QuerySingleOrDefaultAsync<InvitationRow>(InvitationByIdSql, new { id = invitationId, customerId }, ch.Tx);
             if (invitation is not { IsOpen: true }) return new TeamRefusal("", "That invitation was already accepted or revoked.");
             if (!CanManage(ch.Role, invitation.Role)) return new TeamRefusal("", $"Only an Owner can resend an invitation as {invitation.Role}.");
+            // An expired invitation holds no seat; sending it again takes one.
+            if (invitation.ExpiresAt <= ch.Now && (await SeatsAsync(ch.Customer.ExternalKey, ch.Customer.Id, ch.Now, ch.C, ch.Tx)).Full)
+                return new TeamRefusal("", $"All seats of {ch.Customer.Name} are taken: remove someone or revoke an invitation first.");
             await IssueAsync(ch, invitation.Email, invitation.Name, invitation.Role, replacing: invitation);
             await Audit(ch, AccountAuditKinds.InvitationResent, $"invitation of {invitation.Email}", newValue: invitation.Role);
             return null;
@@ -244,7 +314,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
         var inviter = ch.Actor is { } a ? $"{a.DisplayName} ({a.Email})" : ch.Customer.Name + "'s provider";
         return MailDraft.Compose(InvitationMailKind, email, name, $"You are invited to {ch.Customer.Name} on SelfService",
             [name is null ? "Hello," : $"Hello {name},",
-             $"{inviter} invited you to join {ch.Customer.Name} as {(role == Roles.Admin ? "an" : "a")} {role}: you will see its plan, entitlements and usage{(role == Roles.Member ? "" : ", and manage its requests")}.",
+             $"{inviter} invited you to join {ch.Customer.Name} as {(role is Roles.Admin or Roles.Owner ? "an" : "a")} {role}: you will see its plan, entitlements and usage{(role == Roles.Member ? "" : ", and manage its requests")}.",
              $"The link works once and expires in {InvitationValidFor.TotalDays:0} days, on {ch.Now + InvitationValidFor:d MMMM yyyy} (UTC)."],
             ("Accept the invitation", publicUrl.Link(InvitationPath(token))),
             ["If you did not expect this invitation, ignore this message: nothing happens unless you open the link."]);

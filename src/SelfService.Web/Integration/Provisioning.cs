@@ -27,13 +27,16 @@ public sealed record SubscriptionOrder(string Plan, int? PlanVersion, IReadOnlyL
 
 public sealed record AddOnLine(string Code, int Quantity, string Path);
 
+/// <summary>The person a CRM names as a customer's Owner: invited once while the customer has no Owner.</summary>
+public sealed record OwnerOrder(string Email, string? Name);
+
 public sealed record GrantOrder(string Feature, JsonElement Value, DateTime? ValidFrom, DateTime? ValidUntil, string Reason);
 
 /// <summary>
 /// Creates and changes customers, subscriptions and grants for the vendor's CRM. Each method runs inside the
 /// caller's write transaction (see <see cref="IdempotentWrites"/>) and audits every change it makes there.
 /// </summary>
-public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLog audit)
+public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLog audit, SelfService.Accounts.Team team)
 {
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     public static partial Regex CustomerKeyPattern();
@@ -42,11 +45,22 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
 
     // ---- reading orders -------------------------------------------------------------------------------------
 
-    public static string? ReadCustomerName(JsonFields? body)
+    /// <summary>The customer's name and, when the CRM names one, the person to invite as its first Owner.</summary>
+    public static (string? Name, OwnerOrder? Owner) ReadCustomer(JsonFields? body)
     {
         var name = body?.String("name", required: true, maxLength: 200);
+        OwnerOrder? owner = null;
+        if (body?.Object("owner") is { } o)
+        {
+            var email = o.String("email", required: true, maxLength: 320);
+            var ownerName = o.String("name", required: false, maxLength: 200);
+            o.RejectUnknown();
+            if (email is not null && !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email))
+                o.Fail("email", "Must be an email address like name@example.com.");
+            else if (email is not null) owner = new OwnerOrder(email, ownerName);
+        }
         body?.RejectUnknown();
-        return name;
+        return (name, owner);
     }
 
     public static SubscriptionOrder? ReadSubscription(JsonFields? body, FieldErrors errors)
@@ -218,22 +232,44 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
 
     internal const string RenameCustomerSql = "update Customer set Name = @name where Id = @id";
 
-    /// <summary>Creates the customer (201) or renames it (200); an unchanged customer is left alone, unaudited.</summary>
-    public async Task<WriteOutcome> PutCustomerAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string reason, string key, string name)
+    /// <summary>
+    /// Creates the customer (201) or renames it (200); an unchanged customer is left alone, unaudited. An
+    /// <paramref name="owner"/> is invited as Owner while the customer has no Owner and that address has no open
+    /// invitation, so a replay or a later identical PUT sends nothing new.
+    /// </summary>
+    public async Task<WriteOutcome> PutCustomerAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string reason, string key, string name,
+        OwnerOrder? owner = null, SelfService.Mail.MailBatch? mail = null)
     {
         var existing = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql(), new { customer = key }, tx);
         if (existing is null)
         {
             var id = await customers.CreateCustomerAsync(c, tx, key, name, now);
             await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, CustomerId = id, Kind = "customer.created", Subject = $"customer {key}", NewValue = name, Reason = reason });
+            if (await InviteOwnerAsync(c, tx, id, actor, owner, mail) is { } refused) return refused;
             return new WriteOutcome(StatusCodes.Status201Created, await CustomerAsync(key, c, tx), CustomerPath(key));
         }
+        if (await InviteOwnerAsync(c, tx, existing.Id, actor, owner, mail) is { } refusal) return refusal;
         if (existing.Name != name)
         {
             await c.ExecuteAsync(RenameCustomerSql, new { id = existing.Id, name }, tx);
             await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, CustomerId = existing.Id, Kind = "customer.renamed", Subject = $"customer {key}", OldValue = existing.Name, NewValue = name, Reason = reason });
         }
         return new WriteOutcome(StatusCodes.Status200OK, await CustomerAsync(key, c, tx));
+    }
+
+    internal const string HasOwnerOrInvitationSql = """
+        select (select count(*) from AppUser where CustomerId = @customerId and Role = 'Owner' and RemovedAt is null)
+             + (select count(*) from Invitation where CustomerId = @customerId and Email = @email and IsOpen = @open)
+        """;
+
+    private async Task<WriteOutcome?> InviteOwnerAsync(DbConnection c, DbTransaction tx, long customerId, string actor, OwnerOrder? owner, SelfService.Mail.MailBatch? mail)
+    {
+        if (owner is null || mail is null) return null;
+        var email = SelfService.Identity.UserStore.Normalize(owner.Email);
+        if (await c.ExecuteScalarAsync<int>(HasOwnerOrInvitationSql, new { customerId, email, open = true }, tx) > 0) return null;
+        var refusal = await team.InviteInAsync(c, tx, mail, customerId, SelfService.Accounts.TeamActor.Vendor(actor), email, SelfService.Identity.Roles.Owner, owner.Name);
+        return refusal is null ? null
+            : WriteOutcome.Failed(ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["owner.email"] = [refusal.Message] }));
     }
 
     private string SubscriptionForUpdateSql() => $"""

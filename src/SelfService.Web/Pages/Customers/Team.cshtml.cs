@@ -11,6 +11,10 @@ public sealed class TeamModel(Team team, CustomerStore customers, TimeProvider c
     public CustomerSummary Customer { get; private set; } = null!;
     public TeamView View { get; private set; } = new([], []);
     public DateTime Now { get; private set; }
+    public SeatUse Seats { get; private set; } = new("", 0, 0, null, null);
+
+    /// <summary>Where a refused invitation can lead (more seats), shown beside its error.</summary>
+    public (string Url, string Text)? InviteLink { get; private set; }
 
     /// <summary>The signed-in person's role here; null for the vendor's staff, who see the team but change it from the staff pages.</summary>
     public string? MyRole { get; private set; }
@@ -43,6 +47,7 @@ public sealed class TeamModel(Team team, CustomerStore customers, TimeProvider c
             MyRole = Roles.Customer.FirstOrDefault(User.IsInRole);
         }
         View = await team.ViewAsync(found.Id, ct);
+        Seats = await team.SeatsAsync(found.ExternalKey, found.Id, Now, ct: ct);
         return true;
     }
 
@@ -54,13 +59,15 @@ public sealed class TeamModel(Team team, CustomerStore customers, TimeProvider c
         if (!await LoadAsync(customer, ct)) return NotFound();
         InviteEmail = email?.Trim() ?? "";
         InviteRole = role ?? "";
-        if (InviteEmail.Length == 0) ModelState.AddModelError("email", "Enter the email address of the person to invite.");
-        else if (InviteEmail.Length > 320 || !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(InviteEmail))
-            ModelState.AddModelError("email", "Enter an email address like name@example.com.");
+        if (InviteInput.EmailProblem(InviteEmail) is { } emailProblem) ModelState.AddModelError("email", emailProblem);
         if (!Roles.Customer.Contains(InviteRole)) ModelState.AddModelError("role", "Choose Owner, Admin or Member.");
         if (!ModelState.IsValid) return Page();
         return await Done(await team.InviteAsync(Customer.Id, TeamActor.Person(User), InviteEmail, InviteRole, ct: ct),
-            $"Invitation sent to {InviteEmail}.", r => ModelState.AddModelError(!CanChange ? "" : r.Field == "Role" ? "role" : "email", r.Message));
+            $"Invitation sent to {InviteEmail}.", r =>
+            {
+                ModelState.AddModelError(!CanChange ? "" : r.Field == "Role" ? "role" : "email", r.Message);
+                if (r.LinkUrl is { } url) InviteLink = (url, r.LinkText ?? "More");
+            });
     }
 
     public async Task<IActionResult> OnPostResendAsync(string customer, long invitationId, CancellationToken ct)
@@ -113,6 +120,7 @@ public sealed class TeamModel(Team team, CustomerStore customers, TimeProvider c
         {
             show(refusal);
             View = await team.ViewAsync(Customer.Id);
+            Seats = await team.SeatsAsync(Customer.ExternalKey, Customer.Id, Now);
             return Page();
         }
         Flash = flash;
