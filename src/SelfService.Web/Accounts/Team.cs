@@ -152,6 +152,11 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
 
     // ---- one change at a time per customer ------------------------------------------------------------------
 
+    internal const string CustomerByIdSql = "select Id, ExternalKey, Name from Customer where Id = @customerId";
+
+    /// <summary>Locks the customer's row: every change to one team takes this lock first, so they run one at a time.</summary>
+    internal string CustomerForUpdateSql => db.Dialect.LockingRows(CustomerByIdSql, "Customer");
+
     private sealed record CustomerRow { public long Id { get; init; } public string ExternalKey { get; init; } = ""; public string Name { get; init; } = ""; }
 
     private sealed record Change(DbConnection C, DbTransaction Tx, MailBatch Mail, CustomerRow Customer, AppUser? Actor, string ActorName, DateTime Now)
@@ -168,7 +173,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
         mailer.WriteAsync(async (c, tx, mail) =>
         {
             var customer = await c.QuerySingleAsync<CustomerRow>(
-                $"select Id, ExternalKey, Name from {db.Dialect.LockedForUpdate("Customer")} where Id = @customerId", new { customerId }, tx);
+                CustomerForUpdateSql, new { customerId }, tx);
             AppUser? person = null;
             if (actor.UserId is { } id)
             {
@@ -245,7 +250,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
     public async Task<TeamRefusal?> InviteInAsync(DbConnection c, DbTransaction tx, MailBatch mail, long customerId, TeamActor actor, string email, string role, string? name)
     {
         var customer = await c.QuerySingleAsync<CustomerRow>(
-            $"select Id, ExternalKey, Name from {db.Dialect.LockedForUpdate("Customer")} where Id = @customerId", new { customerId }, tx);
+            CustomerForUpdateSql, new { customerId }, tx);
         return await InviteAsync(new Change(c, tx, mail, customer, null, actor.Name, clock.GetUtcNow().UtcDateTime), email, role, name);
     }
 
@@ -366,7 +371,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
         {
             var row = await c.QuerySingleOrDefaultAsync<InvitationRow>(InvitationByTokenSql, new { hash = SecretTokens.Hash(token) }, tx);
             if (row is null) return (null, InvitationState.Unknown, null);
-            await c.ExecuteAsync($"select Id from {db.Dialect.LockedForUpdate("Customer")} where Id = @id", new { id = row.CustomerId }, tx);
+            await c.QuerySingleAsync<CustomerRow>(CustomerForUpdateSql, new { customerId = row.CustomerId }, tx);
             var state = StateOf(row, now);
             var existing = await c.QuerySingleOrDefaultAsync<UserRow>(UserByEmailSql, new { email = row.Email }, tx);
             if (state == InvitationState.Accepted && existing is { RemovedAt: null } && existing.CustomerId == row.CustomerId)
@@ -429,7 +434,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
             var row = await c.QuerySingleOrDefaultAsync<InvitationRow>(InvitationByTokenSql, new { hash = SecretTokens.Hash(token) }, tx);
             if (row is null || StateOf(row, now) is not (InvitationState.Expired or InvitationState.Revoked)) return false;
             if (await c.ExecuteAsync(MarkReissueRequestedSql, new { id = row.Id, now, dayAgo = now.AddDays(-1) }, tx) == 0) return true;
-            var customer = await c.QuerySingleAsync<CustomerRow>("select Id, ExternalKey, Name from Customer where Id = @id", new { id = row.CustomerId }, tx);
+            var customer = await c.QuerySingleAsync<CustomerRow>(CustomerByIdSql, new { customerId = row.CustomerId }, tx);
             var teamLink = publicUrl.Link($"/customers/{Uri.EscapeDataString(customer.ExternalKey)}/team");
             foreach (var (email, displayName) in await c.QueryAsync<(string, string)>(OwnersAndAdminsSql, new { customerId = row.CustomerId }, tx))
             {

@@ -129,12 +129,14 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore
         return (await connection.QueryAsync<CustomerMatch>(new CommandDefinition(SearchSql, new { pattern }, cancellationToken: ct))).AsList();
     }
 
-    internal string SubscriptionSql => $"""
+    internal const string CustomerSubscriptionSql = """
         select Subscription.Id, Subscription.CustomerId, Subscription.PlanId, Subscription.Status, Subscription.BillingAnchorDay, Subscription.StartedAt
-          from {db.Dialect.LockedForUpdate("Subscription")}
+          from Subscription
           join Customer c on c.Id = Subscription.CustomerId
          where c.ExternalKey = @customer
         """;
+
+    internal string SubscriptionSql => db.Dialect.LockingRows(CustomerSubscriptionSql, "Subscription");
 
     internal const string PlanSql = """
         select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, RequiresApproval, SupersededById
@@ -252,11 +254,13 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore
             return EditResult<PricePlan>.Success(to);
         }, ct);
 
-    internal string SubscriptionsOnPlanSql => $"""
+    internal const string OnPlanSql = """
         select Id, CustomerId, PlanId, Status, BillingAnchorDay, StartedAt
-          from {db.Dialect.LockedForUpdate("Subscription")}
+          from Subscription
          where PlanId = @id
         """;
+
+    internal string SubscriptionsOnPlanSql => db.Dialect.LockingRows(OnPlanSql, "Subscription");
 
     /// <summary>Moves every subscription on a superseded plan version to the newest version; returns how many moved.</summary>
     public async Task<EditResult<int>> MoveAllToNewestVersionAsync(long planId, string actor, CancellationToken ct = default) =>

@@ -44,7 +44,7 @@ public sealed class DatabaseInitializer(Migrations migrations, DatabaseSettings 
     public async Task StartAsync(CancellationToken ct)
     {
         migrations.Apply();
-        if (demo.Value.Seed ?? settings.Provider == DatabaseProvider.Sqlite)
+        if (demo.Value.Seed ?? !settings.IsServer)
             await seeder.SeedIfEmptyAsync(ct);
     }
 

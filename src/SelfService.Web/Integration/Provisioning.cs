@@ -227,8 +227,9 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
 
     // ---- writes ---------------------------------------------------------------------------------------------
 
-    private string CustomerForUpdateSql() =>
-        $"select Id, ExternalKey, Name from {db.Dialect.LockedForUpdate("Customer")} where ExternalKey = @customer";
+    internal const string CustomerByKeySql = "select Id, ExternalKey, Name from Customer where ExternalKey = @customer";
+
+    internal string CustomerForUpdateSql => db.Dialect.LockingRows(CustomerByKeySql, "Customer");
 
     internal const string RenameCustomerSql = "update Customer set Name = @name where Id = @id";
 
@@ -240,7 +241,7 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
     public async Task<WriteOutcome> PutCustomerAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string reason, string key, string name,
         OwnerOrder? owner = null, SelfService.Mail.MailBatch? mail = null)
     {
-        var existing = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql(), new { customer = key }, tx);
+        var existing = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql, new { customer = key }, tx);
         if (existing is null)
         {
             var id = await customers.CreateCustomerAsync(c, tx, key, name, now);
@@ -272,11 +273,13 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
             : WriteOutcome.Failed(ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["owner.email"] = [refusal.Message] }));
     }
 
-    private string SubscriptionForUpdateSql() => $"""
+    internal const string CustomerSubscriptionSql = """
         select Id, CustomerId, PlanId, Status, BillingAnchorDay, StartedAt
-          from {db.Dialect.LockedForUpdate("Subscription")}
+          from Subscription
          where CustomerId = @customerId
         """;
+
+    internal string SubscriptionForUpdateSql => db.Dialect.LockingRows(CustomerSubscriptionSql, "Subscription");
 
     internal const string SubscriptionAddOnsSql = "select SubscriptionId, AddOnId, Quantity from SubscriptionAddOn where SubscriptionId = @id";
 
@@ -298,9 +301,9 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
     public async Task<WriteOutcome> PutSubscriptionAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string reason,
         string key, SubscriptionOrder order, CatalogSnapshot catalog)
     {
-        var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql(), new { customer = key }, tx);
+        var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql, new { customer = key }, tx);
         if (customer is null) return WriteOutcome.Failed(ApiProblems.NotFoundProblem($"No customer '{key}'. Create it first with PUT {CustomerPath(key)}."));
-        var current = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionForUpdateSql(), new { customerId = customer.Id }, tx);
+        var current = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionForUpdateSql, new { customerId = customer.Id }, tx);
         var held = current is null ? [] : (await c.QueryAsync<SubscriptionAddOn>(SubscriptionAddOnsSql, new { id = current.Id }, tx)).AsList();
 
         // Resolve references; unknown ones answer 404 naming each, impossible ones 400 naming each.
@@ -382,9 +385,9 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
     public async Task<WriteOutcome> AddGrantAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string key,
         Feature feature, (long? Amount, bool Unlimited) value, GrantOrder order)
     {
-        var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql(), new { customer = key }, tx);
+        var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql, new { customer = key }, tx);
         if (customer is null) return WriteOutcome.Failed(ApiProblems.NotFoundProblem($"No customer '{key}'."));
-        var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionForUpdateSql(), new { customerId = customer.Id }, tx);
+        var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionForUpdateSql, new { customerId = customer.Id }, tx);
         if (subscription is null)
             return WriteOutcome.Failed(ApiProblems.Problem(StatusCodes.Status409Conflict, ApiProblems.Conflict, "The customer has no subscription.",
                 $"Grants belong to a subscription: PUT {CustomerPath(key)}/subscription first."));

@@ -118,7 +118,7 @@ public sealed class RequestService(
             }
             else if (!validated.NeedsVendorApproval)
             {
-                var request = (await RequestStore.LockedAsync(c, tx, db.Dialect, id))!;
+                var request = (await LockedAsync(c, tx, id))!;
                 var approved = await ApproveFinallyAsync(c, tx, request, actor.Email, RequestActions.ApprovedByPolicy, null, null, null, now);
                 if (approved is not { Succeeded: true }) throw new Rollback(approved ?? new RequestOutcome(OutcomeStatus.AlreadyDecided));
             }
@@ -242,7 +242,7 @@ public sealed class RequestService(
         var now = Now;
         var outcome = await db.WriteAsync(async (c, tx) =>
         {
-            var request = await RequestStore.LockedAsync(c, tx, db.Dialect, id);
+            var request = await LockedAsync(c, tx, id);
             if (request is null || !CanSee(actor, request)) return RequestOutcome.NotFound;
             // A decision that comes too late is told so first, whoever sends it; nothing is revealed that the page does not show.
             if (AlreadyDecided(request, version) is { } already) return already;
@@ -299,7 +299,7 @@ public sealed class RequestService(
         var now = Now;
         var outcome = await db.WriteAsync(async (c, tx) =>
         {
-            var request = await RequestStore.LockedAsync(c, tx, db.Dialect, id);
+            var request = await LockedAsync(c, tx, id);
             if (request is null || !CanSee(actor, request) || actor.CustomerKey is null) return RequestOutcome.NotFound;
             if (request.RequestedByUserId != actor.UserId && !actor.IsCustomerApprover) return RequestOutcome.Forbidden;
             if (AlreadyDecided(request, version) is { } already) return already;
@@ -331,7 +331,7 @@ public sealed class RequestService(
             var expired = 0;
             foreach (var id in (await c.QueryAsync<long>(StaleSql, new { cutoff }, tx)).AsList())
             {
-                var request = (await RequestStore.LockedAsync(c, tx, db.Dialect, id))!;
+                var request = (await LockedAsync(c, tx, id))!;
                 if (!request.IsPending) continue;
                 if (!await TransitionAsync(c, tx, request, RequestState.Expired, null, "system", now, $"No decision within {Options.StaleAfterDays} days")) continue;
                 expired++;
@@ -432,6 +432,17 @@ public sealed class RequestService(
          where sa.SubscriptionId = @subscriptionId and a.Code = (select Code from AddOn where Id = @addOnId)
         """;
 
+    internal string LockedVersionSql => db.Dialect.LockingRows(RequestStore.VersionSql, "AccessRequest");
+
+    /// <summary>Reads a request inside a write transaction, holding its row until the transaction ends.</summary>
+    private async Task<AccessRequest?> LockedAsync(DbConnection c, DbTransaction tx, long id)
+    {
+        await c.ExecuteScalarAsync<int?>(LockedVersionSql, new { id }, tx);
+        return await c.QuerySingleOrDefaultAsync<AccessRequest>(RequestStore.ByIdSql, new { id }, tx);
+    }
+
+    internal string SubscriptionForUpdateSql => db.Dialect.LockingRows(SubscriptionSql, "Subscription");
+
     internal const string AddOnSql = "select Id, Code, Version, Family, Name, MaxQuantity, RequiresApproval from AddOn where Id = @id";
 
     internal const string PlanSql = "select Id, Code, Version, Family, Name, MonthlyPriceCents, RequiresApproval from PricePlan where Id = @id";
@@ -456,7 +467,7 @@ public sealed class RequestService(
     {
         var errors = new Dictionary<string, string>();
         var subscription = await c.QuerySingleAsync<Subscription>(
-            SubscriptionSql.Replace("from Subscription", $"from {db.Dialect.LockedForUpdate("Subscription")}", StringComparison.Ordinal),
+            SubscriptionForUpdateSql,
             new { customerId = request.CustomerId }, tx);
         if (subscription.Status != SubscriptionStatus.Active)
             errors[""] = $"The subscription is {subscription.Status.ToString().ToLowerInvariant()}: nothing can be provisioned on it.";
