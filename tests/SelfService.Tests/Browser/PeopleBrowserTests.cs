@@ -113,4 +113,35 @@ public sealed class PeopleBrowserTests(MailBrowserFixture browser) : IClassFixtu
         await invitee.ReloadAsync();
         Assert.Contains("/account/sign-in", invitee.Url);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Operator_CreatesACustomer_AndItsFirstOwnerGetsIn(bool phone)
+    {
+        var suffix = phone ? "phone" : "desktop";
+        var op = await browser.SignedIn("operator@vendor.example", phone);
+        await op.GotoAsync("/vendor/customers");
+        await op.GetByTestId("new-customer-link").ClickAsync();
+        await op.GetByLabel("Key").FillAsync($"daily-{suffix}");
+        await op.GetByLabel("Name", new() { Exact = true }).FillAsync($"Daily Planet {suffix}");
+        await op.GetByLabel("Plan").SelectOptionAsync("starter");
+        await op.GetByLabel("First Owner's email").FillAsync($"perry-{suffix}@planet.example");
+        await BrowserFixture.Screenshot(op, $"staff-new-customer-{suffix}");
+        await AssertAccessible(op);
+        await op.GetByRole(AriaRole.Button, new() { Name = "Create and invite" }).ClickAsync();
+        await op.GetByTestId("flash").WaitForAsync();
+        Assert.Contains($"/vendor/customers/daily-{suffix}/people", op.Url);
+        await BrowserFixture.Screenshot(op, $"staff-people-{suffix}");
+        await AssertAccessible(op);
+
+        var link = MailBrowserFixture.LinkPath(await browser.MailTo($"perry-{suffix}@planet.example"), "/account/invitation/");
+        var owner = await browser.NewPage(phone);
+        await owner.GotoAsync(link);
+        await owner.GetByLabel("Your name").FillAsync("Perry White");
+        await owner.GetByLabel("Password").FillAsync("great caesars ghost");
+        await owner.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Join") }).ClickAsync();
+        await owner.GetByTestId("sign-out").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        Assert.EndsWith($"/customers/daily-{suffix}", owner.Url);
+    }
 }
