@@ -31,7 +31,8 @@ public static class DatabaseSetup
         builder.Services.AddSingleton<SelfService.Metering.UsageService>();
         builder.Services.AddSingleton<DemoSeeder>();
         builder.Services.AddSingleton<SelfService.Notifications.NotificationService>();
-        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
+        builder.AddCheckedOptions<DemoOptions>(DemoOptions.Section, DemoOptions.Check);
+        builder.Services.AddSingleton<StartupState>();
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
@@ -39,11 +40,12 @@ public static class DatabaseSetup
 }
 
 /// <summary>Migrates the database, then seeds the demo when asked, before the app serves anything.</summary>
-public sealed class DatabaseInitializer(Migrations migrations, DatabaseSettings settings, DemoSeeder seeder, IOptions<DemoOptions> demo) : IHostedService
+public sealed class DatabaseInitializer(Migrations migrations, DatabaseSettings settings, DemoSeeder seeder, IOptions<DemoOptions> demo, StartupState state) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
         migrations.Apply();
+        state.MigrationsApplied = true;
         if (demo.Value.Seed ?? !settings.IsServer)
             await seeder.SeedIfEmptyAsync(ct);
     }
@@ -51,9 +53,17 @@ public sealed class DatabaseInitializer(Migrations migrations, DatabaseSettings 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 }
 
-public sealed class DatabaseHealthCheck(Db db) : IHealthCheck
+/// <summary>What start-up has done so far, for readiness.</summary>
+public sealed class StartupState
 {
-    internal const string ProbeSql = "select count(*) from Customer";
+    public volatile bool MigrationsApplied;
+}
+
+public sealed class DatabaseHealthCheck(Db db, StartupState startup) : IHealthCheck
+{
+    // Reads the schema's newest table, so a database that answers but lacks migrations is not ready; it counts nothing,
+    // so the anonymous answer discloses nothing about the customers.
+    internal const string ProbeSql = "select count(*) from RollupWatermark where 1 = 0";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
@@ -61,7 +71,8 @@ public sealed class DatabaseHealthCheck(Db db) : IHealthCheck
         try
         {
             await using var connection = await db.OpenAsync(ct);
-            data["customers"] = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ProbeSql, cancellationToken: ct));
+            await connection.ExecuteScalarAsync<long>(new CommandDefinition(ProbeSql, cancellationToken: ct));
+            if (!startup.MigrationsApplied) return HealthCheckResult.Unhealthy("The database answers; migrations are not applied yet.", data: data);
             return HealthCheckResult.Healthy("The database answers.", data);
         }
         catch (Exception e)

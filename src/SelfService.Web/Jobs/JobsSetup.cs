@@ -17,6 +17,18 @@ public sealed class JobsOptions
     public Dictionary<string, string> Schedules { get; set; } = new();
 
     public int WorkerCount { get; set; } = 2;
+
+    public static IEnumerable<SettingProblem> Check(JobsOptions o)
+    {
+        foreach (var p in Settings.Range(nameof(WorkerCount), o.WorkerCount, 1, 100)) yield return p;
+        foreach (var (name, cron) in o.Schedules)
+        {
+            if (JobRegistry.Jobs.All(j => j.Name != name))
+                yield return new($"Schedules:{name}", $"names no job; the jobs are {string.Join(", ", JobRegistry.Jobs.Select(j => j.Name))}.");
+            else if (string.IsNullOrWhiteSpace(cron) || cron.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is not (5 or 6))
+                yield return new($"Schedules:{name}", $"must be a cron expression such as '*/5 * * * *', not '{cron}'.");
+        }
+    }
 }
 
 public static class JobsSetup
@@ -28,20 +40,24 @@ public static class JobsSetup
     /// </summary>
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
-        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
+        var options = builder.AddCheckedOptions<JobsOptions>(JobsOptions.Section, JobsOptions.Check);
         builder.Services.AddSingleton<JobStorage>(sp =>
         {
             GlobalConfiguration.Configuration.UseLogProvider(HangfireLogging.Instance);
+            HangfireLogging.Attach(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<IHostApplicationLifetime>());
             var settings = sp.GetRequiredService<DatabaseSettings>();
             return settings.Dialect.CreateJobStorage(settings.ConnectionString);
         });
-        builder.Services.AddHangfire((sp, c) => c
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseLogProvider(HangfireLogging.Instance)
-            .UseStorage(sp.GetRequiredService<JobStorage>()));
+        builder.Services.AddHangfire((sp, c) =>
+        {
+            c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseLogProvider(HangfireLogging.Instance)
+                .UseStorage(sp.GetRequiredService<JobStorage>());
+            // Hangfire's filters are process-wide: one instance, added by the first host.
+            if (!GlobalJobFilters.Filters.Any(f => ReferenceEquals(f.Instance, JobRunLogging.Instance))) c.UseFilter(JobRunLogging.Instance);
+        });
         foreach (var job in JobRegistry.Jobs) builder.Services.AddTransient(job.Type);
         if (options.Server)
         {

@@ -22,7 +22,10 @@ public static class AppComposition
 
     public static WebApplicationBuilder AddSelfService(this WebApplicationBuilder builder)
     {
+        if (builder.Configuration["SelfService:Mode"] is { Length: > 0 } mode && !IsWorker(builder.Configuration) && !mode.Equals("Web", StringComparison.OrdinalIgnoreCase))
+            throw new SelfService.Data.ConfigurationProblem("SelfService:Mode", $"must be Web or Worker, not '{mode}'.");
         builder.AddJobs();
+        builder.AddHealth();
         builder.AddEvents();
         builder.AddWebhooks();
         builder.AddRequests();

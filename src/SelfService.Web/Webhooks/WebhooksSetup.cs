@@ -1,4 +1,5 @@
 using SelfService.Api;
+using SelfService.Data;
 using Microsoft.Extensions.Options;
 
 namespace SelfService.Webhooks;
@@ -8,7 +9,7 @@ public static class WebhooksSetup
     /// <summary>Webhook endpoints, their signed delivery by the <see cref="WebhookDeliveryJob"/>, the API and the staff pages' services.</summary>
     public static WebApplicationBuilder AddWebhooks(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        builder.AddCheckedOptions<WebhookOptions>(WebhookOptions.Section, WebhookOptions.Check);
         builder.Services.AddSingleton<WebhookEndpointStore>();
         builder.Services.AddSingleton<WebhookDeliveries>();
         builder.Services.AddHttpClient(WebhookDeliveries.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
