@@ -15,7 +15,7 @@ public sealed class JobsOptions
     /// <summary>Run a Hangfire server in this process. Off: the web app only enqueues and shows the dashboard.</summary>
     public bool Server { get; set; } = true;
 
-    /// <summary>Cron expressions by job name (the job class's name), overriding <see cref="JobRegistry"/>'s defaults.</summary>
+    /// <summary>Cron expressions by job name (the job class's name), overriding the defaults each feature gives <see cref="JobRegistry.AddRecurringJob"/>.</summary>
     public Dictionary<string, string> Schedules { get; set; } = new();
 
     public int WorkerCount { get; set; } = 2;
@@ -54,7 +54,6 @@ public static class JobsSetup
             .UseRecommendedSerializerSettings()
             .UseLogProvider(HangfireLogging.Instance)
             .UseStorage(sp.GetRequiredService<JobStorage>()));
-        foreach (var job in JobRegistry.Jobs) builder.Services.AddTransient(job.Type);
         if (options.Server)
         {
             builder.Services.AddHangfireServer((sp, o) => o.WorkerCount = Math.Max(1, options.WorkerCount));
@@ -88,12 +87,12 @@ public static class JobsSetup
     }
 }
 
-/// <summary>Registers every recurring job of <see cref="JobRegistry"/> with its schedule at start-up.</summary>
-internal sealed class RecurringJobRegistrar(IRecurringJobManager manager, Microsoft.Extensions.Options.IOptions<JobsOptions> options) : IHostedService
+/// <summary>Registers every recurring job the features listed (<see cref="JobRegistry.AddRecurringJob"/>) with its schedule at start-up.</summary>
+internal sealed class RecurringJobRegistrar(IRecurringJobManager manager, IEnumerable<JobRegistration> jobs, Microsoft.Extensions.Options.IOptions<JobsOptions> options) : IHostedService
 {
     public Task StartAsync(CancellationToken ct)
     {
-        foreach (var job in JobRegistry.Jobs)
+        foreach (var job in jobs)
         {
             var cron = options.Value.Schedules.GetValueOrDefault(job.Name, job.DefaultCron);
             job.Register(manager, cron);

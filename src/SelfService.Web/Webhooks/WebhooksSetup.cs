@@ -1,5 +1,7 @@
-using SelfService.Api;
+using Hangfire;
 using Microsoft.Extensions.Options;
+using SelfService.Api;
+using SelfService.Jobs;
 
 namespace SelfService.Webhooks;
 
@@ -11,6 +13,7 @@ public static class WebhooksSetup
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         builder.Services.AddSingleton<WebhookEndpointStore>();
         builder.Services.AddSingleton<WebhookDeliveries>();
+        builder.Services.AddRecurringJob<WebhookDeliveryJob>(Cron.Minutely());
         builder.Services.AddHttpClient(WebhookDeliveries.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => WebhookNetwork.Handler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks));
         return builder;

@@ -7,7 +7,7 @@ using SelfService.Requests;
 namespace SelfService.Pages.Customers.Requests;
 
 /// <summary>One request: what was asked, its state and history; cancel while pending; the Owner/Admin step for a Member's request.</summary>
-public sealed class DetailModel(RequestStore store, RequestService service, TimeProvider clock) : PageModel
+public sealed class DetailModel(RequestStore store, RequestDecisions decisions, RequestCancellations cancellations, TimeProvider clock) : PageModel
 {
     public AccessRequest AccessRequest { get; private set; } = null!;
     public IReadOnlyList<AccessRequestEvent> History { get; private set; } = [];
@@ -21,7 +21,7 @@ public sealed class DetailModel(RequestStore store, RequestService service, Time
     public RequestActor Actor => RequestActor.From(User);
 
     /// <summary>This user decides the customer's step of this request now.</summary>
-    public bool CanApproveSpend => AccessRequest.IsPending && AccessRequest.Step == RequestStep.Customer && RequestService.MayDecide(Actor, AccessRequest);
+    public bool CanApproveSpend => AccessRequest.IsPending && AccessRequest.Step == RequestStep.Customer && RequestTransitions.MayDecide(Actor, AccessRequest);
 
     public bool CanCancel => AccessRequest.IsPending && !User.IsVendorStaff() && (AccessRequest.RequestedByUserId == Actor.UserId || Actor.IsCustomerApprover);
 
@@ -32,13 +32,13 @@ public sealed class DetailModel(RequestStore store, RequestService service, Time
     }
 
     public Task<IActionResult> OnPostApproveAsync(string customer, long id, CancellationToken ct) =>
-        DecideAsync(customer, id, () => service.DecideAsync(id, Version, Actor, new RequestDecision(true, Reason), ct), ct);
+        DecideAsync(customer, id, () => decisions.DecideAsync(id, Version, Actor, new RequestDecision(true, Reason), ct), ct);
 
     public Task<IActionResult> OnPostRejectAsync(string customer, long id, CancellationToken ct) =>
-        DecideAsync(customer, id, () => service.DecideAsync(id, Version, Actor, new RequestDecision(false, Reason), ct), ct);
+        DecideAsync(customer, id, () => decisions.DecideAsync(id, Version, Actor, new RequestDecision(false, Reason), ct), ct);
 
     public Task<IActionResult> OnPostCancelAsync(string customer, long id, CancellationToken ct) =>
-        DecideAsync(customer, id, () => service.CancelAsync(id, Version, Actor, ct), ct);
+        DecideAsync(customer, id, () => cancellations.CancelAsync(id, Version, Actor, ct), ct);
 
     private async Task<IActionResult> DecideAsync(string customer, long id, Func<Task<RequestOutcome>> decide, CancellationToken ct)
     {
