@@ -87,8 +87,8 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
                     new { Email = email, DisplayName = name, PasswordHash = hash, Role = role, CustomerId = customerId, CreatedAt = now }, tx);
             }
         }
-        await User("operator@vendor.example", "Olivia Operator", Roles.Operator, null);
-        await User("approver@vendor.example", "Arjun Approver", Roles.Approver, null);
+        await User(DemoUsers.Operator, "Olivia Operator", Roles.Operator, null);
+        await User(DemoUsers.Approver, "Arjun Approver", Roles.Approver, null);
 
         var history = new UsageHistory(now, options.Value.HistoryMonths);
         var seeds = new[]
@@ -105,7 +105,7 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
             foreach (var u in s.Users)
             {
                 var (role, name) = (u[..u.IndexOf(':')], u[(u.IndexOf(':') + 1)..]);
-                await User($"{role}@{s.Key}.example", name, char.ToUpperInvariant(role[0]) + role[1..], customerId);
+                await User(DemoUsers.Of(role, s.Key), name, char.ToUpperInvariant(role[0]) + role[1..], customerId);
             }
             var subscriptionId = await changes.InsertSubscriptionAsync(c, tx, customerId, plans[s.Plan], SubscriptionStatus.Active, s.AnchorDay, now.AddMonths(-options.Value.HistoryMonths - 1), now);
             var period = UsagePeriod.Containing(now, s.AnchorDay);
@@ -115,11 +115,11 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
                 var id = await changes.InsertGrantAsync(c, tx, new EntitlementGrant
                 {
                     SubscriptionId = subscriptionId, FeatureId = f[handle], Amount = amount, IsUnlimited = unlimited,
-                    Reason = reason, GrantedBy = "operator@vendor.example", ValidFrom = from, ValidUntil = until, CreatedAt = from ?? now.AddDays(-30),
+                    Reason = reason, GrantedBy = DemoUsers.Operator, ValidFrom = from, ValidUntil = until, CreatedAt = from ?? now.AddDays(-30),
                 });
                 await audit.WriteAsync(c, tx, new AuditEntry
                 {
-                    At = from ?? now.AddDays(-30), Actor = "operator@vendor.example", CustomerId = customerId, Kind = AuditKinds.GrantAdded,
+                    At = from ?? now.AddDays(-30), Actor = DemoUsers.Operator, CustomerId = customerId, Kind = AuditKinds.GrantAdded,
                     Subject = $"grant #{id} {handle}", NewValue = unlimited ? "unlimited" : amount?.ToString(System.Globalization.CultureInfo.InvariantCulture), Reason = reason,
                 });
             }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SelfService.Identity;
+using SelfService.Pages.Shared;
 using SelfService.Requests;
 
 namespace SelfService.Pages.Customers.Requests;
@@ -45,23 +46,7 @@ public sealed class DetailModel(RequestStore store, RequestDecisions decisions, 
         // A request of another customer does not exist, whatever the URL says.
         var request = await store.FindAsync(id, ct);
         if (request is null || request.CustomerKey != customer) return NotFound();
-        var outcome = await decide();
-        switch (outcome.Status)
-        {
-            case OutcomeStatus.Done:
-                return Redirect($"/customers/{customer}/requests/{id}");
-            case OutcomeStatus.NotFound:
-                return NotFound();
-            case OutcomeStatus.Forbidden:
-                return StatusCode(StatusCodes.Status403Forbidden);
-            case OutcomeStatus.AlreadyDecided:
-                Message = outcome.Message;
-                Response.StatusCode = StatusCodes.Status409Conflict;
-                break;
-            default:
-                foreach (var (field, error) in outcome.Errors!) ModelState.AddModelError(field, error);
-                break;
-        }
+        if (this.Answer(await decide(), $"/customers/{customer}/requests/{id}", m => Message = m) is { } answered) return answered;
         await LoadAsync(customer, id, ct);
         return Page();
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using SelfService.Catalog;
 using SelfService.Entitlements;
 using SelfService.Identity;
+using SelfService.Pages.Shared;
 using SelfService.Metering;
 using SelfService.Requests;
 using SelfService.Upgrades;
@@ -57,22 +58,7 @@ public sealed class DetailModel(RequestStore store, RequestDecisions decisions, 
         if (ModelState.IsValid)
         {
             var outcome = await decisions.DecideAsync(id, Version, RequestActor.From(User), decision, ct);
-            switch (outcome.Status)
-            {
-                case OutcomeStatus.Done:
-                    return Redirect($"/vendor/approvals/{id}");
-                case OutcomeStatus.NotFound:
-                    return NotFound();
-                case OutcomeStatus.Forbidden:
-                    return StatusCode(StatusCodes.Status403Forbidden);
-                case OutcomeStatus.AlreadyDecided:
-                    Message = outcome.Message;
-                    Response.StatusCode = StatusCodes.Status409Conflict;
-                    break;
-                default:
-                    foreach (var (field, error) in outcome.Errors!) ModelState.AddModelError(field, error);
-                    break;
-            }
+            if (this.Answer(outcome, $"/vendor/approvals/{id}", m => Message = m) is { } answered) return answered;
         }
         return await LoadAsync(id, ct) ? Page() : NotFound();
     }
