@@ -95,8 +95,8 @@ public sealed class AuditSearch(Db db)
         p.Add("customer", Blank(f.Customer), System.Data.DbType.String);
         p.Add("actor", Blank(f.Actor) is { } actor ? "%" + actor.ToLowerInvariant() + "%" : null, System.Data.DbType.String);
         p.Add("kind", Blank(f.Kind), System.Data.DbType.String);
-        p.Add("from", f.From?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), System.Data.DbType.DateTime2);
-        p.Add("to", f.To?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), System.Data.DbType.DateTime2);
+        p.Add("from", new UtcInstant(f.From?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)));
+        p.Add("to", new UtcInstant(f.To?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)));
         return p;
     }
 

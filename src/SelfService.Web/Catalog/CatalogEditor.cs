@@ -65,7 +65,9 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
          where Id = @Id
         """;
 
-    internal string FeatureByIdSql => $"select Id, Handle, Name, Description, Kind, Unit, Aggregation from {db.Dialect.LockedForUpdate("Feature")} where Id = @id";
+    internal const string FeatureSql = "select Id, Handle, Name, Description, Kind, Unit, Aggregation from Feature where Id = @id";
+
+    internal string FeatureByIdSql => db.Dialect.LockingRows(FeatureSql, "Feature");
 
     public Task<EditResult<CatalogChange>> SaveFeatureAsync(long? id, FeatureInput input, string actor, CancellationToken ct = default)
     {
@@ -123,11 +125,13 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
          where Id = @Id
         """;
 
-    internal string PlanByIdSql => $"""
+    internal const string PlanSql = """
         select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, RequiresApproval, SupersededById
-          from {db.Dialect.LockedForUpdate("PricePlan")}
+          from PricePlan
          where Id = @id
         """;
+
+    internal string PlanByIdSql => db.Dialect.LockingRows(PlanSql, "PricePlan");
 
     /// <summary>Creates a plan (no id), edits one nobody is on, or supersedes one in use with a new version.</summary>
     public async Task<EditResult<CatalogChange>> SavePlanAsync(long? id, OfferInput input, string actor, CancellationToken ct = default)
@@ -151,11 +155,13 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
          where Id = @Id
         """;
 
-    internal string AddOnByIdSql => $"""
+    internal const string AddOnSql = """
         select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, MaxQuantity, RequiresApproval, SupersededById
-          from {db.Dialect.LockedForUpdate("AddOn")}
+          from AddOn
          where Id = @id
         """;
+
+    internal string AddOnByIdSql => db.Dialect.LockingRows(AddOnSql, "AddOn");
 
     /// <summary>Creates an add-on (no id), edits one nobody has, or supersedes one in use with a new version.</summary>
     public async Task<EditResult<CatalogChange>> SaveAddOnAsync(long? id, OfferInput input, string actor, CancellationToken ct = default)

@@ -31,16 +31,28 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit)
 {
     // ---- Locking and reading inside the caller's transaction -----------------------------------------------------
 
-    private string LockedSql(string where) => $"""
+    internal const string ByKeySql = """
         select Subscription.Id, Subscription.CustomerId, Subscription.PlanId, Subscription.Status, Subscription.BillingAnchorDay, Subscription.StartedAt
-          from {db.Dialect.LockedForUpdate("Subscription")}
+          from Subscription
           join Customer c on c.Id = Subscription.CustomerId
-         where {where}
+         where c.ExternalKey = @customerKey
         """;
 
-    internal string LockedByKeySql => LockedSql("c.ExternalKey = @customerKey");
-    internal string LockedByCustomerSql => LockedSql("Subscription.CustomerId = @customerId");
-    internal string LockedOnPlanSql => LockedSql("Subscription.PlanId = @planId");
+    internal const string ByCustomerSql = """
+        select Id, CustomerId, PlanId, Status, BillingAnchorDay, StartedAt
+          from Subscription
+         where CustomerId = @customerId
+        """;
+
+    internal const string OnPlanSql = """
+        select Id, CustomerId, PlanId, Status, BillingAnchorDay, StartedAt
+          from Subscription
+         where PlanId = @planId
+        """;
+
+    internal string LockedByKeySql => db.Dialect.LockingRows(ByKeySql, "Subscription");
+    internal string LockedByCustomerSql => db.Dialect.LockingRows(ByCustomerSql, "Subscription");
+    internal string LockedOnPlanSql => db.Dialect.LockingRows(OnPlanSql, "Subscription");
 
     /// <summary>The customer's subscription, locked for the rest of the transaction; null when it has none.</summary>
     public Task<Subscription?> LockAsync(DbConnection c, DbTransaction tx, string customerKey) =>

@@ -11,17 +11,36 @@ internal static class DapperSetup
     public static void Configure()
     {
         if (Interlocked.Exchange(ref _done, 1) == 1) return;
+        // Without these, Dapper sends DateTime parameters by its built-in map and never calls the handlers below.
+        SqlMapper.RemoveTypeMap(typeof(DateTime));
+        SqlMapper.RemoveTypeMap(typeof(DateTime?));
         SqlMapper.AddTypeHandler(new UtcDateTimeHandler());
         SqlMapper.AddTypeHandler(new NullableUtcDateTimeHandler());
     }
 
+    /// <summary>
+    /// A UTC instant as a parameter, to the microsecond: a datetime2 without zone on SQL Server and SQLite (whose columns hold UTC by
+    /// convention), a timestamptz on PostgreSQL, which refuses an instant whose Kind is not Utc there.
+    /// </summary>
+    public static void Utc(IDbDataParameter parameter, DateTime value)
+    {
+        var utc = Microseconds(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value);
+        if (parameter is Npgsql.NpgsqlParameter postgres)
+        {
+            postgres.NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
+            parameter.Value = DateTime.SpecifyKind(utc, DateTimeKind.Utc);
+            return;
+        }
+        parameter.DbType = DbType.DateTime2;
+        parameter.Value = DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
+    }
+
+    /// <summary>An instant cut to whole microseconds: what every database stores (PostgreSQL keeps no finer), so all agree.</summary>
+    public static DateTime Microseconds(DateTime value) => new(value.Ticks - value.Ticks % 10, value.Kind);
+
     private sealed class UtcDateTimeHandler : SqlMapper.TypeHandler<DateTime>
     {
-        public override void SetValue(IDbDataParameter parameter, DateTime value)
-        {
-            parameter.DbType = DbType.DateTime2;
-            parameter.Value = DateTime.SpecifyKind(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value, DateTimeKind.Unspecified);
-        }
+        public override void SetValue(IDbDataParameter parameter, DateTime value) => Utc(parameter, value);
 
         public override DateTime Parse(object value) => value switch
         {
@@ -38,9 +57,27 @@ internal static class DapperSetup
         public override void SetValue(IDbDataParameter parameter, DateTime? value)
         {
             if (value is { } v) Inner.SetValue(parameter, v);
-            else parameter.Value = DBNull.Value;
+            else
+            {
+                // Typed even when null, so that PostgreSQL can tell what "@p is null" compares.
+                Utc(parameter, default);
+                parameter.Value = DBNull.Value;
+            }
         }
 
         public override DateTime? Parse(object value) => value is null or DBNull ? null : Inner.Parse(value);
+    }
+}
+
+/// <summary>A UTC instant parameter that keeps its type when null, as an optional filter (<c>@p is null or ...</c>) needs on PostgreSQL.</summary>
+internal sealed class UtcInstant(DateTime? value) : SqlMapper.ICustomQueryParameter
+{
+    public void AddParameter(IDbCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        DapperSetup.Utc(parameter, value ?? default);
+        if (value is null) parameter.Value = DBNull.Value;
+        command.Parameters.Add(parameter);
     }
 }

@@ -1,4 +1,9 @@
 using System.Data.Common;
+using Dapper;
+using DbUp;
+using DbUp.Builder;
+using Hangfire;
+using Hangfire.InMemory;
 using Microsoft.Data.Sqlite;
 
 namespace SelfService.Data;
@@ -10,7 +15,7 @@ public sealed class SqliteDialect : SqlDialect
     public override string InsertReturningId(string table, params string[] columns) =>
         $"insert into {table} ({string.Join(", ", columns)}) values ({Params(columns)}) returning Id";
 
-    public override string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns) =>
+    public override string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns, string[]? textKeys = null) =>
         $"insert into {table} ({string.Join(", ", columns)}) values ({Params(columns)}) on conflict ({string.Join(", ", keyColumns)}) do nothing";
 
     public override string Upsert(string table, string[] columns, string[] keyColumns, Func<Func<string, string>, string> updateSet) =>
@@ -24,10 +29,42 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string DayOf(string column) => $"substr({column}, 1, 10)";
 
-    public override string LockedForUpdate(string table) => table;
+    // The write transaction already holds the database's one write lock (BEGIN IMMEDIATE).
+    public override string LockingRows(string select, string table)
+    {
+        FromClause(select, table);
+        return select;
+    }
 
     // BEGIN IMMEDIATE takes the write lock up front, so a read-then-write transaction never has to
     // upgrade its lock and fail with SQLITE_BUSY; other writers wait for the busy timeout instead.
     public override DbTransaction BeginWriteTransaction(DbConnection connection) =>
         ((SqliteConnection)connection).BeginTransaction(deferred: false);
+
+    public override DbConnection CreateConnection(string connectionString) => new SqliteConnection(connectionString);
+
+    // The SQLite handles already given their pragmas: a pooled handle keeps them, so only a new one needs the round trip.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
+
+    public override async Task ConfigureAsync(DbConnection connection, CancellationToken ct)
+    {
+        var sqlite = (SqliteConnection)connection;
+        if (Configured.TryGetValue(sqlite.Handle!, out _)) return;
+        // Per connection handle: wait for other writers rather than fail, and enforce references.
+        await connection.ExecuteAsync(new CommandDefinition("pragma busy_timeout = 30000; pragma foreign_keys = on;", cancellationToken: ct));
+        Configured.AddOrUpdate(sqlite.Handle!, new object());
+    }
+
+    public override bool IsUniqueViolation(DbException e) => e is SqliteException { SqliteExtendedErrorCode: 2067 or 1555 };
+
+    public override TimeSpan RollupSafetyLag => TimeSpan.Zero;
+
+    public override string MigrationsFolder => "sqlite";
+
+    public override UpgradeEngineBuilder Deploy(string connectionString) => DeployChanges.To.SqliteDatabase(connectionString);
+
+    // WAL lets readers proceed while one writer writes; the mode is stored in the file.
+    public override void AfterMigrations(DbConnection connection) => Execute(connection, "pragma journal_mode = wal;");
+
+    public override JobStorage CreateJobStorage(string connectionString) => new InMemoryStorage(new InMemoryStorageOptions());
 }

@@ -90,7 +90,7 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
         await User(DemoUsers.Operator, "Olivia Operator", Roles.Operator, null);
         await User(DemoUsers.Approver, "Arjun Approver", Roles.Approver, null);
 
-        var history = new UsageHistory(now, options.Value.HistoryMonths);
+        var history = new UsageHistory(db.Dialect, now, options.Value.HistoryMonths);
         var seeds = new[]
         {
             new CustomerSeed("acme", "Acme Corp", "business", 1, 0.86, "owner:Olga Owner", "admin:Adam Admin", "member:Mia Member"),

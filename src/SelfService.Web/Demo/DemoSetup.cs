@@ -23,7 +23,7 @@ public sealed class DemoSeeding(DemoSeeder seeder, DatabaseSettings settings, IO
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        if (demo.Value.Seed ?? settings.Provider == DatabaseProvider.Sqlite)
+        if (demo.Value.Seed ?? !settings.IsServer)
             await seeder.SeedIfEmptyAsync(ct);
     }
 

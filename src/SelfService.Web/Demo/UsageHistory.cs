@@ -1,5 +1,5 @@
 using System.Data.Common;
-using Dapper;
+using SelfService.Data;
 using SelfService.Metering;
 
 namespace SelfService.Demo;
@@ -8,15 +8,12 @@ namespace SelfService.Demo;
 /// Realistic rolled-up usage for the demo: a working-day rhythm, quieter weekends, steady growth, noise
 /// and one spike, generated into hourly buckets up to the current hour.
 /// </summary>
-internal sealed class UsageHistory(DateTime now, int months)
+internal sealed class UsageHistory(SqlDialect dialect, DateTime now, int months)
 {
     private readonly DateTime _start = new DateTime(now.Year, now.Month, now.Day, 0, 0, 0, DateTimeKind.Utc).AddMonths(-months);
     private readonly DateTime _currentHour = new(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc);
 
-    internal const string InsertSql = """
-        insert into UsageHourly (CustomerId, FeatureId, HourStart, Total, Peak, LatestAt, LatestValue, EventCount)
-        values (@CustomerId, @FeatureId, @HourStart, @Total, @Peak, @LatestAt, @LatestValue, @EventCount)
-        """;
+    private static readonly string[] Columns = ["CustomerId", "FeatureId", "HourStart", "Total", "Peak", "LatestAt", "LatestValue", "EventCount"];
 
     private sealed record Bucket(long CustomerId, long FeatureId, DateTime HourStart, double Total, double Peak, DateTime LatestAt, double LatestValue, long EventCount);
 
@@ -56,7 +53,7 @@ internal sealed class UsageHistory(DateTime now, int months)
             }
             if (q > 0) buckets.Add(new Bucket(customerId, featureId, hour, q, q, hour.AddMinutes(59), q, Math.Max(1, q / 25)));
         }
-        await c.ExecuteAsync(InsertSql, buckets, tx);
+        await dialect.InsertManyAsync(c, tx, "UsageHourly", Columns, buckets);
     }
 
     /// <summary>A peak-per-period value (storage, streams) growing from <paramref name="from"/> to <paramref name="to"/>, one reading a day.</summary>
@@ -83,6 +80,6 @@ internal sealed class UsageHistory(DateTime now, int months)
             buckets.Add(new Bucket(customerId, featureId, hour, value, value, hour, value, 1));
             if (hour == _currentHour) break;
         }
-        await c.ExecuteAsync(InsertSql, buckets, tx);
+        await dialect.InsertManyAsync(c, tx, "UsageHourly", Columns, buckets);
     }
 }

@@ -2,8 +2,6 @@ using System.Data.Common;
 using System.Xml.Linq;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection.Repositories;
-using Microsoft.Data.SqlClient;
-using Microsoft.Data.Sqlite;
 using SelfService.Data;
 
 namespace SelfService.Integration;
@@ -33,11 +31,9 @@ public sealed class DatabaseXmlRepository(DatabaseSettings settings, TimeProvide
 
     private DbConnection Open()
     {
-        DbConnection connection = settings.Provider == DatabaseProvider.Sqlite
-            ? new SqliteConnection(settings.ConnectionString)
-            : new SqlConnection(settings.ConnectionString);
+        var connection = settings.Dialect.CreateConnection(settings.ConnectionString);
         connection.Open();
-        if (connection is SqliteConnection) connection.Execute("pragma busy_timeout = 30000;");
+        settings.Dialect.ConfigureAsync(connection, CancellationToken.None).GetAwaiter().GetResult();
         return connection;
     }
 }

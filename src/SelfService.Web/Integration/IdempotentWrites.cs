@@ -5,8 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.SqlClient;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using SelfService.Api;
 using SelfService.Data;
@@ -56,16 +54,9 @@ public sealed record WriteRequest(long ApiKeyId, string Actor, string? Idempoten
             }
             else
             {
-                try
-                {
-                    using var document = JsonDocument.Parse(bytes);
-                    body = document.RootElement.Clone();
-                }
-                catch (JsonException e)
-                {
-                    return (null, ApiProblems.Problem(StatusCodes.Status400BadRequest, ApiProblems.MalformedJson, "The body is not valid JSON.",
-                        $"{e.Message}"));
-                }
+                var (document, problem) = JsonBody.Parse(bytes);
+                if (problem is not null) return (null, problem);
+                using (document) body = document!.RootElement.Clone();
             }
         }
 
@@ -108,11 +99,13 @@ public sealed class IdempotentWrites(Db db, TimeProvider clock, IOptions<Integra
          where ApiKeyId = @apiKeyId and IdempotencyKey = @key and CreatedAt <= @cutoff
         """;
 
-    private string FindSql() => $"""
+    internal const string RecordSql = """
         select Id, ApiKeyId, IdempotencyKey, RequestHash, StatusCode, ResponseBody, Location, CreatedAt
-          from {db.Dialect.LockedForUpdate("IdempotencyRecord")}
+          from IdempotencyRecord
          where ApiKeyId = @apiKeyId and IdempotencyKey = @key
         """;
+
+    internal string FindSql => db.Dialect.LockingRows(RecordSql, "IdempotencyRecord");
 
     public async Task<IResult> RunAsync(WriteRequest request, Func<DbConnection, DbTransaction, DateTime, Task<WriteOutcome>> work, CancellationToken ct)
     {
@@ -122,7 +115,7 @@ public sealed class IdempotentWrites(Db db, TimeProvider clock, IOptions<Integra
             {
                 return await TryRunAsync(request, work, ct);
             }
-            catch (DbException e) when (attempt == 1 && IsUniqueViolation(e))
+            catch (DbException e) when (attempt == 1 && db.Dialect.IsUniqueViolation(e))
             {
                 // A concurrent request committed the same key (or created the same row) first: run again and
                 // answer as it did, or as the row now stands.
@@ -139,7 +132,7 @@ public sealed class IdempotentWrites(Db db, TimeProvider clock, IOptions<Integra
         if (request.IdempotencyKey is not null)
         {
             await connection.ExecuteAsync(DeleteExpiredSql, args, tx);
-            var first = await connection.QuerySingleOrDefaultAsync<IdempotencyRecord>(FindSql(), args, tx);
+            var first = await connection.QuerySingleOrDefaultAsync<IdempotencyRecord>(FindSql, args, tx);
             if (first is not null)
             {
                 await tx.RollbackAsync(ct);
@@ -177,9 +170,6 @@ public sealed class IdempotentWrites(Db db, TimeProvider clock, IOptions<Integra
     /// <summary>Forgets records past the retention window; returns how many.</summary>
     public Task<int> PurgeExpiredAsync(CancellationToken ct = default) =>
         db.WriteAsync((c, tx) => c.ExecuteAsync(PurgeSql, new { cutoff = clock.GetUtcNow().UtcDateTime.AddHours(-options.Value.IdempotencyRetentionHours) }, tx), ct);
-
-    private static bool IsUniqueViolation(DbException e) =>
-        e is SqlException { Number: 2627 or 2601 } || e is SqliteException { SqliteExtendedErrorCode: 2067 or 1555 };
 
     private sealed record StoredResponse(int Status, string Body, string? Location, bool Replayed) : IResult
     {

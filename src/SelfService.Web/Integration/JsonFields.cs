@@ -61,6 +61,7 @@ public sealed class JsonFields
         var s = v.GetString()!.Trim();
         if (s.Length == 0) { Fail(name, required ? "Required." : "Must not be empty."); return null; }
         if (s.Length > maxLength) { Fail(name, $"At most {maxLength} characters."); return null; }
+        if (SelfService.Api.JsonBody.HasControlCharacters(s)) { Fail(name, "Must not contain control characters."); return null; }
         return s;
     }
 

@@ -213,15 +213,16 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, Subscri
 
     // ---- writes ---------------------------------------------------------------------------------------------
 
-    private string CustomerForUpdateSql() =>
-        $"select Id, ExternalKey, Name from {db.Dialect.LockedForUpdate("Customer")} where ExternalKey = @customer";
+    internal const string CustomerByKeySql = "select Id, ExternalKey, Name from Customer where ExternalKey = @customer";
+
+    internal string CustomerForUpdateSql => db.Dialect.LockingRows(CustomerByKeySql, "Customer");
 
     internal const string RenameCustomerSql = "update Customer set Name = @name where Id = @id";
 
     /// <summary>Creates the customer (201) or renames it (200); an unchanged customer is left alone, unaudited.</summary>
     public async Task<WriteOutcome> PutCustomerAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string reason, string key, string name)
     {
-        var existing = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql(), new { customer = key }, tx);
+        var existing = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql, new { customer = key }, tx);
         if (existing is null)
         {
             var id = await customers.CreateCustomerAsync(c, tx, key, name, now);
@@ -244,7 +245,7 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, Subscri
     public async Task<WriteOutcome> PutSubscriptionAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string reason,
         string key, SubscriptionOrder order, CatalogSnapshot catalog)
     {
-        var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql(), new { customer = key }, tx);
+        var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql, new { customer = key }, tx);
         if (customer is null) return WriteOutcome.Failed(ApiProblems.NotFoundProblem($"No customer '{key}'. Create it first with PUT {CustomerPath(key)}."));
         var current = await changes.LockAsync(c, tx, customer.Id);
         var held = current is null ? [] : await changes.AddOnsAsync(c, tx, current.Id);
@@ -305,7 +306,7 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, Subscri
     public async Task<WriteOutcome> AddGrantAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string key,
         Feature feature, (long? Amount, bool Unlimited) value, GrantOrder order)
     {
-        var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql(), new { customer = key }, tx);
+        var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql, new { customer = key }, tx);
         if (customer is null) return WriteOutcome.Failed(ApiProblems.NotFoundProblem($"No customer '{key}'."));
         var subscription = await changes.LockAsync(c, tx, customer.Id);
         if (subscription is null)

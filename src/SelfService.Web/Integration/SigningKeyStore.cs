@@ -86,12 +86,14 @@ public sealed class SigningKeyStore(Db db, TimeProvider clock, IDataProtectionPr
         return before is not null && after.Kid != before.Kid;
     }
 
-    private string ActiveForUpdate() => $"""
+    internal const string ActiveSql = """
         select Id, Kid, Algorithm, PublicJwk, CreatedAt, RetiredAt, PublishUntil
-          from {db.Dialect.LockedForUpdate("SigningKey")}
+          from SigningKey
          where RetiredAt is null
          order by CreatedAt desc, Id desc
         """;
+
+    internal string ActiveForUpdateSql => db.Dialect.LockingRows(ActiveSql, "SigningKey");
 
     internal const string RetireSql = """
         update SigningKey
@@ -108,7 +110,7 @@ public sealed class SigningKeyStore(Db db, TimeProvider clock, IDataProtectionPr
         return await db.WriteAsync(async (c, tx) =>
         {
             var now = clock.GetUtcNow().UtcDateTime;
-            var current = (await c.QueryAsync<SigningKeyRow>(ActiveForUpdate(), transaction: tx)).FirstOrDefault();
+            var current = (await c.QueryAsync<SigningKeyRow>(ActiveForUpdateSql, transaction: tx)).FirstOrDefault();
             if (current is not null && !force && (onlyIfOlderThan is null || current.CreatedAt > onlyIfOlderThan)) return current;
 
             using var key = Jws.NewKey();

@@ -1,8 +1,6 @@
 using Hangfire;
-using Microsoft.AspNetCore.Authentication;
 using Hangfire.Dashboard;
-using Hangfire.InMemory;
-using Hangfire.SqlServer;
+using Microsoft.AspNetCore.Authentication;
 using SelfService.Data;
 using SelfService.Identity;
 
@@ -24,7 +22,7 @@ public sealed class JobsOptions
 public static class JobsSetup
 {
     /// <summary>
-    /// Hangfire on SQL Server storage when the database is SQL Server (so several instances share one queue),
+    /// Hangfire on the database server's storage (SQL Server or PostgreSQL, so several instances share one queue),
     /// in memory for the embedded default. The storage is an instance in DI, never the static JobStorage.Current,
     /// so several app hosts can live in one process.
     /// </summary>
@@ -36,17 +34,7 @@ public static class JobsSetup
         {
             GlobalConfiguration.Configuration.UseLogProvider(HangfireLogging.Instance);
             var settings = sp.GetRequiredService<DatabaseSettings>();
-            return settings.Provider == DatabaseProvider.SqlServer
-                ? new SqlServerStorage(settings.ConnectionString, new SqlServerStorageOptions
-                {
-                    PrepareSchemaIfNecessary = true,
-                    SchemaName = "HangFire",
-                    QueuePollInterval = TimeSpan.Zero,
-                    SlidingInvisibilityTimeout = TimeSpan.FromMinutes(5),
-                    UseRecommendedIsolationLevel = true,
-                    DisableGlobalLocks = true,
-                })
-                : new InMemoryStorage(new InMemoryStorageOptions());
+            return settings.Dialect.CreateJobStorage(settings.ConnectionString);
         });
         builder.Services.AddHangfire((sp, c) => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

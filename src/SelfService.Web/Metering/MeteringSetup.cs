@@ -30,15 +30,14 @@ public sealed class MeteringOptions
     public int RollupChunk { get; set; } = 1_000_000;
 
     /// <summary>
-    /// The rollup folds only events received at least this long ago. Unset: none on SQLite (ids are given in commit
-    /// order there), one minute on SQL Server (see <see cref="UsageRollup"/>).
+    /// The rollup folds only events received at least this long ago. Unset: the database's own
+    /// (<see cref="SqlDialect.RollupSafetyLag"/>: none on SQLite, one minute on SQL Server and PostgreSQL; see <see cref="UsageRollup"/>).
     /// </summary>
     public TimeSpan? RollupSafetyLag { get; set; }
 
     public IReadOnlyList<int> EffectiveThresholds => Thresholds is { Length: > 0 } t ? t.Distinct().Order().ToArray() : [80, 100];
 
-    public TimeSpan SafetyLagFor(DatabaseProvider provider) =>
-        RollupSafetyLag ?? (provider == DatabaseProvider.SqlServer ? TimeSpan.FromMinutes(1) : TimeSpan.Zero);
+    public TimeSpan SafetyLagFor(SqlDialect dialect) => RollupSafetyLag ?? dialect.RollupSafetyLag;
 }
 
 public static class MeteringSetup

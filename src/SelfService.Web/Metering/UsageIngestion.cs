@@ -25,12 +25,13 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
 {
     private static readonly string[] Columns = ["CustomerId", "FeatureId", "EventId", "Quantity", "OccurredAt", "ReceivedAt"];
 
-    private readonly string _insertSql = db.Dialect.InsertIgnoringDuplicates("UsageEvent", Columns, ["CustomerId", "EventId"]);
+    // Event ids are exact: 'Case-1', 'case-1' and 'case-1 ' are three events on every database.
+    internal string InsertSql { get; } = db.Dialect.InsertIgnoringDuplicates("UsageEvent", Columns, ["CustomerId", "EventId"], textKeys: ["EventId"]);
 
-    internal const string ExistingSql = """
+    internal string ExistingSql { get; } = $"""
         select FeatureId, Quantity, OccurredAt
           from UsageEvent
-         where CustomerId = @CustomerId and EventId = @EventId
+         where CustomerId = @CustomerId and {db.Dialect.SameText("EventId", "@EventId")}
         """;
 
     public async Task<IngestionResult> StoreAsync(IReadOnlyList<UsageEventRow> events, CancellationToken ct = default)
@@ -39,23 +40,27 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
         await using var connection = await db.OpenAsync(ct);
         await using var tx = db.Dialect.BeginWriteTransaction(connection);
 
-        await using var insert = Command(connection, tx, _insertSql, Columns);
+        await using var insert = Command(connection, tx, InsertSql, Columns);
         var pCustomer = insert.Parameters[0];
         var pFeature = insert.Parameters[1];
         var pEventId = insert.Parameters[2];
         var pQuantity = insert.Parameters[3];
         var pOccurred = insert.Parameters[4];
-        insert.Parameters[5].Value = DateTime.SpecifyKind(receivedAt, DateTimeKind.Unspecified);
+        DapperSetup.Utc(insert.Parameters[5], receivedAt);
 
+        // Every batch inserts its keys in one order, so two batches sharing ids wait for each other on a database server
+        // instead of deadlocking.
+        var order = Enumerable.Range(0, events.Count)
+            .OrderBy(i => events[i].CustomerId).ThenBy(i => events[i].EventId, StringComparer.Ordinal);
         List<int>? seen = null;
-        for (var i = 0; i < events.Count; i++)
+        foreach (var i in order)
         {
             var e = events[i];
             pCustomer.Value = e.CustomerId;
             pFeature.Value = e.FeatureId;
             pEventId.Value = e.EventId;
             pQuantity.Value = e.Quantity;
-            pOccurred.Value = DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Unspecified);
+            DapperSetup.Utc(pOccurred, e.OccurredAt);
             if (await insert.ExecuteNonQueryAsync(ct) == 0) (seen ??= []).Add(i);
         }
 
@@ -63,6 +68,7 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
         var conflicts = new List<UsageConflict>();
         if (seen is not null)
         {
+            seen.Sort();
             await using var existing = Command(connection, tx, ExistingSql, ["CustomerId", "EventId"]);
             foreach (var i in seen)
             {
@@ -90,8 +96,8 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
             return new IngestionResult(0, 0, conflicts);
         }
 
-        // See UsageRollup: on SQL Server the rollup trusts that a batch commits within half its safety lag of being received.
-        var lag = options.Value.SafetyLagFor(db.Provider);
+        // See UsageRollup: on a database server the rollup trusts that a batch commits within half its safety lag of being received.
+        var lag = options.Value.SafetyLagFor(db.Dialect);
         if (lag > TimeSpan.Zero && clock.GetUtcNow().UtcDateTime - receivedAt > lag / 2)
         {
             await tx.RollbackAsync(ct);
@@ -114,7 +120,6 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
             {
                 "CustomerId" or "FeatureId" => DbType.Int64,
                 "Quantity" => DbType.Double,
-                "OccurredAt" or "ReceivedAt" => DbType.DateTime2,
                 _ => DbType.String,
             };
             if (name == "EventId") p.Size = 200;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SelfService.Api;
 using SelfService.Catalog;
+using SelfService.Data;
 
 namespace SelfService.Metering;
 
@@ -59,18 +60,11 @@ public static class UsageIngestionEndpoints
                 if (length > o.MaxRequestBytes) return TooLarge(o);
             }
 
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });
-            }
-            catch (JsonException e)
-            {
-                return ApiProblems.Problem(StatusCodes.Status400BadRequest, ApiProblems.MalformedJson, "The body is not valid JSON.", e.Message);
-            }
+            var (document, problem) = JsonBody.Parse(buffer.AsMemory(0, length), maxDepth: 16);
+            if (problem is not null) return problem;
             using (document)
             {
-                return await IngestDocument(http, document.RootElement, ingestion, lookup, clock.GetUtcNow().UtcDateTime, o, ct);
+                return await IngestDocument(http, document!.RootElement, ingestion, lookup, clock.GetUtcNow().UtcDateTime, o, ct);
             }
         }
         finally
@@ -171,6 +165,8 @@ public static class UsageIngestionEndpoints
             Add(errors, $"events[{i}].id", "is required.");
         else if (id.Length > MaxIdLength)
             Add(errors, $"events[{i}].id", $"must be at most {MaxIdLength} characters (it has {id.Length}).");
+        else if (JsonBody.HasControlCharacters(id))
+            Add(errors, $"events[{i}].id", "must not contain control characters.");
 
         var customer = RequiredString(e, "customer", i, errors);
         var feature = RequiredString(e, "feature", i, errors);
@@ -198,7 +194,8 @@ public static class UsageIngestionEndpoints
             Add(errors, $"events[{i}].timestamp", "must be an ISO-8601 date and time with an offset, e.g. 2026-11-20T10:30:00Z.");
         else
         {
-            occurredAt = instant.UtcDateTime;
+            // Stored to the microsecond on every database (PostgreSQL's precision): a retry then matches what was stored.
+            occurredAt = DapperSetup.Microseconds(instant.UtcDateTime);
             if (occurredAt < now - o.LatenessWindow)
                 Add(errors, $"events[{i}].timestamp", $"is older than the lateness window of {Describe(o.LatenessWindow)}: events must arrive within {Describe(o.LatenessWindow)}.");
             else if (occurredAt > now + o.FutureTolerance)
@@ -221,6 +218,7 @@ public static class UsageIngestionEndpoints
         }
         var s = value.GetString()!;
         if (s.Length == 0) Add(errors, $"events[{i}].{name}", "is required.");
+        else if (JsonBody.HasControlCharacters(s)) { Add(errors, $"events[{i}].{name}", "must not contain control characters."); return null; }
         return s.Length == 0 ? null : s;
     }
 

@@ -18,8 +18,9 @@ public sealed record RollupResult(long EventsFolded, int BucketsWritten, long Ev
 /// <remarks>
 /// Ids and commit order: on SQLite a writer holds the database's write lock from its first statement to its
 /// commit, so ids become visible in increasing order and "everything up to the highest id" is final. On SQL
-/// Server two batches can take ids 100 and 101 and commit 101 first; a rollup reading then would advance past
-/// 100 and never count it (reads count raw events above the watermark only). So on SQL Server the rollup folds
+/// Server and PostgreSQL two batches can take ids 100 and 101 and commit 101 first (identities and sequences are
+/// not transactional); a rollup reading then would advance past 100 and never count it (reads count raw events
+/// above the watermark only). So on a database server the rollup folds
 /// only events received at least <see cref="MeteringOptions.RollupSafetyLag"/> (one minute) ago, stopping at
 /// the first younger id, and ingestion refuses to commit a batch more than half that lag after receiving it
 /// (the client retries). An id below the watermark therefore always belongs to a committed, folded event;
@@ -38,7 +39,7 @@ public sealed class UsageRollup(Db db, TimeProvider clock, IOptions<MeteringOpti
 
     internal const string WatermarkSql = "select LastEventId from RollupWatermark where Name = @name";
 
-    private string LockedWatermarkSql => $"select LastEventId from {db.Dialect.LockedForUpdate("RollupWatermark")} where Name = @name";
+    internal string LockedWatermarkSql => db.Dialect.LockingRows(WatermarkSql, "RollupWatermark");
 
     internal const string LastEventSql = "select max(Id) from UsageEvent where Id > @after";
 
@@ -115,7 +116,7 @@ public sealed class UsageRollup(Db db, TimeProvider clock, IOptions<MeteringOpti
     {
         var o = options.Value;
         var now = clock.GetUtcNow().UtcDateTime;
-        var lag = o.SafetyLagFor(db.Provider);
+        var lag = o.SafetyLagFor(db.Dialect);
         long from, upTo;
         var buckets = new Dictionary<(long, long, DateTime), Bucket>();
         var touched = new Dictionary<(long CustomerId, long FeatureId), (DateTime First, DateTime Last)>();

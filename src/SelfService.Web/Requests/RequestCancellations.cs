@@ -16,7 +16,7 @@ public sealed class RequestCancellations(Db db, RequestTransitions transitions, 
         var now = Now;
         var outcome = await db.WriteAsync(async (c, tx) =>
         {
-            var request = await RequestStore.LockedAsync(c, tx, db.Dialect, id);
+            var request = await transitions.LockedAsync(c, tx, id);
             if (request is null || !CanSee(actor, request) || actor.CustomerKey is null) return RequestOutcome.NotFound;
             if (request.RequestedByUserId != actor.UserId && !actor.IsCustomerApprover) return RequestOutcome.Forbidden;
             if (AlreadyDecided(request, version) is { } already) return already;

@@ -38,7 +38,7 @@ public sealed class RequestDecisions(Db db, RequestTransitions transitions, Requ
         var now = Now;
         var outcome = await db.WriteAsync(async (c, tx) =>
         {
-            var request = await RequestStore.LockedAsync(c, tx, db.Dialect, id);
+            var request = await transitions.LockedAsync(c, tx, id);
             if (request is null || !CanSee(actor, request)) return RequestOutcome.NotFound;
             // A decision that comes too late is told so first, whoever sends it; nothing is revealed that the page does not show.
             if (AlreadyDecided(request, version) is { } already) return already;

@@ -23,7 +23,7 @@ public sealed class RequestExpiry(Db db, RequestTransitions transitions, AuditLo
             var expired = 0;
             foreach (var id in (await c.QueryAsync<long>(StaleSql, new { cutoff }, tx)).AsList())
             {
-                var request = (await RequestStore.LockedAsync(c, tx, db.Dialect, id))!;
+                var request = (await transitions.LockedAsync(c, tx, id))!;
                 if (!request.IsPending) continue;
                 if (!await TransitionAsync(c, tx, request, RequestState.Expired, null, "system", now, $"No decision within {Options.StaleAfterDays} days")) continue;
                 expired++;

@@ -127,10 +127,5 @@ public sealed class RequestStore(Db db)
         return await c.ExecuteScalarAsync<long?>(new CommandDefinition(CustomerIdSql, new { customer }, cancellationToken: ct));
     }
 
-    /// <summary>Reads a request inside a write transaction, holding its row until the transaction ends.</summary>
-    internal static async Task<AccessRequest?> LockedAsync(DbConnection c, DbTransaction tx, SqlDialect dialect, long id)
-    {
-        await c.ExecuteScalarAsync<int?>($"select Version from {dialect.LockedForUpdate("AccessRequest")} where Id = @id", new { id }, tx);
-        return await c.QuerySingleOrDefaultAsync<AccessRequest>(ByIdSql, new { id }, tx);
-    }
+    internal const string VersionSql = "select Version from AccessRequest where Id = @id";
 }

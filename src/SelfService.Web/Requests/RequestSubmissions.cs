@@ -84,7 +84,7 @@ public sealed class RequestSubmissions(
             }
             else if (!validated.NeedsVendorApproval)
             {
-                var request = (await RequestStore.LockedAsync(c, tx, db.Dialect, id))!;
+                var request = (await transitions.LockedAsync(c, tx, id))!;
                 var approved = await approval.ApproveAsync(c, tx, request, actor.Email, RequestActions.ApprovedByPolicy, null, null, null, now);
                 if (approved is not { Succeeded: true }) throw new Rollback(approved ?? new RequestOutcome(OutcomeStatus.AlreadyDecided));
             }

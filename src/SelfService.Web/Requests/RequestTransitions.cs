@@ -19,8 +19,14 @@ public sealed class RequestTransitions(Db db)
         return await c.QuerySingleOrDefaultAsync<AccessRequest>(new CommandDefinition(RequestStore.ByIdSql, new { id }, cancellationToken: ct));
     }
 
+    internal string LockedVersionSql => db.Dialect.LockingRows(RequestStore.VersionSql, "AccessRequest");
+
     /// <summary>Reads a request inside a write transaction, holding its row until the transaction ends.</summary>
-    public Task<AccessRequest?> LockedAsync(DbConnection c, DbTransaction tx, long id) => RequestStore.LockedAsync(c, tx, db.Dialect, id);
+    public async Task<AccessRequest?> LockedAsync(DbConnection c, DbTransaction tx, long id)
+    {
+        await c.ExecuteScalarAsync<int?>(LockedVersionSql, new { id }, tx);
+        return await c.QuerySingleOrDefaultAsync<AccessRequest>(RequestStore.ByIdSql, new { id }, tx);
+    }
 
     /// <summary>A customer's users see their own customer's requests; the vendor's staff see every request.</summary>
     public static bool CanSee(RequestActor actor, AccessRequest request) =>

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Diagnostics;
+using SelfService.Api;
 using SelfService.Identity;
 
 namespace SelfService.Web;
@@ -14,7 +16,13 @@ public static class WebSetup
             o.Conventions.AllowAnonymousToPage("/Account/ResetPassword");
             o.Conventions.AllowAnonymousToPage("/Status");
             o.Conventions.AuthorizeFolder("/Staff", Policies.VendorStaff);
-        }).AddMvcOptions(o => o.Filters.Add<CustomerScopeFilter>());
+        }).AddMvcOptions(o =>
+        {
+            o.Filters.Add<PageRequestFilter>();
+            o.Filters.Add<CustomerScopeFilter>();
+            o.ModelBindingMessageProvider.SetAttemptedValueIsInvalidAccessor(BadInput.NotAValueItTakes);
+            o.ModelBindingMessageProvider.SetNonPropertyAttemptedValueIsInvalidAccessor(value => BadInput.NotAValueItTakes(value, "this field"));
+        });
 #if DEBUG
         if (builder.Environment.IsDevelopment()) pages.AddRazorRuntimeCompilation();
 #endif
@@ -34,8 +42,12 @@ public static class WebSetup
             app.UseExceptionHandler("/Status");
             app.UseHsts();
         }
+        app.UseWhen(ApiProblems.IsApi, api => api.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ApiProblems.WriteServerErrorAsync }));
         app.UseStatusCodePagesWithReExecute("/status", "?code={0}");
+        // Inside the page's status handling: an API answer without a body becomes problem+json, never the HTML page.
+        app.UseWhen(ApiProblems.IsApi, api => api.UseStatusCodePages(ApiProblems.WriteStatusAsync));
         app.Use(SecurityHeaders);
+        app.Use(BadInput.UnreadableForms);
         app.UseStaticFiles();
         app.UseRouting();
         app.UseRateLimiter();

@@ -54,7 +54,7 @@ public sealed class SqlServerScriptTests
             d.InsertIgnoringDuplicates("UsageEvent", ["CustomerId", "FeatureId", "EventId", "Quantity", "OccurredAt", "ReceivedAt"], ["CustomerId", "EventId"]),
             d.Upsert("UsageHourly", ["CustomerId", "FeatureId", "HourStart", "Total"], ["CustomerId", "FeatureId", "HourStart"], s => $"Total = t.Total + {s("Total")}"),
             $"select Id from Customer {d.Page("Name, Id")}",
-            $"select Id from {d.LockedForUpdate("Subscription")} where Id = @id",
+            d.LockingRows("select Id from Subscription where Id = @id", "Subscription"),
         ];
         foreach (var sql in statements)
         {

@@ -126,11 +126,12 @@ public sealed class SqliteUsageServiceTests : UsageServiceTests
     protected override AppFactory CreateApp() => new();
 }
 
+public sealed class PostgreSqlUsageServiceTests : UsageServiceTests
+{
+    protected override AppFactory CreateApp() => new() { Database = TestDatabase.PostgreSql };
+}
+
 public sealed class SqlServerUsageServiceTests : UsageServiceTests
 {
-    protected override AppFactory CreateApp()
-    {
-        Skip.If(TestDatabases.SqlServerBase is null, TestDatabases.SkipReason);
-        return new AppFactory { SqlServerConnectionString = TestDatabases.NewSqlServerDatabase() };
-    }
+    protected override AppFactory CreateApp() => new() { Database = TestDatabase.SqlServer };
 }

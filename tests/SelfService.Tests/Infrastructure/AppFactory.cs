@@ -7,8 +7,9 @@ using SelfService.Data;
 namespace SelfService.Tests.Infrastructure;
 
 /// <summary>
-/// The whole app on a fresh embedded database (or a fresh SQL Server database), seeded with the demo,
-/// with a clock the tests move. One per test class; nothing is shared between factories.
+/// The whole app on a fresh database of its own — an embedded SQLite file, or a new PostgreSQL or SQL Server database
+/// (<see cref="Database"/>) — seeded with the demo, with a clock the tests move. One per test; nothing is shared
+/// between factories, and the database goes when the factory is disposed.
 /// </summary>
 public class AppFactory : WebApplicationFactory<Program>
 {
@@ -19,17 +20,62 @@ public class AppFactory : WebApplicationFactory<Program>
 
     public string DataFolder { get; } = TestDatabases.NewTempFolder();
 
-    /// <summary>Set before the first use to run on SQL Server instead of SQLite.</summary>
-    public string? SqlServerConnectionString { get; init; }
+    /// <summary>Which database the app runs on; set before the first use. An unreachable server skips the test.</summary>
+    public TestDatabase Database
+    {
+        get => _database;
+        init
+        {
+            TestDatabases.Require(value);
+            _database = value;
+        }
+    }
+
+    private readonly TestDatabase _database = TestDatabase.Sqlite;
+
+    /// <summary>The server database's connection string, made at the first use (null on SQLite).</summary>
+    public string? ConnectionString { get; private set; }
+
+    /// <summary>Set before the first use to run on this SQL Server database instead.</summary>
+    public string? SqlServerConnectionString
+    {
+        get => _database == TestDatabase.SqlServer ? ConnectionString : null;
+        init
+        {
+            _database = TestDatabase.SqlServer;
+            ConnectionString = value;
+        }
+    }
 
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>The hosting environment; outside Development the app needs https, so clients should use <see cref="HttpsClient"/>.</summary>
+    public string EnvironmentName { get; init; } = "Development";
+
+    /// <summary>A client on https://localhost (the Secure-only cookies of Production need it), following no redirects.</summary>
+    public HttpClient HttpsClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true });
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(EnvironmentName);
+        if (EnvironmentName != "Development") builder.UseSetting("SelfService:PublicUrl", "https://localhost/");
         builder.UseSetting(DatabaseSettings.DataFolderSetting, DataFolder);
-        builder.UseSetting(DatabaseSettings.SqlServerSetting, SqlServerConnectionString ?? "");
-        if (SqlServerConnectionString is not null) builder.UseSetting("SelfService:Demo:Seed", "true");
+        // Shielded from the environment: only the database chosen here is set.
+        builder.UseSetting(DatabaseSettings.SqlServerSetting, "");
+        builder.UseSetting(DatabaseSettings.PostgreSqlSetting, "");
+        switch (_database)
+        {
+            case TestDatabase.PostgreSql:
+                ConnectionString ??= TestDatabases.NewPostgreSqlDatabase();
+                builder.UseSetting(DatabaseSettings.PostgreSqlSetting, ConnectionString);
+                break;
+            case TestDatabase.SqlServer:
+                ConnectionString ??= TestDatabases.NewSqlServerDatabase();
+                builder.UseSetting(DatabaseSettings.SqlServerSetting, ConnectionString);
+                break;
+        }
+        if (_database != TestDatabase.Sqlite) builder.UseSetting("SelfService:Demo:Seed", "true");
         // Tests run jobs themselves, on the test clock; a job server would run them on its own schedule.
         builder.UseSetting("SelfService:Jobs:Server", "false");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
@@ -46,6 +92,14 @@ public class AppFactory : WebApplicationFactory<Program>
         if (!disposing) return;
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        if (SqlServerConnectionString is not null) TestDatabases.DropSqlServerDatabase(SqlServerConnectionString);
+        if (ConnectionString is null) return;
+        if (_database == TestDatabase.PostgreSql) TestDatabases.DropPostgreSqlDatabase(ConnectionString);
+        else TestDatabases.DropSqlServerDatabase(ConnectionString);
     }
+}
+
+/// <summary>The app as a vendor deploys it: Production, reached over https.</summary>
+public sealed class ProductionAppFactory : AppFactory
+{
+    public ProductionAppFactory() => EnvironmentName = "Production";
 }

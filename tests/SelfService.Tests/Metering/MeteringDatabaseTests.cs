@@ -45,6 +45,22 @@ public abstract class MeteringDatabaseTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task EventIds_DifferingOnlyInCaseOrTrailingSpace_AreDifferentEvents_OnEveryDatabase()
+    {
+        var before = await App.Usage("acme", "api-calls");
+        JsonNode[] batch = [Event("Case-1", "acme", "api-calls", 1, App.Now), Event("case-1", "acme", "api-calls", 2, App.Now), Event("case-1 ", "acme", "api-calls", 4, App.Now)];
+
+        Assert.Equal(3, (await App.Post(batch)).Accepted);
+        var again = await App.Post(batch);
+        Assert.Equal((0, 3), (again.Accepted, again.Duplicates));
+        // Another quantity under an id that differs from a stored one only in case is a new event, not a conflict.
+        Assert.Equal(1, (await App.Post(Event("CASE-1", "acme", "api-calls", 8, App.Now))).Accepted);
+        Assert.Equal(before + 15, await App.Usage("acme", "api-calls"));
+        await RollUp();
+        Assert.Equal(before + 15, await App.Usage("acme", "api-calls"));
+    }
+
+    [SkippableFact]
     public async Task ConcurrentBatches_AndTwoRollupsAtOnce_GiveExactTotals()
     {
         var before = await App.Usage("globex", "api-calls");
@@ -82,11 +98,12 @@ public sealed class SqliteMeteringDatabaseTests : MeteringDatabaseTests
     protected override MeteringApp CreateApp() => new();
 }
 
+public sealed class PostgreSqlMeteringDatabaseTests : MeteringDatabaseTests
+{
+    protected override MeteringApp CreateApp() => new() { Database = TestDatabase.PostgreSql };
+}
+
 public sealed class SqlServerMeteringDatabaseTests : MeteringDatabaseTests
 {
-    protected override MeteringApp CreateApp()
-    {
-        Skip.If(TestDatabases.SqlServerBase is null, TestDatabases.SkipReason);
-        return new MeteringApp { SqlServerConnectionString = TestDatabases.NewSqlServerDatabase() };
-    }
+    protected override MeteringApp CreateApp() => new() { Database = TestDatabase.SqlServer };
 }

@@ -63,6 +63,53 @@ public sealed class BadConfigurationTests
     }
 
     [Fact]
+    public async Task MalformedPostgreSqlConnectionString_StopsWithAMessageNamingTheSetting()
+    {
+        foreach (var (value, says) in new[]
+                 {
+                     ("Host=db;Port=notanumber;Database=x", "is not a valid PostgreSQL connection string"),
+                     ("Hots=db;Database=x", "is not a valid PostgreSQL connection string"),
+                     ("Database=selfservice", "names no server (Host=...)"),
+                     ("Host=db.example", "names no database (Database=...)"),
+                 })
+        {
+            var (code, output) = await RunApp(("ConnectionStrings__PostgreSql", value));
+            Assert.Equal(1, code);
+            Assert.StartsWith($"Configuration error: ConnectionStrings:PostgreSql {says}", output.Trim());
+            Assert.DoesNotContain("   at ", output);
+        }
+    }
+
+    [Fact]
+    public async Task UnreachablePostgreSql_StopsWithAMessageNamingTheSetting()
+    {
+        var (code, output) = await RunApp(("ConnectionStrings__PostgreSql", "Host=127.0.0.1;Port=1;Database=selfservice;Username=selfservice;Password=x;Timeout=3"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("Configuration error: ConnectionStrings:PostgreSql cannot reach PostgreSQL '127.0.0.1:1' (database 'selfservice', user 'selfservice')", output.Trim());
+        Assert.Single(output.Trim().Split('\n'));
+    }
+
+    [SkippableFact]
+    public async Task PostgreSqlUserWithoutRights_StopsWithAMessageNamingTheSetting_BeforeAnyMigration()
+    {
+        TestDatabases.Require(TestDatabase.PostgreSql);
+        // tests/postgresql.sh makes selfservice_reader: it may sign in, and nothing more.
+        var reader = new Npgsql.NpgsqlConnectionStringBuilder(TestDatabases.PostgreSqlBase) { Username = "selfservice_reader" };
+
+        var (code, output) = await RunApp(("ConnectionStrings__PostgreSql", reader.ConnectionString));
+        Assert.Equal(1, code);
+        Assert.StartsWith("Configuration error: ConnectionStrings:PostgreSql names PostgreSQL", output.Trim());
+        Assert.Contains("where the user may not create tables", output);
+        Assert.DoesNotContain("   at ", output);
+
+        reader.Database = $"selfservice_missing_{Guid.NewGuid():N}";
+        (code, output) = await RunApp(("ConnectionStrings__PostgreSql", reader.ConnectionString));
+        Assert.Equal(1, code);
+        Assert.Contains("which does not exist, and the user may not create it (CREATEDB)", output);
+        Assert.Single(output.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task UnreadableKeyRingCertificate_StopsWithAMessageNamingTheSetting()
     {
         var folder = TestDatabases.NewTempFolder();

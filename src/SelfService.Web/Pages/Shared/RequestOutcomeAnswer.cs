@@ -16,11 +16,11 @@ public static class RequestOutcomeAnswer
         switch (outcome.Status)
         {
             case OutcomeStatus.Done:
-                return page.Redirect(doneUrl);
+                return new RedirectResult(doneUrl);
             case OutcomeStatus.NotFound:
-                return page.NotFound();
+                return new NotFoundResult();
             case OutcomeStatus.Forbidden:
-                return page.StatusCode(StatusCodes.Status403Forbidden);
+                return new StatusCodeResult(StatusCodes.Status403Forbidden);
             case OutcomeStatus.AlreadyDecided:
                 showMessage(outcome.Message);
                 page.Response.StatusCode = StatusCodes.Status409Conflict;

@@ -1,0 +1,3 @@
+-- Usage event ids are exact on every database: 'Case-1', 'case-1' and 'case-1 ' are three events. SQLite's default
+-- BINARY collation, which UsageEvent.EventId has had since 0002, already compares text byte by byte: nothing changes
+-- here; SQL Server and PostgreSQL change their column in their 0009.
