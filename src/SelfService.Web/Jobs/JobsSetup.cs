@@ -1,6 +1,6 @@
 using Hangfire;
-using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Authentication;
+using Hangfire.Dashboard;
 using SelfService.Data;
 using SelfService.Identity;
 
