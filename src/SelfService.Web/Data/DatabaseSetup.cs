@@ -18,6 +18,7 @@ public static class DatabaseSetup
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<Db>();
         builder.Services.AddSingleton<Migrations>();
+        builder.Services.AddSingleton<StartupState>();
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
@@ -25,20 +26,29 @@ public static class DatabaseSetup
 }
 
 /// <summary>Migrates the database before the app serves anything (and before the demo is seeded: see <c>AddDemo</c>).</summary>
-public sealed class DatabaseInitializer(Migrations migrations) : IHostedService
+public sealed class DatabaseInitializer(Migrations migrations, StartupState state) : IHostedService
 {
     public Task StartAsync(CancellationToken ct)
     {
         migrations.Apply();
+        state.MigrationsApplied = true;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 }
 
-public sealed class DatabaseHealthCheck(Db db) : IHealthCheck
+/// <summary>What start-up has done so far, for readiness.</summary>
+public sealed class StartupState
 {
-    internal const string ProbeSql = "select count(*) from Customer";
+    public volatile bool MigrationsApplied;
+}
+
+public sealed class DatabaseHealthCheck(Db db, StartupState startup) : IHealthCheck
+{
+    // Reads the schema's newest table, so a database that answers but lacks migrations is not ready; it counts nothing,
+    // so the anonymous answer discloses nothing about the customers.
+    internal const string ProbeSql = "select count(*) from RollupWatermark where 1 = 0";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
@@ -46,7 +56,8 @@ public sealed class DatabaseHealthCheck(Db db) : IHealthCheck
         try
         {
             await using var connection = await db.OpenAsync(ct);
-            data["customers"] = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ProbeSql, cancellationToken: ct));
+            await connection.ExecuteScalarAsync<long>(new CommandDefinition(ProbeSql, cancellationToken: ct));
+            if (!startup.MigrationsApplied) return HealthCheckResult.Unhealthy("The database answers; migrations are not applied yet.", data: data);
             return HealthCheckResult.Healthy("The database answers.", data);
         }
         catch (Exception e)

@@ -23,8 +23,12 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
     {
         if (await customers.AnyAsync(ct)) return false;
         var now = clock.GetUtcNow().UtcDateTime;
-        await db.WriteAsync((c, tx) => SeedAsync(c, tx, now), ct);
-        var (_, key) = await apiKeys.CreateAsync("Demo app", SelfService.Api.ApiScopes.All, "demo", options.Value.ApiKey, ct);
+        // All of the demo, its API key included, commits at once or not at all: a failed start leaves an empty database to seed again.
+        var key = await db.WriteAsync(async (c, tx) =>
+        {
+            await SeedAsync(c, tx, now);
+            return (await apiKeys.CreateAsync(c, tx, "Demo app", SelfService.Api.ApiScopes.All, "demo", options.Value.ApiKey)).Plaintext;
+        }, ct);
         if (string.IsNullOrEmpty(options.Value.ApiKey))
         {
             // Stored hashed, so this is the only time it can be shown.

@@ -11,7 +11,7 @@ public static class DemoSetup
     /// </summary>
     public static WebApplicationBuilder AddDemo(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
+        builder.AddCheckedOptions<DemoOptions>(DemoOptions.Section, DemoOptions.Check);
         builder.Services.AddSingleton<DemoSeeder>();
         builder.Services.AddHostedService<DemoSeeding>();
         return builder;

@@ -16,7 +16,17 @@ public static class EntitlementFormat
     }
 
     public static string Quantity(Feature feature, double amount) =>
-        feature.Unit is { Length: > 0 } unit ? $"{Number(amount)} {unit}" : Number(amount);
+        feature.Unit is { Length: > 0 } unit ? $"{Number(amount)} {(amount == 1 ? Singular(unit) : unit)}" : Number(amount);
+
+    /// <summary>Units are written plural in the catalog ("streams", "members", "GB"); one of them reads "1 stream".</summary>
+    public static string Singular(string unit)
+    {
+        if (unit.Length < 3 || !char.IsLower(unit[^1])) return unit; // GB, TB, ms: units, not words
+        if (unit.EndsWith("ies", StringComparison.Ordinal)) return unit[..^3] + "y";
+        if (unit.EndsWith("sses", StringComparison.Ordinal) || unit.EndsWith("xes", StringComparison.Ordinal) || unit.EndsWith("ches", StringComparison.Ordinal) || unit.EndsWith("shes", StringComparison.Ordinal)) return unit[..^2];
+        if (unit.EndsWith('s') && !unit.EndsWith("ss", StringComparison.Ordinal)) return unit[..^1];
+        return unit;
+    }
 
     public static string Number(double amount) =>
         amount.ToString(amount == Math.Floor(amount) ? "#,0" : "#,0.##", Culture);
@@ -45,6 +55,7 @@ public static class EntitlementFormat
         string amount = abs.TotalDays >= 2 ? Plural((int)Math.Round(abs.TotalDays), "day")
             : abs.TotalHours >= 2 ? Plural((int)Math.Round(abs.TotalHours), "hour")
             : abs.TotalMinutes >= 2 ? Plural((int)Math.Round(abs.TotalMinutes), "minute")
+            : future ? "less than a minute" // "ends in a moment" read as no time at all
             : "a moment";
         return future ? $"in {amount}" : $"{amount} ago";
     }

@@ -42,13 +42,13 @@ public static class IntegrationEndpoints
             .Produces<CustomerView>().Errors(401, 403, 404, 429);
 
         api.MapPut("/customers/{customer}", PutCustomer).RequireAuthorization(write).WithTags(ProvisioningTag)
-            .WithName("PutCustomer").WithSummary("Create or update a customer")
+            .WithName("PutCustomer").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Create or update a customer")
             .WithDescription("201 when created, 200 when it existed. Idempotent under an `Idempotency-Key` header.")
             .Accepts<CustomerBody>("application/json")
             .Produces<CustomerView>(StatusCodes.Status201Created).Produces<CustomerView>().Errors(400, 401, 403, 413, 422, 429);
 
         api.MapPut("/customers/{customer}/subscription", PutSubscription).RequireAuthorization(write).WithTags(ProvisioningTag)
-            .WithName("PutSubscription").WithSummary("Set the customer's plan, add-ons with quantities, billing anchor and status")
+            .WithName("PutSubscription").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Set the customer's plan, add-ons with quantities, billing anchor and status")
             .WithDescription("""
                 Replaces the subscription with what the order states: add-ons not listed are removed. A plan or add-on code the
                 subscription already holds keeps its version; a new one takes the current version (or `planVersion`). Unknown codes → 404
@@ -62,18 +62,24 @@ public static class IntegrationEndpoints
             .Produces<IReadOnlyList<GrantView>>().Errors(401, 403, 404, 429);
 
         api.MapPost("/customers/{customer}/grants", PostGrant).RequireAuthorization(write).WithTags(ProvisioningTag)
-            .WithName("AddGrant").WithSummary("Grant a feature to the customer's subscription, optionally for a window")
+            .WithName("AddGrant").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Grant a feature to the customer's subscription, optionally for a window")
             .WithDescription("`value`: a whole number, `true` for Boolean features, or `\"unlimited\"`. The window is `[validFrom, validUntil)`; checks reflect the grant at once.")
             .Accepts<GrantBody>("application/json")
             .Produces<GrantView>(StatusCodes.Status201Created).Errors(400, 401, 403, 404, 409, 413, 422, 429);
 
         api.MapDelete("/customers/{customer}/grants/{id}", DeleteGrant).RequireAuthorization(write).WithTags(ProvisioningTag)
-            .WithName("RevokeGrant").WithSummary("Revoke a grant at once")
+            .WithName("RevokeGrant").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Revoke a grant at once")
             .Produces(StatusCodes.Status204NoContent).Errors(401, 403, 404, 422, 429);
 
         app.MapGet(JwksPath, GetJwks).AllowAnonymous().WithTags(Tag)
             .WithName("Jwks").WithSummary("The public keys that verify entitlement tokens (JWKS)")
             .Produces<JwksDocument>();
+    }
+
+    /// <summary>Marks an operation that honours <c>Idempotency-Key</c>, so the OpenAPI document declares the header.</summary>
+    public sealed class IdempotencyKeyHeader
+    {
+        public static readonly IdempotencyKeyHeader Instance = new();
     }
 
     private static RouteHandlerBuilder Errors(this RouteHandlerBuilder builder, params int[] statuses)

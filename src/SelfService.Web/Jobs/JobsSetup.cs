@@ -17,10 +17,31 @@ public sealed class JobsOptions
     public Dictionary<string, string> Schedules { get; set; } = new();
 
     public int WorkerCount { get; set; } = 2;
+
+    public static IEnumerable<SettingProblem> Check(JobsOptions o)
+    {
+        foreach (var p in Settings.Range(nameof(WorkerCount), o.WorkerCount, 1, 100)) yield return p;
+        // Schedules naming no job are found once every feature has listed its jobs: JobsSetup.CheckSchedules.
+        foreach (var (name, cron) in o.Schedules)
+        {
+            if (string.IsNullOrWhiteSpace(cron) || cron.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is not (5 or 6))
+                yield return new($"Schedules:{name}", $"must be a cron expression such as '*/5 * * * *', not '{cron}'.");
+        }
+    }
 }
 
 public static class JobsSetup
 {
+    /// <summary>After every feature has listed its jobs: a schedule that names no job stops start-up, naming the setting.</summary>
+    public static WebApplicationBuilder CheckJobSchedules(this WebApplicationBuilder builder)
+    {
+        var jobs = builder.Services.Where(d => d.ServiceType == typeof(JobRegistration)).Select(d => ((JobRegistration)d.ImplementationInstance!).Name).ToList();
+        var options = Settings.Read<JobsOptions>(builder.Configuration, JobsOptions.Section);
+        foreach (var name in options.Schedules.Keys.Where(n => !jobs.Contains(n)))
+            throw new ConfigurationProblem($"{JobsOptions.Section}:Schedules:{name}", $"names no job; the jobs are {string.Join(", ", jobs)}.");
+        return builder;
+    }
+
     /// <summary>
     /// Hangfire on the database server's storage (SQL Server or PostgreSQL, so several instances share one queue),
     /// in memory for the embedded default. The storage is an instance in DI, never the static JobStorage.Current,
@@ -28,20 +49,24 @@ public static class JobsSetup
     /// </summary>
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
-        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
+        var options = builder.AddCheckedOptions<JobsOptions>(JobsOptions.Section, JobsOptions.Check);
         builder.Services.AddSingleton<JobStorage>(sp =>
         {
             GlobalConfiguration.Configuration.UseLogProvider(HangfireLogging.Instance);
+            HangfireLogging.Attach(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<IHostApplicationLifetime>());
             var settings = sp.GetRequiredService<DatabaseSettings>();
             return settings.Dialect.CreateJobStorage(settings.ConnectionString);
         });
-        builder.Services.AddHangfire((sp, c) => c
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseLogProvider(HangfireLogging.Instance)
-            .UseStorage(sp.GetRequiredService<JobStorage>()));
+        builder.Services.AddHangfire((sp, c) =>
+        {
+            c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseLogProvider(HangfireLogging.Instance)
+                .UseStorage(sp.GetRequiredService<JobStorage>());
+            // Hangfire's filters are process-wide: one instance, added by the first host.
+            if (!GlobalJobFilters.Filters.Any(f => ReferenceEquals(f.Instance, JobRunLogging.Instance))) c.UseFilter(JobRunLogging.Instance);
+        });
         if (options.Server)
         {
             builder.Services.AddHangfireServer((sp, o) => o.WorkerCount = Math.Max(1, options.WorkerCount));

@@ -139,6 +139,11 @@ public sealed class RequestsOptions
 
     /// <summary>Feature handles whose temporary access is approved by policy (a trial); every other feature needs an Approver.</summary>
     public List<string> AccessWithoutApproval { get; set; } = [];
+
+    public static IEnumerable<SelfService.Data.SettingProblem> Check(RequestsOptions o) =>
+        SelfService.Data.Settings.Range(nameof(StaleAfterDays), o.StaleAfterDays, 1, 3650)
+            .Concat(SelfService.Data.Settings.Range(nameof(MaxAccessDays), o.MaxAccessDays, 1, 3650))
+            .Concat(SelfService.Data.Settings.Range(nameof(ReminderDays), o.ReminderDays, 1, 3650));
 }
 
 /// <summary>What a customer's user fills in. Field names are the form's, so errors land beside the right field.</summary>

@@ -31,9 +31,12 @@ public static class AppComposition
     /// <summary>The product, feature by feature. Each <c>AddXxx</c> wires its own services, options and jobs.</summary>
     public static WebApplicationBuilder AddSelfService(this WebApplicationBuilder builder)
     {
+        if (builder.Configuration["SelfService:Mode"] is { Length: > 0 } mode && !IsWorker(builder.Configuration) && !mode.Equals("Web", StringComparison.OrdinalIgnoreCase))
+            throw new SelfService.Data.ConfigurationProblem("SelfService:Mode", $"must be Web or Worker, not '{mode}'.");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddDemo(); // first of the hosted services after the migrations: the demo is seeded before any job runs
         builder.AddJobs();
+        builder.AddHealth();
         builder.AddAudit();
         builder.AddCatalog();
         builder.AddCustomers();
@@ -56,6 +59,7 @@ public static class AppComposition
             builder.AddAnalytics();
             builder.AddWebPages();
         }
+        builder.CheckJobSchedules();
         return builder;
     }
 

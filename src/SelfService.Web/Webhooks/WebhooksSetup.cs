@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
 using SelfService.Api;
+using SelfService.Data;
 using SelfService.Jobs;
 
 namespace SelfService.Webhooks;
@@ -10,7 +11,7 @@ public static class WebhooksSetup
     /// <summary>Webhook endpoints, their signed delivery by the <see cref="WebhookDeliveryJob"/>, the API and the staff pages' services.</summary>
     public static WebApplicationBuilder AddWebhooks(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        builder.AddCheckedOptions<WebhookOptions>(WebhookOptions.Section, WebhookOptions.Check);
         builder.Services.AddSingleton<WebhookEndpointStore>();
         builder.Services.AddSingleton<WebhookDeliveries>();
         builder.Services.AddRecurringJob<WebhookDeliveryJob>(Cron.Minutely());

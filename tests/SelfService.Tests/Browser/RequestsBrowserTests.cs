@@ -62,6 +62,65 @@ public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture
         await BrowserFixture.Screenshot(member, $"requests-{suffix}");
     }
 
+    /// <summary>
+    /// Keyboard only: the justification typed first survives choosing the add-on with ArrowDown (which once reloaded the
+    /// page, moved focus to the top and erased it) and typing the quantity; the preview and price follow each key.
+    /// </summary>
+    [Theory]
+    [InlineData(1280)]
+    [InlineData(390)]
+    public async Task KeyboardOnlyRequest_KeepsTheJustification_AndThePreviewFollowsTheTypedQuantity(int width)
+    {
+        var owner = await browser.SignedIn("owner@globex.example", width);
+        await owner.GotoAsync("/customers/globex/requests/new?kind=addon");
+        var url = owner.Url;
+        var why = owner.GetByLabel("Why you need it");
+        await why.FocusAsync();
+        await owner.Keyboard.TypeAsync("Twenty engineers start in December.");
+        await Expect(owner.GetByTestId("preview-button")).ToBeHiddenAsync(); // the script previews as you go
+
+        await owner.Keyboard.PressAsync("Shift+Tab"); // How many to add
+        await owner.Keyboard.PressAsync("Shift+Tab"); // Add-on
+        await Expect(owner.GetByLabel("Add-on")).ToBeFocusedAsync();
+        // ArrowDown through the list to Extra Seats: every step changes the value, and each once reloaded the page.
+        var steps = await owner.GetByLabel("Add-on").EvaluateAsync<int>("s => [...s.options].findIndex(o => o.value === 'extra-seats') - s.selectedIndex");
+        Assert.True(steps > 0);
+        for (var i = 0; i < steps; i++) await owner.Keyboard.PressAsync("ArrowDown");
+        await Expect(owner.GetByLabel("Add-on")).ToHaveValueAsync("extra-seats");
+        await Expect(owner.GetByTestId("impact")).ToContainTextAsync("5 members → 15 members");
+        await Expect(owner.GetByTestId("price")).ToHaveTextAsync("Extra Seats × 1: +$20 / month");
+        Assert.Equal(url, owner.Url);
+        await Expect(owner.GetByLabel("Add-on")).ToBeFocusedAsync();
+        await Expect(why).ToHaveValueAsync("Twenty engineers start in December.");
+
+        await owner.Keyboard.PressAsync("Tab");
+        await owner.Keyboard.PressAsync("Control+A");
+        await owner.Keyboard.TypeAsync("2");
+        await Expect(owner.GetByTestId("impact")).ToContainTextAsync("5 members → 25 members");
+        await Expect(owner.GetByTestId("price")).ToHaveTextAsync("Extra Seats × 2: +$40 / month");
+        await Expect(why).ToHaveValueAsync("Twenty engineers start in December.");
+        await Serious(owner);
+        await BrowserFixture.Screenshot(owner, $"request-keyboard-{width}");
+
+        await owner.Keyboard.PressAsync("Tab"); // Why you need it
+        await owner.Keyboard.PressAsync("Tab"); // Send request
+        await Expect(owner.GetByTestId("submit")).ToBeFocusedAsync();
+        await owner.Keyboard.PressAsync("Enter");
+        await Expect(owner.Locator("[data-testid=request-title]")).ToContainTextAsync("Extra Seats");
+        await Expect(owner.Locator(".justification, [data-testid=justification]").First).ToContainTextAsync("Twenty engineers start in December.");
+        var id = owner.Url.Split('/').Last().Split('?')[0];
+
+        var approver = await browser.SignedIn("approver@vendor.example", width);
+        await approver.GotoAsync($"/vendor/approvals/{id}");
+        await Expect(approver.Locator("[data-testid=impact-row][data-handle=max-members] [data-testid=impact-after]")).ToHaveTextAsync("25 members");
+        await Serious(approver);
+        await BrowserFixture.Screenshot(approver, $"approval-detail-keyboard-{width}");
+        await approver.GetByTestId("reject").ScrollIntoViewIfNeededAsync();
+        await approver.GetByLabel("Reason for rejecting").FillAsync("Test over");
+        await approver.GetByTestId("reject").ClickAsync(); // leaves no pending request for the next width's run
+        await Expect(approver.Locator("[data-testid=request-state]")).ToHaveTextAsync("Rejected");
+    }
+
     [Fact]
     public async Task OwnerExtendsEndingAccess_InOneClick()
     {

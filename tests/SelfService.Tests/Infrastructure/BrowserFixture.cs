@@ -47,20 +47,25 @@ public class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own cookies) at desktop or phone width.</summary>
-    public async Task<IPage> NewPage(bool phone = false)
+    public Task<IPage> NewPage(bool phone = false) => NewPage(phone ? 375 : 1280);
+
+    /// <summary>A fresh browser context <paramref name="width"/> CSS pixels wide (a phone's height below 700).</summary>
+    public async Task<IPage> NewPage(int width)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseUrl,
-            ViewportSize = phone ? new ViewportSize { Width = 375, Height = 812 } : new ViewportSize { Width = 1280, Height = 900 },
+            ViewportSize = new ViewportSize { Width = width, Height = width < 700 ? 812 : 900 },
             AcceptDownloads = true,
         });
         return await context.NewPageAsync();
     }
 
-    public async Task<IPage> SignedIn(string email, bool phone = false)
+    public Task<IPage> SignedIn(string email, bool phone = false) => SignedIn(email, phone ? 375 : 1280);
+
+    public async Task<IPage> SignedIn(string email, int width)
     {
-        var page = await NewPage(phone);
+        var page = await NewPage(width);
         await page.GotoAsync("/account/sign-in");
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(PageClient.DemoPassword);

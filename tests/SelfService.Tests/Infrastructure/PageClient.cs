@@ -65,6 +65,7 @@ public sealed class PageClient(HttpClient http)
         var fields = new List<KeyValuePair<string, string>>();
         foreach (var element in form.Elements)
         {
+            if (element.HasAttribute("disabled")) continue; // a browser sends no disabled field
             switch (element)
             {
                 case IHtmlInputElement { Name: { Length: > 0 } name } input when input.Type is not ("submit" or "button" or "checkbox" or "radio") || input.IsChecked:

@@ -8,7 +8,7 @@ using SelfService.Portal;
 namespace SelfService.Pages.Customers;
 
 /// <summary>The overview: plan, add-ons and the few things that need attention now, each linking to its page.</summary>
-public sealed class AccountModel(AccountUsage usage, NotificationService notifications) : PageModel
+public sealed class AccountModel(AccountUsage usage, NotificationService notifications, SelfService.Requests.RequestStore requests) : PageModel
 {
     public AccountUsageView View { get; private set; } = null!;
     public IReadOnlyList<Attention> Items { get; private set; } = [];
@@ -41,8 +41,13 @@ public sealed class AccountModel(AccountUsage usage, NotificationService notific
                 $"{feature.Name} granted for \"{g.Reason}\" {SelfService.Entitlements.EntitlementFormat.Window(g.ValidFrom, g.ValidUntil, a.At)}.",
                 $"/customers/{key}/entitlements?tab=granted", "See grants"));
         }
+        // "member asks for …" needs attention only while that request still waits for an Owner or Admin.
+        var waitingOnUs = (await requests.ForCustomerAsync(key, ct))
+            .Where(r => r.Request.IsPending && r.Request.Step == SelfService.Requests.RequestStep.Customer)
+            .Select(r => $"/customers/{key}/requests/{r.Request.Id}").ToHashSet(StringComparer.Ordinal);
         var recent = (await notifications.ForUserAsync(User.IsVendorStaff() ? 0 : User.UserId(), a.Customer.Id, ct))
             .Where(n => n.Kind.StartsWith("request", StringComparison.Ordinal) && n.CreatedAt >= a.At.AddDays(-14))
+            .Where(n => n.Kind != "request.needs-approval" || n.Link is not null && waitingOnUs.Contains(n.Link))
             .Take(3);
         foreach (var n in recent)
             items.Add(new Attention("request", "info", n.Title, n.Link ?? $"/customers/{key}/requests", "See request"));

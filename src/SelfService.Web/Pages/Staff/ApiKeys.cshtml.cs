@@ -19,13 +19,20 @@ public sealed class ApiKeysModel(ApiKeyStore keys, Db db, AuditLog audit, TimePr
 
     public IReadOnlyList<ApiKey> Keys { get; private set; } = [];
 
-    /// <summary>The key just created, in plain text: shown in this one response and never again.</summary>
-    public string? Created { get; private set; }
-    public string? CreatedName { get; private set; }
+    /// <summary>
+    /// The key just created, in plain text: carried to the page the create redirects to (in the encrypted TempData
+    /// cookie, read once) and shown there and never again, so a refresh neither shows it again nor makes a second key.
+    /// </summary>
+    [TempData] public string? Created { get; set; }
+    [TempData] public string? CreatedName { get; set; }
 
     public DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public async Task OnGetAsync(CancellationToken ct) => Keys = await keys.ListAsync(ct);
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        if (Created is not null) Response.Headers.CacheControl = "no-store";
+        Keys = await keys.ListAsync(ct);
+    }
 
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
     {
@@ -50,14 +57,9 @@ public sealed class ApiKeysModel(ApiKeyStore keys, Db db, AuditLog audit, TimePr
             });
             return created;
         }, ct);
-        // No redirect: the plain-text key exists only in this response.
-        Response.Headers.CacheControl = "no-store";
         Created = plaintext;
         CreatedName = key.Name;
-        Input = new KeyInput();
-        ModelState.Clear();
-        Keys = await keys.ListAsync(ct);
-        return Page();
+        return RedirectToPage();
     }
 
     public async Task<IActionResult> OnPostRevokeAsync(long id, CancellationToken ct)

@@ -32,7 +32,7 @@
             scales: {
                 y: { beginAtZero: true, ticks: ticks() },
                 customers: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 } },
-                x: { ticks: { maxTicksLimit: 8 } }
+                x: { ticks: { maxTicksLimit: Math.max(3, Math.min(8, Math.floor(document.getElementById("chart-trend").parentElement.clientWidth / 90))), autoSkipPadding: 12, maxRotation: 0 } }
             }
         }
     });
@@ -51,6 +51,6 @@
     draw("chart-top", {
         type: "bar",
         data: { labels: data.top.labels, datasets: [{ label: data.unit || "usage", data: data.top.values, backgroundColor: blue }] },
-        options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: ticks() } } }
+        options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: Object.assign(ticks(), { maxTicksLimit: 5, maxRotation: 0 }) } } }
     });
 })();

@@ -38,7 +38,8 @@
                 maintainAspectRatio: false,
                 interaction: { mode: "index", intersect: false },
                 scales: {
-                    x: { ticks: { maxTicksLimit: 8, autoSkip: true, maxRotation: 0 } },
+                    // One date label per 90 px at most, never rotated: on a phone eight labels overlapped.
+                    x: { ticks: { maxTicksLimit: Math.max(3, Math.min(8, Math.floor(canvas.parentElement.clientWidth / 90))), autoSkip: true, autoSkipPadding: 12, maxRotation: 0 } },
                     y: { beginAtZero: true }
                 },
                 plugins: { legend: { position: "bottom" } }

@@ -43,6 +43,23 @@ public sealed class AccountTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal("1,500 GB", shown["storage-gb"]); // 1,000 from Enterprise + 500 trial grant
     }
 
+    /// <summary>An Admin's "member asks for …" needs attention while it waits for them, not after they approved the spend.</summary>
+    [Fact]
+    public async Task Get_Admin_SeesAMembersRequestUnderNeedsAttention_OnlyUntilItIsDecided()
+    {
+        var request = await SelfService.Tests.Requests.RequestTestKit.Ask(app, "member@acme.example",
+            new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 }); // goes on to the vendor: nothing provisioned, the other tests see Acme as seeded
+        var admin = await PageClient.SignedInAs(app, "admin@acme.example");
+        bool Listed(AngleSharp.Html.Dom.IHtmlDocument page) => page.AllByTestId("attention-item")
+            .Any(i => i.GetAttribute("data-kind") == "request" && i.QuerySelector($"a[href='/customers/acme/requests/{request.Id}']") is not null && i.Text().Contains("asks for", StringComparison.Ordinal));
+        Assert.True(Listed(await admin.GetDocument("/customers/acme")));
+
+        var decided = await SelfService.Tests.Requests.RequestTestKit.Decide(app, "admin@acme.example", request, new SelfService.Requests.RequestDecision(true));
+        Assert.True(decided.Succeeded);
+
+        Assert.False(Listed(await admin.GetDocument("/customers/acme")));
+    }
+
     [Fact]
     public async Task Get_VendorStaff_SeeAnyCustomer()
     {

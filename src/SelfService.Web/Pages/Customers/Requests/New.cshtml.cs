@@ -36,27 +36,50 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
     public IReadOnlyList<Feature> Features { get; private set; } = [];
     public PlanChangePreviewResult? Preview { get; private set; }
     public RequestImpactResult? Impact { get; private set; }
+    /// <summary>What the request adds to the monthly bill (negative for a cheaper plan), once it names something real.</summary>
+    public long? PriceCents { get; private set; }
+    public string PriceLabel { get; private set; } = "";
     public int MaxDays => options.Value.MaxAccessDays;
     public bool IsMember => User.IsInRole(Roles.Member);
     public bool CanAsk => !User.IsVendorStaff();
 
     public async Task<IActionResult> OnGetAsync(string customer, string? kind, string? code, int? quantity, string? feature, int? days, int? amount, long? extends, CancellationToken ct)
     {
+        Fill(kind, code, quantity, feature, days, amount, extends);
+        return await LoadAsync(customer, ct) ? Page() : NotFound();
+    }
+
+    /// <summary>The preview alone, for requests.js to swap in as the fields change (the form itself is never reloaded).</summary>
+    public async Task<IActionResult> OnGetPreviewAsync(string customer, string? kind, string? code, int? quantity, string? feature, int? days, int? amount, long? extends, CancellationToken ct)
+    {
+        Fill(kind, code, quantity, feature, days, amount, extends, preview: true);
+        return await LoadAsync(customer, ct) ? Partial("_RequestPreview", this) : NotFound();
+    }
+
+    /// <summary>The Preview button without script: the page again with everything typed kept and the preview for it; nothing is sent.</summary>
+    public async Task<IActionResult> OnPostPreviewAsync(string customer, CancellationToken ct)
+    {
+        ModelState.Clear();
+        ParsedKind = Parse(Kind);
+        return await LoadAsync(customer, ct) ? Page() : NotFound();
+    }
+
+    private void Fill(string? kind, string? code, int? quantity, string? feature, int? days, int? amount, long? extends, bool preview = false)
+    {
         // The query only fills the form in; a bad value there is for the form to point out when it is sent.
         ModelState.Clear();
         Kind = kind;
         ParsedKind = Parse(kind);
-        if (ParsedKind == RequestKind.AddOn) { AddOnCode = code; Quantity = quantity ?? 1; }
+        if (ParsedKind == RequestKind.AddOn) { AddOnCode = code; Quantity = preview ? quantity : quantity ?? 1; }
         if (ParsedKind == RequestKind.Plan) PlanCode = code;
         if (ParsedKind == RequestKind.Access)
         {
             FeatureHandle = feature ?? code;
-            DurationDays = days ?? 7;
+            DurationDays = preview ? days : days ?? 7;
             Amount = amount;
             ExtendsGrantId = extends;
             if (extends is not null) Justification = "Extend the temporary access that ends soon.";
         }
-        return await LoadAsync(customer, ct) ? Page() : NotFound();
     }
 
     public async Task<IActionResult> OnPostAsync(string customer, CancellationToken ct)
@@ -108,6 +131,10 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
             && DurationDays is > 0 && DurationDays <= MaxDays && (asked.Kind == FeatureKind.Boolean || Amount is > 0) ? asked : null;
         (Impact, Preview) = await RequestPreview.OfAsync(account, Snapshot, planPreview, ParsedKind, addOn, Plans.FirstOrDefault(p => p.Code == PlanCode),
             feature, (ParsedKind == RequestKind.AddOn ? Quantity : Amount) ?? 1, DurationDays ?? 1, ExtendsGrantId, ct);
+        if (ParsedKind == RequestKind.AddOn && addOn is not null)
+            (PriceCents, PriceLabel) = (addOn.MonthlyPriceCents * Quantity!.Value, $"{addOn.Name} × {Quantity.Value}");
+        if (Preview is not null)
+            (PriceCents, PriceLabel) = (Preview.PriceDifferenceCents, $"{Preview.To.Name} instead of {account.Plan.Name}");
         return true;
     }
 }

@@ -21,6 +21,50 @@ public sealed class NewTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.NotNull(page.QuerySelector("[data-testid=member-note]"));
     }
 
+    /// <summary>The form's Preview button (what works without script): everything typed comes back, with the preview for it; nothing is sent.</summary>
+    [Fact]
+    public async Task Post_PreviewButton_KeepsWhatWasTyped_ShowsWhatChangesAndItsPrice_AndSendsNothing()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var before = await RequestCount(app);
+
+        var response = await client.PostDirect("/customers/acme/requests/new?handler=Preview", "/customers/acme/requests/new?kind=addon", new()
+        {
+            ["Kind"] = "addon", ["AddOnCode"] = "extra-seats", ["Quantity"] = "2", ["Justification"] = "Twenty engineers start in December.",
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = await PageClient.Parse(response);
+        Assert.Equal("Twenty engineers start in December.", page.QuerySelector<IHtmlTextAreaElement>("textarea[name=Justification]")!.Value);
+        Assert.Equal("2", page.QuerySelector<IHtmlInputElement>("input[name=Quantity]")!.Value);
+        Assert.Contains("40 members → 60 members", page.ByTestId("impact").Text());
+        Assert.Equal("Extra Seats × 2: +$40 / month", page.ByTestId("price").Text());
+        Assert.DoesNotContain(page.AllByTestId("error-Justification"), e => e.Text().Length > 0);
+        Assert.Equal(before, await RequestCount(app));
+    }
+
+    /// <summary>The preview the script fetches as the quantity is typed is the one the approver then sees for the request.</summary>
+    [Fact]
+    public async Task GetPreview_FollowsTheQuantity_AsTheApproverWillSeeIt()
+    {
+        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        foreach (var (quantity, after, price) in new[] { (1, "50 members", "+$20"), (2, "60 members", "+$40"), (3, "70 members", "+$60") })
+        {
+            var fragment = await client.GetDocument($"/customers/acme/requests/new?handler=Preview&kind=addon&code=extra-seats&quantity={quantity}");
+            Assert.Contains($"40 members → {after}", fragment.ByTestId("impact").Text());
+            Assert.Contains(price, fragment.ByTestId("price").Text());
+            Assert.Empty(fragment.QuerySelectorAll("form, header")); // the preview alone, not the page
+        }
+        var empty = await client.GetDocument("/customers/acme/requests/new?handler=Preview&kind=addon&code=extra-seats");
+        Assert.Empty(empty.AllByTestId("impact"));
+
+        var request = await Ask(app, "owner@acme.example", new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 3 });
+        var approver = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var detail = await approver.GetDocument($"/vendor/approvals/{request.Id}");
+        var row = detail.QuerySelector("[data-testid=impact-row][data-handle=max-members]")!;
+        Assert.Equal(("40 members", "70 members"), (row.ByTestId("impact-before").Text(), row.ByTestId("impact-after").Text()));
+    }
+
     [Fact]
     public async Task Get_PlanLink_ShowsTheDowngradePreview_AndAsksToConfirm()
     {
@@ -39,6 +83,22 @@ public sealed class NewTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var again = await PageClient.Parse(response);
         Assert.Contains("read the preview and confirm", again.ByTestId("error-ConfirmDowngrade").Text());
+        Assert.Equal(before, await RequestCount(app));
+    }
+
+    [Theory]
+    [InlineData("maybe")]
+    [InlineData("yes\u0000")]
+    public async Task Post_DowngradeConfirmationTamperedToAValueTheCheckboxNeverSends_Is400_AndStoresNothing(string value)
+    {
+        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var downgrade = await client.GetDocument("/customers/acme/requests/new?kind=plan&code=starter");
+        var before = await RequestCount(app);
+
+        var response = await client.Submit(downgrade.Form("form[data-testid=request-form]"), new() { ["Justification"] = "Saving money", ["ConfirmDowngrade"] = value });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("could not be understood", (await PageClient.Parse(response)).QuerySelector("main")!.TextContent);
         Assert.Equal(before, await RequestCount(app));
     }
 

@@ -68,6 +68,9 @@ public sealed class FeatureTests(AppFactory app) : IClassFixture<AppFactory>
         var page = await client.GetDocument($"/vendor/catalog/features/{sso.Id}");
         Assert.NotNull(page.ByTestId("in-use"));
         Assert.True(page.QuerySelector<IHtmlInputElement>("#Input_Handle")!.IsReadOnly);
+        // Kind and aggregation cannot change either: the selects say so by being disabled, not by a refusal on save.
+        Assert.True(page.QuerySelector<IHtmlSelectElement>("select[name='Input.Kind']")!.IsDisabled);
+        Assert.True(page.QuerySelector<IHtmlSelectElement>("select[name='Input.Aggregation']")!.IsDisabled);
 
         var renamed = await client.Submit(page.Form("[data-testid=feature-form]"), new() { ["Input.Handle"] = "single-sign-on" });
         var error = await PageClient.Parse(renamed);
