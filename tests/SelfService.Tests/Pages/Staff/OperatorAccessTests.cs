@@ -1,7 +1,7 @@
 using System.Net;
 using System.Reflection;
 using Microsoft.AspNetCore.Razor.Hosting;
-using SelfService.Operator;
+using SelfService.Pages.Staff;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Pages.Staff;
