@@ -4,7 +4,7 @@ using SelfService.Catalog;
 using SelfService.Identity;
 using SelfService.Integration;
 using SelfService.Mail;
-using SelfService.Operator;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff.Customers;
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using SelfService.Accounts;
 using SelfService.Customers;
 using SelfService.Identity;
-using SelfService.Operator;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff.Customers;
 
