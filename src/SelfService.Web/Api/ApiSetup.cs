@@ -31,10 +31,17 @@ public static class ApiSetup
     /// <summary>The policy name requiring an API key with <paramref name="scope"/>.</summary>
     public static string Scope(string scope) => "scope:" + scope;
 
+    /// <summary>The API keys machines use, and the store the staff pages and the demo create them with (web and worker mode).</summary>
+    public static WebApplicationBuilder AddApiKeys(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ApiKeyStore>();
+        return builder;
+    }
+
+    /// <summary>API-key authentication with its scopes and the per-key rate limit (web mode).</summary>
     public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
     {
         var options = builder.AddCheckedOptions<ApiOptions>(ApiOptions.Section, ApiOptions.Check);
-        builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         var authorization = builder.Services.AddAuthorizationBuilder();

@@ -13,28 +13,12 @@ public sealed record CustomerSummary
     public string Status { get; init; } = "";
 }
 
-/// <summary>Writes and reads customers, their users and their subscriptions.</summary>
+/// <summary>Writes and reads customers. Their subscriptions change only through <see cref="SubscriptionChanges"/>.</summary>
 public sealed class CustomerStore(Db db)
 {
     public Task<long> CreateCustomerAsync(DbConnection c, DbTransaction tx, string externalKey, string name, DateTime now) =>
         c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("Customer", "ExternalKey", "Name", "CreatedAt"),
             new { ExternalKey = externalKey, Name = name, CreatedAt = now }, tx);
-
-    public Task<long> CreateSubscriptionAsync(DbConnection c, DbTransaction tx, long customerId, long planId, int anchorDay, DateTime startedAt, DateTime now) =>
-        c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("Subscription", "CustomerId", "PlanId", "Status", "BillingAnchorDay", "StartedAt", "UpdatedAt"),
-            new { CustomerId = customerId, PlanId = planId, Status = nameof(SubscriptionStatus.Active), BillingAnchorDay = anchorDay, StartedAt = startedAt, UpdatedAt = now }, tx);
-
-    internal const string SetAddOnQuantitySql = """
-        insert into SubscriptionAddOn (SubscriptionId, AddOnId, Quantity)
-        values (@subscriptionId, @addOnId, @quantity)
-        """;
-
-    public Task AddAddOnAsync(DbConnection c, DbTransaction tx, long subscriptionId, long addOnId, int quantity) =>
-        c.ExecuteAsync(SetAddOnQuantitySql, new { subscriptionId, addOnId, quantity }, tx);
-
-    public Task<long> AddGrantAsync(DbConnection c, DbTransaction tx, EntitlementGrant g) =>
-        c.ExecuteScalarAsync<long>(db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt"),
-            new { g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt }, tx);
 
     internal const string ListSql = """
         select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, s.Status

@@ -1,17 +1,14 @@
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
-using SelfService.Audit;
-using SelfService.Catalog;
-using SelfService.Customers;
-using SelfService.Demo;
-using SelfService.Entitlements;
 
 namespace SelfService.Data;
 
 public static class DatabaseSetup
 {
-    /// <summary>Chooses and checks the database; a bad setting throws <see cref="ConfigurationProblem"/> before anything starts.</summary>
+    /// <summary>
+    /// Chooses and checks the database; a bad setting throws <see cref="ConfigurationProblem"/> before anything starts.
+    /// Registers only the connection, dialect, migrations, initialiser and health check: each feature wires its own services.
+    /// </summary>
     public static WebApplicationBuilder AddDatabase(this WebApplicationBuilder builder)
     {
         DapperSetup.Configure();
@@ -21,17 +18,6 @@ public static class DatabaseSetup
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<Db>();
         builder.Services.AddSingleton<Migrations>();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<AuditLog>();
-        builder.Services.AddSingleton<CatalogStore>();
-        builder.Services.AddSingleton<CustomerStore>();
-        builder.Services.AddSingleton<EntitlementService>();
-        builder.Services.AddSingleton<PlanChangePreview>();
-        builder.Services.AddSingleton<SelfService.Portal.AccountUsage>();
-        builder.Services.AddSingleton<SelfService.Metering.UsageService>();
-        builder.Services.AddSingleton<DemoSeeder>();
-        builder.Services.AddSingleton<SelfService.Notifications.NotificationService>();
-        builder.AddCheckedOptions<DemoOptions>(DemoOptions.Section, DemoOptions.Check);
         builder.Services.AddSingleton<StartupState>();
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
@@ -39,15 +25,14 @@ public static class DatabaseSetup
     }
 }
 
-/// <summary>Migrates the database, then seeds the demo when asked, before the app serves anything.</summary>
-public sealed class DatabaseInitializer(Migrations migrations, DatabaseSettings settings, DemoSeeder seeder, IOptions<DemoOptions> demo, StartupState state) : IHostedService
+/// <summary>Migrates the database before the app serves anything (and before the demo is seeded: see <c>AddDemo</c>).</summary>
+public sealed class DatabaseInitializer(Migrations migrations, StartupState state) : IHostedService
 {
-    public async Task StartAsync(CancellationToken ct)
+    public Task StartAsync(CancellationToken ct)
     {
         migrations.Apply();
         state.MigrationsApplied = true;
-        if (demo.Value.Seed ?? !settings.IsServer)
-            await seeder.SeedIfEmptyAsync(ct);
+        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -91,7 +91,15 @@ public static class IntegrationEndpoints
     // ---- documentation shapes of the request bodies (the handlers read the JSON themselves, to name every bad field)
 
     /// <param name="Name">The customer's display name.</param>
-    public sealed record CustomerBody(string Name);
+    /// <param name="Owner">
+    /// The person to invite as the customer's first Owner. Invited once, while the customer has no Owner and the address
+    /// has no open invitation: a replay, or a later identical PUT, sends nothing new.
+    /// </param>
+    public sealed record CustomerBody(string Name, OwnerBody? Owner);
+
+    /// <param name="Email">Where the invitation goes; it must not belong to a user of another customer.</param>
+    /// <param name="Name">The person's name, offered on the invitation page.</param>
+    public sealed record OwnerBody(string Email, string? Name);
 
     public sealed record AddOnBody(string Code, int Quantity);
 
@@ -160,17 +168,22 @@ public static class IntegrationEndpoints
         return TypedResults.Ok(await provisioning.GrantsAsync(customer, clock.GetUtcNow().UtcDateTime, ct));
     }
 
-    private static async Task<IResult> PutCustomer(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes, CancellationToken ct)
+    private static async Task<IResult> PutCustomer(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes,
+        SelfService.Mail.Mailer mailer, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (!Provisioning.CustomerKeyPattern().IsMatch(customer))
             errors.Add("customer", "A customer key is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
         var (request, problem) = await WriteRequest.ReadAsync(http, errors, expectBody: true);
         if (problem is not null) return problem;
-        var name = Provisioning.ReadCustomerName(Body(request!, errors));
+        var (name, owner) = Provisioning.ReadCustomer(Body(request!, errors));
         if (errors.Any) return ApiProblems.ValidationFailed(errors.ToDictionary());
-        return await writes.RunAsync(request!, (c, tx, now) =>
-            provisioning.PutCustomerAsync(c, tx, now, request!.Actor, AuditReason(request), customer, name!), ct);
+        var mail = new SelfService.Mail.MailBatch(mailer);
+        var result = await writes.RunAsync(request!, (c, tx, now) =>
+            provisioning.PutCustomerAsync(c, tx, now, request!.Actor, AuditReason(request), customer, name!, owner, mail), ct);
+        // Ids of a rolled-back attempt are harmless here: delivery claims only rows that exist and are pending.
+        mailer.Dispatch(mail.Ids);
+        return result;
     }
 
     private static async Task<IResult> PutSubscription(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes,

@@ -7,6 +7,7 @@ using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 using SelfService.Api;
 using SelfService.Data;
+using SelfService.Jobs;
 
 namespace SelfService.Integration;
 
@@ -35,6 +36,8 @@ public static class IntegrationSetup
     {
         var options = builder.AddCheckedOptions<IntegrationOptions>(IntegrationOptions.Section, IntegrationOptions.Check);
         builder.Services.AddSingleton<EntitlementChecks>();
+        builder.Services.AddRecurringJob<SigningKeyRotationJob>(Hangfire.Cron.Daily(3));
+        builder.Services.AddRecurringJob<IdempotencyRecordCleanupJob>(Hangfire.Cron.Hourly(17));
         builder.Services.AddSingleton<SigningKeyStore>();
         builder.Services.AddSingleton<EntitlementTokens>();
         builder.Services.AddSingleton<IdempotentWrites>();

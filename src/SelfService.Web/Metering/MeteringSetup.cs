@@ -1,6 +1,8 @@
+using Hangfire;
 using Microsoft.Extensions.Options;
 using SelfService.Api;
 using SelfService.Data;
+using SelfService.Jobs;
 
 namespace SelfService.Metering;
 
@@ -55,7 +57,7 @@ public sealed class MeteringOptions
 
 public static class MeteringSetup
 {
-    /// <summary>Usage ingestion, the rollup and threshold crossings. Called in web and worker mode alike.</summary>
+    /// <summary>Usage ingestion, the rollup (every minute), usage reads and threshold crossings. Called in web and worker mode alike.</summary>
     public static WebApplicationBuilder AddMetering(this WebApplicationBuilder builder)
     {
         builder.AddCheckedOptions<MeteringOptions>(MeteringOptions.Section, MeteringOptions.Check);
@@ -63,6 +65,8 @@ public static class MeteringSetup
         builder.Services.AddSingleton<UsageIngestion>();
         builder.Services.AddSingleton<UsageRollup>();
         builder.Services.AddSingleton<ThresholdMonitor>();
+        builder.Services.AddSingleton<UsageService>();
+        builder.Services.AddRecurringJob<UsageRollupJob>(Cron.Minutely());
         return builder;
     }
 

@@ -1,7 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using Microsoft.Data.SqlClient;
-using Microsoft.Data.Sqlite;
 using SelfService.Data;
 
 namespace SelfService.Requests;
@@ -46,8 +44,4 @@ internal static class RequestDuplicates
 
     public static RequestOutcome Refused(AccessRequest waiting) => new(OutcomeStatus.Duplicate, waiting,
         new Dictionary<string, string> { [""] = $"The same request is already waiting: request #{waiting.Id}." });
-
-    /// <summary>A unique index refused the row: SQL Server 2627/2601, SQLite's UNIQUE or PRIMARY KEY, PostgreSQL 23505.</summary>
-    public static bool IsUniqueViolation(DbException e) =>
-        e is SqlException { Number: 2627 or 2601 } || e is SqliteException { SqliteExtendedErrorCode: 2067 or 1555 } || e.SqlState == "23505";
 }

@@ -14,6 +14,7 @@ public static class WebSetup
             o.Conventions.AllowAnonymousToPage("/Account/SignIn");
             o.Conventions.AllowAnonymousToPage("/Account/ForgotPassword");
             o.Conventions.AllowAnonymousToPage("/Account/ResetPassword");
+            o.Conventions.AllowAnonymousToPage("/Account/Invitation");
             o.Conventions.AllowAnonymousToPage("/Status");
             o.Conventions.AuthorizeFolder("/Staff", Policies.VendorStaff);
         }).AddMvcOptions(o =>

@@ -118,7 +118,7 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
                 "Url", "Description", "EventTypes", "ProtectedSecret", "CreatedAt", "CreatedBy", "DisabledAt", "DisabledReason"), endpoint, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = actor, Kind = "webhook.created", Subject = $"Webhook endpoint {id} {endpoint.Url}", NewValue = endpoint.EventTypes,
+                At = now, Actor = actor, Kind = AuditKinds.WebhookCreated, Subject = $"Webhook endpoint {id} {endpoint.Url}", NewValue = endpoint.EventTypes,
             });
             return id;
         }, ct);
@@ -152,7 +152,7 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
             await c.ExecuteAsync(UpdateSql, updated, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = actor, Kind = "webhook.changed", Subject = $"Webhook endpoint {id} {updated.Url}",
+                At = now, Actor = actor, Kind = AuditKinds.WebhookChanged, Subject = $"Webhook endpoint {id} {updated.Url}",
                 OldValue = $"{current.Url} [{current.EventTypes}] {(current.Enabled ? "enabled" : "disabled")}",
                 NewValue = $"{updated.Url} [{updated.EventTypes}] {(updated.Enabled ? "enabled" : "disabled")}",
             });
@@ -182,7 +182,7 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
             if (rows == 0) return false;
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = actor, Kind = "webhook.secret-rotated", Subject = $"Webhook endpoint {id}",
+                At = now, Actor = actor, Kind = AuditKinds.WebhookSecretRotated, Subject = $"Webhook endpoint {id}",
                 NewValue = $"previous secret valid until {until:u}",
             });
             return true;
@@ -199,7 +199,7 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
         return await db.WriteAsync(async (c, tx) =>
         {
             if (await c.ExecuteAsync(DeleteSql, new { id, now }, tx) == 0) return false;
-            await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = "webhook.deleted", Subject = $"Webhook endpoint {id}" });
+            await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = AuditKinds.WebhookDeleted, Subject = $"Webhook endpoint {id}" });
             return true;
         }, ct);
     }

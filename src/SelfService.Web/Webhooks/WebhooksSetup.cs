@@ -1,6 +1,8 @@
+using Hangfire;
+using Microsoft.Extensions.Options;
 using SelfService.Api;
 using SelfService.Data;
-using Microsoft.Extensions.Options;
+using SelfService.Jobs;
 
 namespace SelfService.Webhooks;
 
@@ -12,6 +14,7 @@ public static class WebhooksSetup
         builder.AddCheckedOptions<WebhookOptions>(WebhookOptions.Section, WebhookOptions.Check);
         builder.Services.AddSingleton<WebhookEndpointStore>();
         builder.Services.AddSingleton<WebhookDeliveries>();
+        builder.Services.AddRecurringJob<WebhookDeliveryJob>(Cron.Minutely());
         builder.Services.AddHttpClient(WebhookDeliveries.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => WebhookNetwork.Handler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks));
         return builder;

@@ -185,7 +185,7 @@ public sealed class UsageRollupTests : IDisposable
     [Fact]
     public async Task Job_IsRegisteredToRunEveryMinute_AndRunsTheRollup()
     {
-        var registration = Assert.Single(JobRegistry.Jobs, j => j.Type == typeof(UsageRollupJob));
+        var registration = Assert.Single(_app.Services.GetServices<JobRegistration>(), j => j.Type == typeof(UsageRollupJob));
         Assert.Equal("* * * * *", registration.DefaultCron);
         await SendMixedUsage("job", 50);
         var before = await Snapshot();

@@ -62,8 +62,8 @@ public sealed class RequestSubmissionTests(KestrelApp server) : IClassFixture<Ke
         var before = await AddOnQuantity(App, "globex", "storage-pack");
         var token = Guid.NewGuid().ToString("N");
 
-        var first = await App.Get<RequestService>().SubmitAsync("globex", owner, StoragePack(token));
-        var second = await App.Get<RequestService>().SubmitAsync("globex", owner, StoragePack(token));
+        var first = await App.Get<RequestSubmissions>().SubmitAsync("globex", owner, StoragePack(token));
+        var second = await App.Get<RequestSubmissions>().SubmitAsync("globex", owner, StoragePack(token));
 
         Assert.True(first.Succeeded && second.Succeeded);
         Assert.Equal(first.Request!.Id, second.Request!.Id);
@@ -79,16 +79,16 @@ public sealed class RequestSubmissionTests(KestrelApp server) : IClassFixture<Ke
         var waiting = await Ask(App, "owner@initech.example", draft with { SubmissionKey = "a" });
 
         var owner = await Actor(App, "owner@initech.example");
-        var again = await App.Get<RequestService>().SubmitAsync("initech", owner, draft with { Justification = "Still need them", SubmissionKey = "b" });
+        var again = await App.Get<RequestSubmissions>().SubmitAsync("initech", owner, draft with { Justification = "Still need them", SubmissionKey = "b" });
         Assert.Equal(OutcomeStatus.Duplicate, again.Status);
         Assert.Equal(waiting.Id, again.Request!.Id);
         Assert.Contains($"request #{waiting.Id}", again.Errors![""]);
 
-        var other = await App.Get<RequestService>().SubmitAsync("initech", owner, draft with { Quantity = 2, Justification = "Two will do", SubmissionKey = "c" });
+        var other = await App.Get<RequestSubmissions>().SubmitAsync("initech", owner, draft with { Quantity = 2, Justification = "Two will do", SubmissionKey = "c" });
         Assert.True(other.Succeeded, "a different quantity is a different request");
 
         Assert.True((await Decide(App, "approver@vendor.example", waiting, new RequestDecision(false, "Not this month"))).Succeeded);
-        var later = await App.Get<RequestService>().SubmitAsync("initech", owner, draft with { Justification = "Next month then", SubmissionKey = "d" });
+        var later = await App.Get<RequestSubmissions>().SubmitAsync("initech", owner, draft with { Justification = "Next month then", SubmissionKey = "d" });
         Assert.True(later.Succeeded);
     }
 

@@ -89,7 +89,7 @@ public sealed class UpgradeAdvisorSupersededPlanTests(AppFactory app) : IClassFi
         var before = await app.Get<CatalogStore>().SnapshotAsync();
         var calls = before.Features.Single(f => f.Handle == "api-calls");
         var business = before.CurrentPlans.Single(p => p.Code == "business");
-        var input = PlanInput.From(before, business);
+        var input = OfferInput.From(before, business);
         input.Entitlements.Single(e => e.FeatureId == calls.Id).Value = "250000";
         var saved = await app.Get<CatalogEditor>().SavePlanAsync(business.Id, input, "operator@vendor.example");
         Assert.True(saved.Errors.Count == 0, string.Join("; ", saved.Errors.Select(e => $"{e.Key}: {e.Value}")));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using SelfService.Catalog;
 using SelfService.Entitlements;
 using SelfService.Identity;
+using SelfService.Upgrades;
 
 namespace SelfService.Pages.Customers;
 
