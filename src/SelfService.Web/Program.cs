@@ -25,7 +25,16 @@ if (migrate)
 
 var app = builder.Build();
 app.UseSelfService();
-app.Run();
+try
+{
+    app.Run();
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException problem)
+{
+    // Options changed after composition and checked by ValidateOnStart: still one line, before anything started.
+    Console.Error.WriteLine($"Configuration error: {problem.Message}");
+    return 1;
+}
 return 0;
 
 public partial class Program;

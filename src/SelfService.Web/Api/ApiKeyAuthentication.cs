@@ -18,9 +18,9 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
     {
         string? header = Request.Headers.Authorization;
         if (string.IsNullOrEmpty(header)) return AuthenticateResult.NoResult();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.Fail("Not a bearer token.");
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return Failed("Not a bearer token.");
         var key = await keys.VerifyAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (key is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
+        if (key is null) return Failed("Unknown or revoked API key.");
 
         var claims = new List<Claim>
         {
@@ -30,6 +30,13 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
         claims.AddRange(key.ScopeList.Select(s => new Claim(ScopeClaim, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    private AuthenticateResult Failed(string reason)
+    {
+        Logger.LogWarning("API key refused from {ClientAddress} on {Path}: {Reason}; trace {TraceId}",
+            Context.Connection.RemoteIpAddress?.ToString() ?? "unknown", Request.Path.Value, reason, ApiProblems.Reference(Context));
+        return AuthenticateResult.Fail(reason);
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

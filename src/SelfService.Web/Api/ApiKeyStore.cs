@@ -94,9 +94,10 @@ public sealed class ApiKeyStore(Db db, TimeProvider clock)
         await db.WriteAsync((c, tx) => c.ExecuteAsync(RevokeSql, new { id, now = clock.GetUtcNow().UtcDateTime }, tx), ct) > 0;
 
     /// <summary>Creates a key inside the caller's write transaction, so an audit entry can share it; the plain text is shown once.</summary>
-    public async Task<(ApiKey Key, string Plaintext)> CreateAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string name, IEnumerable<string> scopes, string createdBy)
+    public async Task<(ApiKey Key, string Plaintext)> CreateAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string name, IEnumerable<string> scopes, string createdBy, string? plaintext = null)
     {
-        var plaintext = $"ss_{Random(8)}_{Random(32)}";
+        if (!string.IsNullOrEmpty(plaintext) && !IsWellFormed(plaintext)) throw new ArgumentException("An API key looks like ss_{prefix}_{secret}.", nameof(plaintext));
+        plaintext = string.IsNullOrEmpty(plaintext) ? $"ss_{Random(8)}_{Random(32)}" : plaintext;
         var key = new ApiKey
         {
             Name = name, Prefix = PrefixOf(plaintext)!, KeyHash = Hash(plaintext), Scopes = string.Join(' ', scopes.Distinct().Order()),
@@ -109,6 +110,9 @@ public sealed class ApiKeyStore(Db db, TimeProvider clock)
     /// <summary>Revokes a key inside the caller's write transaction; false when there is no such live key.</summary>
     public async Task<bool> RevokeAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, long id) =>
         await c.ExecuteAsync(RevokeSql, new { id, now = clock.GetUtcNow().UtcDateTime }, tx) > 0;
+
+    /// <summary>Whether <paramref name="plaintext"/> has the shape of a key: <c>ss_{prefix}_{secret}</c>.</summary>
+    public static bool IsWellFormed(string plaintext) => PrefixOf(plaintext) is not null;
 
     private static string? PrefixOf(string plaintext)
     {

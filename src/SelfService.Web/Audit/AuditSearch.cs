@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using SelfService.Data;
+using SelfService.Shared;
 
 namespace SelfService.Audit;
 
@@ -101,10 +102,10 @@ public sealed class AuditSearch(Db db)
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
-    public static string CsvHeader => SelfService.Operator.Csv.Line("At (UTC)", "Actor", "Customer", "Kind", "Subject", "Old value", "New value", "Reason");
+    public static string CsvHeader => Csv.Line("At (UTC)", "Actor", "Customer", "Kind", "Subject", "Old value", "New value", "Reason");
 
     public static string CsvLine(AuditRow r) =>
-        SelfService.Operator.Csv.Line(r.At, r.Actor, r.CustomerKey, r.Kind, r.Subject, r.OldValue, r.NewValue, r.Reason);
+        Csv.Line(r.At, r.Actor, r.CustomerKey, r.Kind, r.Subject, r.OldValue, r.NewValue, r.Reason);
 
     public static string Describe(AuditFilter f) => string.Join(", ", new[]
     {

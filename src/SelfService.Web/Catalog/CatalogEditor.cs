@@ -3,6 +3,7 @@ using System.Globalization;
 using Dapper;
 using SelfService.Audit;
 using SelfService.Data;
+using SelfService.Shared;
 
 namespace SelfService.Catalog;
 
@@ -24,7 +25,6 @@ public sealed record CatalogChange(long Id, string Message);
 /// </summary>
 public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, TimeProvider clock)
 {
-    public const string NotFoundField = "";
 
     internal const string UsageSql = """
         select PlanId as Id, count(*) as Subscriptions from Subscription group by PlanId;
@@ -82,12 +82,12 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
             if (id is null)
             {
                 var newId = await store.CreateFeatureAsync(c, tx, feature, now);
-                await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = "feature.created", Subject = $"feature {feature.Handle}", NewValue = Describe(feature) });
+                await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = AuditKinds.FeatureCreated, Subject = $"feature {feature.Handle}", NewValue = Describe(feature) });
                 return EditResult<CatalogChange>.Success(new CatalogChange(newId, $"Created the feature {feature.Handle}."));
             }
 
             var existing = await c.QuerySingleOrDefaultAsync<Feature>(FeatureByIdSql, new { id }, tx);
-            if (existing is null) return EditResult<CatalogChange>.Failed(NotFoundField, "There is no such feature.");
+            if (existing is null) return EditResult<CatalogChange>.Failed(FormErrors.NotFoundField, "There is no such feature.");
             if (await c.ExecuteScalarAsync<int>(FeatureInUseSql, new { id }, tx) == 1)
             {
                 var locked = new InputErrors();
@@ -106,7 +106,7 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
             }, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = actor, Kind = "feature.updated", Subject = $"feature {updated.Handle}", OldValue = Describe(existing), NewValue = Describe(updated),
+                At = now, Actor = actor, Kind = AuditKinds.FeatureUpdated, Subject = $"feature {updated.Handle}", OldValue = Describe(existing), NewValue = Describe(updated),
             });
             return EditResult<CatalogChange>.Success(new CatalogChange(existing.Id, $"Saved the feature {updated.Handle}."));
         }, ct);
@@ -134,60 +134,11 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
     internal string PlanByIdSql => db.Dialect.LockingRows(PlanSql, "PricePlan");
 
     /// <summary>Creates a plan (no id), edits one nobody is on, or supersedes one in use with a new version.</summary>
-    public async Task<EditResult<CatalogChange>> SavePlanAsync(long? id, PlanInput input, string actor, CancellationToken ct = default)
+    public async Task<EditResult<CatalogChange>> SavePlanAsync(long? id, OfferInput input, string actor, CancellationToken ct = default)
     {
         var features = await store.FeaturesAsync(ct);
-        var (plan, entitlements, errors) = input.Validate(features);
-        if (plan is null) return EditResult<CatalogChange>.Failed(errors);
-        return await db.WriteAsync(async (c, tx) =>
-        {
-            var now = Now;
-            if (id is null)
-            {
-                if (await c.ExecuteScalarAsync<int>(PlanCodeExistsSql, new { code = plan.Code }, tx) > 0)
-                    return EditResult<CatalogChange>.Failed(nameof(PlanInput.Code), $"A plan with the code {plan.Code} exists already; codes are unique.");
-                var created = plan with { Version = 1 };
-                var newId = await store.CreatePlanAsync(c, tx, created, entitlements, now);
-                await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = "plan.created", Subject = $"plan {plan.Code} v1", NewValue = Describe(created, entitlements, features) });
-                return EditResult<CatalogChange>.Success(new CatalogChange(newId, $"Created the plan {plan.Name} ({plan.Code} v1)."));
-            }
-
-            var existing = await c.QuerySingleOrDefaultAsync<PricePlan>(PlanByIdSql, new { id }, tx);
-            if (existing is null) return EditResult<CatalogChange>.Failed(NotFoundField, "There is no such plan.");
-            if (existing.SupersededById is not null)
-                return EditResult<CatalogChange>.Failed(NotFoundField, $"{existing.Code} v{existing.Version} has been superseded; change the newest version instead.");
-            if (plan.Code != existing.Code)
-                return EditResult<CatalogChange>.Failed(nameof(PlanInput.Code), "A plan's code is fixed; create a new plan for a new code.");
-            var oldEntitlements = (await c.QueryAsync<PlanEntitlement>(PlanEntitlementsSql, new { id }, tx)).AsList();
-            var subscriptions = await c.ExecuteScalarAsync<int>(PlanSubscriptionsSql, new { id }, tx);
-            if (subscriptions == 0)
-            {
-                var updated = plan with { Id = existing.Id, Version = existing.Version };
-                await c.ExecuteAsync(UpdatePlanSql, updated, tx);
-                await c.ExecuteAsync(DeletePlanEntitlementsSql, new { id }, tx);
-                await c.ExecuteAsync(CatalogStore.InsertPlanEntitlementSql, entitlements.Select(e => e with { PlanId = existing.Id }), tx);
-                await audit.WriteAsync(c, tx, new AuditEntry
-                {
-                    At = now, Actor = actor, Kind = "plan.updated", Subject = $"plan {existing.Code} v{existing.Version}",
-                    OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(updated, entitlements, features),
-                });
-                return EditResult<CatalogChange>.Success(new CatalogChange(existing.Id, $"Saved {plan.Name} ({existing.Code} v{existing.Version})."));
-            }
-
-            if (plan.Family != existing.Family)
-                return EditResult<CatalogChange>.Failed(nameof(PlanInput.Family), "Subscriptions move between versions of one family; the family of a plan in use is fixed.");
-            var version = await c.ExecuteScalarAsync<int>(PlanNextVersionSql, new { code = existing.Code }, tx);
-            var successor = plan with { Version = version };
-            var successorId = await store.CreatePlanAsync(c, tx, successor, entitlements, now);
-            await c.ExecuteAsync(SupersedePlanSql, new { id, newId = successorId }, tx);
-            await audit.WriteAsync(c, tx, new AuditEntry
-            {
-                At = now, Actor = actor, Kind = "plan.superseded", Subject = $"plan {existing.Code} v{existing.Version} → v{version}",
-                OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(successor, entitlements, features),
-            });
-            return EditResult<CatalogChange>.Success(new CatalogChange(successorId,
-                $"Created {existing.Code} v{version}. {Stay(subscriptions)} on v{existing.Version} until moved."));
-        }, ct);
+        var (plan, entitlements, errors) = input.ValidatePlan(features);
+        return plan is null ? EditResult<CatalogChange>.Failed(errors) : await SaveAsync(Plans, id, plan, entitlements, features, actor, ct);
     }
 
     internal const string AddOnCodeExistsSql = "select count(*) from AddOn where Code = @code";
@@ -213,61 +164,92 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
     internal string AddOnByIdSql => db.Dialect.LockingRows(AddOnSql, "AddOn");
 
     /// <summary>Creates an add-on (no id), edits one nobody has, or supersedes one in use with a new version.</summary>
-    public async Task<EditResult<CatalogChange>> SaveAddOnAsync(long? id, AddOnInput input, string actor, CancellationToken ct = default)
+    public async Task<EditResult<CatalogChange>> SaveAddOnAsync(long? id, OfferInput input, string actor, CancellationToken ct = default)
     {
         var features = await store.FeaturesAsync(ct);
-        var (addOn, entitlements, errors) = input.Validate(features);
-        if (addOn is null) return EditResult<CatalogChange>.Failed(errors);
-        return await db.WriteAsync(async (c, tx) =>
+        var (addOn, entitlements, errors) = input.ValidateAddOn(features);
+        return addOn is null ? EditResult<CatalogChange>.Failed(errors) : await SaveAsync(AddOns, id, addOn, entitlements, features, actor, ct);
+    }
+
+    /// <summary>How plans and add-ons differ where they are saved: their tables, words and audit kinds.</summary>
+    private sealed record OfferRules<TOffer, TEntitlement>(
+        string Noun, string Article, string CreatedKind, string UpdatedKind, string SupersededKind, string FamilyFixed,
+        string CodeExistsSql, string ByIdSql, string EntitlementsSql, string SubscriptionsSql, string UpdateSql, string DeleteEntitlementsSql,
+        string InsertEntitlementSql, string NextVersionSql, string SupersedeSql,
+        Func<DbConnection, DbTransaction, TOffer, IReadOnlyList<TEntitlement>, DateTime, Task<long>> Create,
+        Func<TOffer, long, int, TOffer> WithIdAndVersion, Func<TEntitlement, long, TEntitlement> WithOwner,
+        Func<TOffer, IReadOnlyList<TEntitlement>, IReadOnlyList<Feature>, string> Describe) where TOffer : IOffer;
+
+    private OfferRules<PricePlan, PlanEntitlement> Plans => new(
+        "plan", "A", AuditKinds.PlanCreated, AuditKinds.PlanUpdated, AuditKinds.PlanSuperseded,
+        "Subscriptions move between versions of one family; the family of a plan in use is fixed.",
+        PlanCodeExistsSql, PlanByIdSql, PlanEntitlementsSql, PlanSubscriptionsSql, UpdatePlanSql, DeletePlanEntitlementsSql,
+        CatalogStore.InsertPlanEntitlementSql, PlanNextVersionSql, SupersedePlanSql,
+        (c, tx, p, e, now) => store.CreatePlanAsync(c, tx, p, e, now),
+        (p, id, version) => p with { Id = id, Version = version }, (e, id) => e with { PlanId = id }, (p, e, f) => Describe(p, e, f));
+
+    private OfferRules<AddOn, AddOnEntitlement> AddOns => new(
+        "add-on", "An", AuditKinds.AddOnCreated, AuditKinds.AddOnUpdated, AuditKinds.AddOnSuperseded,
+        "The family of an add-on in use is fixed.",
+        AddOnCodeExistsSql, AddOnByIdSql, AddOnEntitlementsSql, AddOnSubscriptionsSql, UpdateAddOnSql, DeleteAddOnEntitlementsSql,
+        CatalogStore.InsertAddOnEntitlementSql, AddOnNextVersionSql, SupersedeAddOnSql,
+        (c, tx, a, e, now) => store.CreateAddOnAsync(c, tx, a, e, now),
+        (a, id, version) => a with { Id = id, Version = version }, (e, id) => e with { AddOnId = id }, (a, e, f) => Describe(a, e, f));
+
+    private Task<EditResult<CatalogChange>> SaveAsync<TOffer, TEntitlement>(OfferRules<TOffer, TEntitlement> rules, long? id, TOffer offer,
+        IReadOnlyList<TEntitlement> entitlements, IReadOnlyList<Feature> features, string actor, CancellationToken ct) where TOffer : IOffer =>
+        db.WriteAsync(async (c, tx) =>
         {
             var now = Now;
+            var noun = rules.Noun;
             if (id is null)
             {
-                if (await c.ExecuteScalarAsync<int>(AddOnCodeExistsSql, new { code = addOn.Code }, tx) > 0)
-                    return EditResult<CatalogChange>.Failed(nameof(AddOnInput.Code), $"An add-on with the code {addOn.Code} exists already; codes are unique.");
-                var created = addOn with { Version = 1 };
-                var newId = await store.CreateAddOnAsync(c, tx, created, entitlements, now);
-                await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = "addon.created", Subject = $"add-on {addOn.Code} v1", NewValue = Describe(created, entitlements, features) });
-                return EditResult<CatalogChange>.Success(new CatalogChange(newId, $"Created the add-on {addOn.Name} ({addOn.Code} v1)."));
-            }
-
-            var existing = await c.QuerySingleOrDefaultAsync<AddOn>(AddOnByIdSql, new { id }, tx);
-            if (existing is null) return EditResult<CatalogChange>.Failed(NotFoundField, "There is no such add-on.");
-            if (existing.SupersededById is not null)
-                return EditResult<CatalogChange>.Failed(NotFoundField, $"{existing.Code} v{existing.Version} has been superseded; change the newest version instead.");
-            if (addOn.Code != existing.Code)
-                return EditResult<CatalogChange>.Failed(nameof(AddOnInput.Code), "An add-on's code is fixed; create a new add-on for a new code.");
-            var oldEntitlements = (await c.QueryAsync<AddOnEntitlement>(AddOnEntitlementsSql, new { id }, tx)).AsList();
-            var subscriptions = await c.ExecuteScalarAsync<int>(AddOnSubscriptionsSql, new { id }, tx);
-            if (subscriptions == 0)
-            {
-                var updated = addOn with { Id = existing.Id, Version = existing.Version };
-                await c.ExecuteAsync(UpdateAddOnSql, updated, tx);
-                await c.ExecuteAsync(DeleteAddOnEntitlementsSql, new { id }, tx);
-                await c.ExecuteAsync(CatalogStore.InsertAddOnEntitlementSql, entitlements.Select(e => e with { AddOnId = existing.Id }), tx);
+                if (await c.ExecuteScalarAsync<int>(rules.CodeExistsSql, new { code = offer.Code }, tx) > 0)
+                    return EditResult<CatalogChange>.Failed(nameof(OfferInput.Code), $"{rules.Article} {noun} with the code {offer.Code} exists already; codes are unique.");
+                var created = rules.WithIdAndVersion(offer, offer.Id, 1);
+                var newId = await rules.Create(c, tx, created, entitlements, now);
                 await audit.WriteAsync(c, tx, new AuditEntry
                 {
-                    At = now, Actor = actor, Kind = "addon.updated", Subject = $"add-on {existing.Code} v{existing.Version}",
-                    OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(updated, entitlements, features),
+                    At = now, Actor = actor, Kind = rules.CreatedKind, Subject = $"{noun} {offer.Code} v1", NewValue = rules.Describe(created, entitlements, features),
                 });
-                return EditResult<CatalogChange>.Success(new CatalogChange(existing.Id, $"Saved {addOn.Name} ({existing.Code} v{existing.Version})."));
+                return EditResult<CatalogChange>.Success(new CatalogChange(newId, $"Created the {noun} {offer.Name} ({offer.Code} v1)."));
             }
 
-            if (addOn.Family != existing.Family)
-                return EditResult<CatalogChange>.Failed(nameof(AddOnInput.Family), "The family of an add-on in use is fixed.");
-            var version = await c.ExecuteScalarAsync<int>(AddOnNextVersionSql, new { code = existing.Code }, tx);
-            var successor = addOn with { Version = version };
-            var successorId = await store.CreateAddOnAsync(c, tx, successor, entitlements, now);
-            await c.ExecuteAsync(SupersedeAddOnSql, new { id, newId = successorId }, tx);
+            var existing = await c.QuerySingleOrDefaultAsync<TOffer>(rules.ByIdSql, new { id }, tx);
+            if (existing is null) return EditResult<CatalogChange>.Failed(FormErrors.NotFoundField, $"There is no such {noun}.");
+            if (existing.SupersededById is not null)
+                return EditResult<CatalogChange>.Failed(FormErrors.NotFoundField, $"{existing.Code} v{existing.Version} has been superseded; change the newest version instead.");
+            if (offer.Code != existing.Code)
+                return EditResult<CatalogChange>.Failed(nameof(OfferInput.Code), $"{rules.Article} {noun}'s code is fixed; create a new {noun} for a new code.");
+            var oldEntitlements = (await c.QueryAsync<TEntitlement>(rules.EntitlementsSql, new { id }, tx)).AsList();
+            var subscriptions = await c.ExecuteScalarAsync<int>(rules.SubscriptionsSql, new { id }, tx);
+            if (subscriptions == 0)
+            {
+                var updated = rules.WithIdAndVersion(offer, existing.Id, existing.Version);
+                await c.ExecuteAsync(rules.UpdateSql, updated, tx);
+                await c.ExecuteAsync(rules.DeleteEntitlementsSql, new { id }, tx);
+                await c.ExecuteAsync(rules.InsertEntitlementSql, entitlements.Select(e => rules.WithOwner(e, existing.Id)), tx);
+                await audit.WriteAsync(c, tx, new AuditEntry
+                {
+                    At = now, Actor = actor, Kind = rules.UpdatedKind, Subject = $"{noun} {existing.Code} v{existing.Version}",
+                    OldValue = rules.Describe(existing, oldEntitlements, features), NewValue = rules.Describe(updated, entitlements, features),
+                });
+                return EditResult<CatalogChange>.Success(new CatalogChange(existing.Id, $"Saved {offer.Name} ({existing.Code} v{existing.Version})."));
+            }
+
+            if (offer.Family != existing.Family) return EditResult<CatalogChange>.Failed(nameof(OfferInput.Family), rules.FamilyFixed);
+            var version = await c.ExecuteScalarAsync<int>(rules.NextVersionSql, new { code = existing.Code }, tx);
+            var successor = rules.WithIdAndVersion(offer, offer.Id, version);
+            var successorId = await rules.Create(c, tx, successor, entitlements, now);
+            await c.ExecuteAsync(rules.SupersedeSql, new { id, newId = successorId }, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = actor, Kind = "addon.superseded", Subject = $"add-on {existing.Code} v{existing.Version} → v{version}",
-                OldValue = Describe(existing, oldEntitlements, features), NewValue = Describe(successor, entitlements, features),
+                At = now, Actor = actor, Kind = rules.SupersededKind, Subject = $"{noun} {existing.Code} v{existing.Version} → v{version}",
+                OldValue = rules.Describe(existing, oldEntitlements, features), NewValue = rules.Describe(successor, entitlements, features),
             });
             return EditResult<CatalogChange>.Success(new CatalogChange(successorId,
                 $"Created {existing.Code} v{version}. {Stay(subscriptions)} on v{existing.Version} until moved."));
         }, ct);
-    }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 

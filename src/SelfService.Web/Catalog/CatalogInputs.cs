@@ -1,23 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
+using SelfService.Shared;
+
 namespace SelfService.Catalog;
-
-/// <summary>Field name → message, keyed by the input's property path (<c>Handle</c>, <c>Entitlements[2].Value</c>).</summary>
-public sealed class InputErrors : Dictionary<string, string>
-{
-    /// <summary>Keeps the first message for a field.</summary>
-    public new void Add(string field, string message) => TryAdd(field, message);
-}
-
-/// <summary>The outcome of a catalog or subscription change: what it made, or why nothing was saved.</summary>
-public sealed record EditResult<T>(T? Value, InputErrors Errors)
-{
-    public bool Ok => Errors.Count == 0;
-    public static EditResult<T> Success(T value) => new(value, []);
-    public static EditResult<T> Failed(InputErrors errors) => new(default, errors);
-    public static EditResult<T> Failed(string field, string message) => new(default, new InputErrors { [field] = message });
-}
 
 public static partial class Handles
 {
@@ -117,8 +103,8 @@ public sealed class EntitlementInput
     }
 }
 
-/// <summary>The fields a plan and an add-on share.</summary>
-public abstract class OfferInput
+/// <summary>The form of a plan or an add-on: the fields they share, and the maximum quantity only add-ons have.</summary>
+public sealed class OfferInput
 {
     public string? Code { get; set; }
     public string? Family { get; set; }
@@ -127,9 +113,11 @@ public abstract class OfferInput
     /// <summary>Monthly price in dollars, as typed: <c>99</c> or <c>9.99</c>.</summary>
     public string? Price { get; set; }
     public bool RequiresApproval { get; set; }
+    /// <summary>Add-ons only: the most units one subscription may have.</summary>
+    public string? MaxQuantity { get; set; }
     public List<EntitlementInput> Entitlements { get; set; } = [];
 
-    protected void ValidateCommon(InputErrors errors, out string code, out string family, out string name, out long cents)
+    private void ValidateCommon(InputErrors errors, out string code, out string family, out string name, out long cents)
     {
         code = Code?.Trim() ?? "";
         if (code.Length == 0) errors.Add(nameof(Code), "Enter a code, like business.");
@@ -152,7 +140,7 @@ public abstract class OfferInput
         else cents = (long)(dollars * 100);
     }
 
-    protected List<(long FeatureId, EntitlementValue Value, bool HardCap)> ValidateEntitlements(InputErrors errors, IReadOnlyList<Feature> features)
+    private List<(long FeatureId, EntitlementValue Value, bool HardCap)> ValidateEntitlements(InputErrors errors, IReadOnlyList<Feature> features)
     {
         var byId = features.ToDictionary(f => f.Id);
         var result = new List<(long, EntitlementValue, bool)>();
@@ -172,7 +160,7 @@ public abstract class OfferInput
         return result;
     }
 
-    protected void Fill(CatalogSnapshot snapshot, Func<Feature, (EntitlementValue Value, bool HardCap)?> current)
+    private void Fill(CatalogSnapshot snapshot, Func<Feature, (EntitlementValue Value, bool HardCap)?> current)
     {
         Entitlements = snapshot.Features.Select(f =>
         {
@@ -182,20 +170,17 @@ public abstract class OfferInput
     }
 
     public static string PriceText(long cents) => (cents / 100m).ToString(cents % 100 == 0 ? "0" : "0.00", CultureInfo.InvariantCulture);
-}
 
-public sealed class PlanInput : OfferInput
-{
-    public static PlanInput Blank(CatalogSnapshot snapshot)
+    public static OfferInput BlankPlan(CatalogSnapshot snapshot)
     {
-        var input = new PlanInput { Price = "0" };
+        var input = new OfferInput { Price = "0" };
         input.Fill(snapshot, _ => null);
         return input;
     }
 
-    public static PlanInput From(CatalogSnapshot snapshot, PricePlan plan)
+    public static OfferInput From(CatalogSnapshot snapshot, PricePlan plan)
     {
-        var input = new PlanInput
+        var input = new OfferInput
         {
             Code = plan.Code, Family = plan.Family, Name = plan.Name, Description = plan.Description,
             Price = PriceText(plan.MonthlyPriceCents), RequiresApproval = plan.RequiresApproval,
@@ -205,7 +190,7 @@ public sealed class PlanInput : OfferInput
         return input;
     }
 
-    public (PricePlan? Plan, IReadOnlyList<PlanEntitlement> Entitlements, InputErrors Errors) Validate(IReadOnlyList<Feature> features)
+    public (PricePlan? Plan, IReadOnlyList<PlanEntitlement> Entitlements, InputErrors Errors) ValidatePlan(IReadOnlyList<Feature> features)
     {
         var errors = new InputErrors();
         ValidateCommon(errors, out var code, out var family, out var name, out var cents);
@@ -214,22 +199,17 @@ public sealed class PlanInput : OfferInput
         var plan = new PricePlan { Code = code, Family = family, Name = name, Description = Description?.Trim() ?? "", MonthlyPriceCents = cents, RequiresApproval = RequiresApproval };
         return (plan, rows.Select(r => new PlanEntitlement { FeatureId = r.FeatureId, Amount = r.Value.Amount, IsUnlimited = r.Value.Unlimited, HardCap = r.HardCap }).ToList(), errors);
     }
-}
 
-public sealed class AddOnInput : OfferInput
-{
-    public string? MaxQuantity { get; set; }
-
-    public static AddOnInput Blank(CatalogSnapshot snapshot)
+    public static OfferInput BlankAddOn(CatalogSnapshot snapshot)
     {
-        var input = new AddOnInput { Price = "0", MaxQuantity = "1", RequiresApproval = true };
+        var input = new OfferInput { Price = "0", MaxQuantity = "1", RequiresApproval = true };
         input.Fill(snapshot, _ => null);
         return input;
     }
 
-    public static AddOnInput From(CatalogSnapshot snapshot, AddOn addOn)
+    public static OfferInput From(CatalogSnapshot snapshot, AddOn addOn)
     {
-        var input = new AddOnInput
+        var input = new OfferInput
         {
             Code = addOn.Code, Family = addOn.Family, Name = addOn.Name, Description = addOn.Description,
             Price = PriceText(addOn.MonthlyPriceCents), RequiresApproval = addOn.RequiresApproval,
@@ -240,7 +220,7 @@ public sealed class AddOnInput : OfferInput
         return input;
     }
 
-    public (AddOn? AddOn, IReadOnlyList<AddOnEntitlement> Entitlements, InputErrors Errors) Validate(IReadOnlyList<Feature> features)
+    public (AddOn? AddOn, IReadOnlyList<AddOnEntitlement> Entitlements, InputErrors Errors) ValidateAddOn(IReadOnlyList<Feature> features)
     {
         var errors = new InputErrors();
         ValidateCommon(errors, out var code, out var family, out var name, out var cents);

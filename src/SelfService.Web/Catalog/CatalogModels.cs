@@ -17,7 +17,18 @@ public sealed record Feature
     public bool IsNumeric => Kind != FeatureKind.Boolean;
 }
 
-public sealed record PricePlan
+/// <summary>What a plan and an add-on share: a versioned offer, superseded by its next version once in use.</summary>
+public interface IOffer
+{
+    long Id { get; }
+    string Code { get; }
+    int Version { get; }
+    string Family { get; }
+    string Name { get; }
+    long? SupersededById { get; }
+}
+
+public sealed record PricePlan : IOffer
 {
     public long Id { get; init; }
     public required string Code { get; init; }
@@ -30,7 +41,7 @@ public sealed record PricePlan
     public long? SupersededById { get; init; }
 }
 
-public sealed record AddOn
+public sealed record AddOn : IOffer
 {
     public long Id { get; init; }
     public required string Code { get; init; }

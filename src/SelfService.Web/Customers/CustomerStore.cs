@@ -13,7 +13,7 @@ public sealed record CustomerSummary
     public string Status { get; init; } = "";
 }
 
-/// <summary>Writes and reads customers, their users and their subscriptions.</summary>
+/// <summary>Writes and reads customers. Their subscriptions change only through <see cref="SubscriptionChanges"/>.</summary>
 public sealed class CustomerStore(Db db)
 {
     internal string InsertCustomerSql => db.Dialect.InsertReturningId("Customer", "ExternalKey", "Name", "CreatedAt");
@@ -21,26 +21,6 @@ public sealed class CustomerStore(Db db)
     public Task<long> CreateCustomerAsync(DbConnection c, DbTransaction tx, string externalKey, string name, DateTime now) =>
         c.ExecuteScalarAsync<long>(InsertCustomerSql,
             new { ExternalKey = externalKey, Name = name, CreatedAt = now }, tx);
-
-    internal string InsertSubscriptionSql => db.Dialect.InsertReturningId("Subscription", "CustomerId", "PlanId", "Status", "BillingAnchorDay", "StartedAt", "UpdatedAt");
-
-    public Task<long> CreateSubscriptionAsync(DbConnection c, DbTransaction tx, long customerId, long planId, int anchorDay, DateTime startedAt, DateTime now) =>
-        c.ExecuteScalarAsync<long>(InsertSubscriptionSql,
-            new { CustomerId = customerId, PlanId = planId, Status = nameof(SubscriptionStatus.Active), BillingAnchorDay = anchorDay, StartedAt = startedAt, UpdatedAt = now }, tx);
-
-    internal const string SetAddOnQuantitySql = """
-        insert into SubscriptionAddOn (SubscriptionId, AddOnId, Quantity)
-        values (@subscriptionId, @addOnId, @quantity)
-        """;
-
-    public Task AddAddOnAsync(DbConnection c, DbTransaction tx, long subscriptionId, long addOnId, int quantity) =>
-        c.ExecuteAsync(SetAddOnQuantitySql, new { subscriptionId, addOnId, quantity }, tx);
-
-    internal string InsertGrantSql => db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt");
-
-    public Task<long> AddGrantAsync(DbConnection c, DbTransaction tx, EntitlementGrant g) =>
-        c.ExecuteScalarAsync<long>(InsertGrantSql,
-            new { g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt }, tx);
 
     internal const string ListSql = """
         select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, s.Status

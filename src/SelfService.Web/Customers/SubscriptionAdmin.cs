@@ -1,8 +1,8 @@
 using System.Globalization;
 using Dapper;
-using SelfService.Audit;
 using SelfService.Catalog;
 using SelfService.Data;
+using SelfService.Shared;
 
 namespace SelfService.Customers;
 
@@ -105,10 +105,11 @@ public sealed record CustomerMatch
 }
 
 /// <summary>
-/// The operators' subscription changes: grants added and revoked, plan changes, and moves to a plan's or add-on's
-/// newer version. Each writes its audit entry in the same transaction.
+/// The operators' side of subscriptions: finding customers, their grant history, and the changes the subscription page
+/// offers (grants added and revoked, plan changes, moves to a plan's or add-on's newer version). It checks what the
+/// operator asked for; <see cref="SubscriptionChanges"/> makes each change and audits it in the same transaction.
 /// </summary>
-public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore customers, AuditLog audit, TimeProvider clock)
+public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, SubscriptionChanges changes, TimeProvider clock)
 {
     internal const string SearchSql = """
         select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, p.Code as PlanCode, p.Version as PlanVersion,
@@ -129,22 +130,11 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore
         return (await connection.QueryAsync<CustomerMatch>(new CommandDefinition(SearchSql, new { pattern }, cancellationToken: ct))).AsList();
     }
 
-    internal const string CustomerSubscriptionSql = """
-        select Subscription.Id, Subscription.CustomerId, Subscription.PlanId, Subscription.Status, Subscription.BillingAnchorDay, Subscription.StartedAt
-          from Subscription
-          join Customer c on c.Id = Subscription.CustomerId
-         where c.ExternalKey = @customer
-        """;
-
-    internal string SubscriptionSql => db.Dialect.LockingRows(CustomerSubscriptionSql, "Subscription");
-
     internal const string PlanSql = """
         select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, RequiresApproval, SupersededById
           from PricePlan
          where Id = @id
         """;
-
-    internal const string AddGrantFeatureSql = "select Handle from Feature where Id = @id";
 
     public async Task<EditResult<long>> AddGrantAsync(string customerKey, GrantInput input, string actor, CancellationToken ct = default)
     {
@@ -155,28 +145,12 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore
         var feature = features.First(f => f.Id == grant.FeatureId);
         return await db.WriteAsync(async (c, tx) =>
         {
-            var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionSql, new { customer = customerKey }, tx);
-            if (subscription is null) return EditResult<long>.Failed(CatalogEditor.NotFoundField, "This customer has no subscription.");
-            var g = grant with { SubscriptionId = subscription.Id, GrantedBy = actor };
-            var id = await customers.AddGrantAsync(c, tx, g);
-            await audit.WriteAsync(c, tx, new AuditEntry
-            {
-                At = now, Actor = actor, CustomerId = subscription.CustomerId, Kind = "grant.added", Subject = $"grant #{id} {feature.Handle}",
-                NewValue = DescribeGrant(feature, g), Reason = g.Reason,
-            });
-            return EditResult<long>.Success(id);
+            var subscription = await changes.LockAsync(c, tx, customerKey);
+            if (subscription is null) return EditResult<long>.Failed(FormErrors.NotFoundField, "This customer has no subscription.");
+            var change = await changes.AddGrantAsync(c, tx, subscription, feature, grant, new ChangeBy(actor, now, grant.Reason));
+            return EditResult<long>.Success(change.GrantId!.Value);
         }, ct);
     }
-
-    internal const string GrantSql = """
-        select g.Id, g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt,
-               f.Handle, s.CustomerId
-          from EntitlementGrant g
-          join Feature f on f.Id = g.FeatureId
-          join Subscription s on s.Id = g.SubscriptionId
-          join Customer c on c.Id = s.CustomerId
-         where g.Id = @grantId and c.ExternalKey = @customer
-        """;
 
     internal const string GrantHistorySql = """
         select g.Id, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt, g.RevokedBy, g.ExpiredAt
@@ -194,8 +168,6 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore
         return (await connection.QueryAsync<GrantRecord>(new CommandDefinition(GrantHistorySql, new { customer = customerKey }, cancellationToken: ct))).AsList();
     }
 
-    internal const string RevokeGrantSql = "update EntitlementGrant set RevokedAt = @now, RevokedBy = @actor where Id = @id and RevokedAt is null";
-
     /// <summary>Ends a grant now. The reason is required; the grant stays in the history.</summary>
     public async Task<EditResult<long>> RevokeGrantAsync(string customerKey, long grantId, string? reason, string actor, CancellationToken ct = default)
     {
@@ -204,21 +176,15 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore
         if (why.Length > 300) return EditResult<long>.Failed("Reason", "Keep the reason to 300 characters.");
         return await db.WriteAsync(async (c, tx) =>
         {
-            var now = Now;
-            var row = await c.QuerySingleOrDefaultAsync<GrantRow>(GrantSql, new { grantId, customer = customerKey }, tx);
-            if (row is null) return EditResult<long>.Failed(CatalogEditor.NotFoundField, "This customer has no such grant.");
-            if (await c.ExecuteAsync(RevokeGrantSql, new { id = grantId, now, actor }, tx) == 0)
-                return EditResult<long>.Failed("Reason", "This grant was removed already.");
-            await audit.WriteAsync(c, tx, new AuditEntry
+            var (result, _) = await changes.RevokeGrantAsync(c, tx, customerKey, grantId, new ChangeBy(actor, Now, why));
+            return result switch
             {
-                At = now, Actor = actor, CustomerId = row.CustomerId, Kind = "grant.revoked", Subject = $"grant #{grantId} {row.Handle}",
-                OldValue = row.IsUnlimited ? "unlimited" : row.Amount?.ToString(CultureInfo.InvariantCulture), Reason = why,
-            });
-            return EditResult<long>.Success(grantId);
+                GrantRevocation.NotFound => EditResult<long>.Failed(FormErrors.NotFoundField, "This customer has no such grant."),
+                GrantRevocation.AlreadyRevoked => EditResult<long>.Failed("Reason", "This grant was removed already."),
+                _ => EditResult<long>.Success(grantId),
+            };
         }, ct);
     }
-
-    internal const string ChangePlanSql = "update Subscription set PlanId = @planId, UpdatedAt = @now where Id = @id";
 
     /// <summary>Moves the customer to a current plan of the same family, now. A reason is required.</summary>
     public async Task<EditResult<PricePlan>> ChangePlanAsync(string customerKey, long planId, string? reason, string actor, CancellationToken ct = default)
@@ -228,15 +194,14 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore
         if (why.Length > 300) return EditResult<PricePlan>.Failed("Reason", "Keep the reason to 300 characters.");
         return await db.WriteAsync(async (c, tx) =>
         {
-            var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionSql, new { customer = customerKey }, tx);
-            if (subscription is null) return EditResult<PricePlan>.Failed(CatalogEditor.NotFoundField, "This customer has no subscription.");
+            var subscription = await changes.LockAsync(c, tx, customerKey);
+            if (subscription is null) return EditResult<PricePlan>.Failed(FormErrors.NotFoundField, "This customer has no subscription.");
             var from = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = subscription.PlanId }, tx);
             var to = await c.QuerySingleOrDefaultAsync<PricePlan>(PlanSql, new { id = planId }, tx);
             if (to is null || to.SupersededById is not null) return EditResult<PricePlan>.Failed("PlanId", "Choose a current plan.");
             if (to.Family != from.Family) return EditResult<PricePlan>.Failed("PlanId", $"Choose a plan of the {from.Family} family.");
             if (to.Id == from.Id) return EditResult<PricePlan>.Failed("PlanId", "The customer is on this plan already.");
-            var kind = to.Code == from.Code ? "subscription.version-moved" : "subscription.plan-changed";
-            await Move(c, tx, subscription, from, to, kind, why, actor);
+            await changes.ChangePlanAsync(c, tx, subscription, from, to, new ChangeBy(actor, Now, why));
             return EditResult<PricePlan>.Success(to);
         }, ct);
     }
@@ -245,34 +210,26 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore
     public async Task<EditResult<PricePlan>> MoveToNewestVersionAsync(string customerKey, string actor, CancellationToken ct = default) =>
         await db.WriteAsync(async (c, tx) =>
         {
-            var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionSql, new { customer = customerKey }, tx);
-            if (subscription is null) return EditResult<PricePlan>.Failed(CatalogEditor.NotFoundField, "This customer has no subscription.");
+            var subscription = await changes.LockAsync(c, tx, customerKey);
+            if (subscription is null) return EditResult<PricePlan>.Failed(FormErrors.NotFoundField, "This customer has no subscription.");
             var from = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = subscription.PlanId }, tx);
             var to = await NewestAsync(c, tx, from);
             if (to.Id == from.Id) return EditResult<PricePlan>.Failed("PlanId", $"{from.Code} v{from.Version} is the newest version already.");
-            await Move(c, tx, subscription, from, to, "subscription.version-moved", $"Moved to {to.Code} v{to.Version}", actor);
+            await changes.ChangePlanAsync(c, tx, subscription, from, to, new ChangeBy(actor, Now, $"Moved to {to.Code} v{to.Version}"));
             return EditResult<PricePlan>.Success(to);
         }, ct);
-
-    internal const string OnPlanSql = """
-        select Id, CustomerId, PlanId, Status, BillingAnchorDay, StartedAt
-          from Subscription
-         where PlanId = @id
-        """;
-
-    internal string SubscriptionsOnPlanSql => db.Dialect.LockingRows(OnPlanSql, "Subscription");
 
     /// <summary>Moves every subscription on a superseded plan version to the newest version; returns how many moved.</summary>
     public async Task<EditResult<int>> MoveAllToNewestVersionAsync(long planId, string actor, CancellationToken ct = default) =>
         await db.WriteAsync(async (c, tx) =>
         {
             var from = await c.QuerySingleOrDefaultAsync<PricePlan>(PlanSql, new { id = planId }, tx);
-            if (from is null) return EditResult<int>.Failed(CatalogEditor.NotFoundField, "There is no such plan.");
+            if (from is null) return EditResult<int>.Failed(FormErrors.NotFoundField, "There is no such plan.");
             var to = await NewestAsync(c, tx, from);
-            if (to.Id == from.Id) return EditResult<int>.Failed(CatalogEditor.NotFoundField, $"{from.Code} v{from.Version} is the newest version.");
-            var subscriptions = (await c.QueryAsync<Subscription>(SubscriptionsOnPlanSql, new { id = planId }, tx)).AsList();
-            foreach (var s in subscriptions)
-                await Move(c, tx, s, from, to, "subscription.version-moved", $"Moved to {to.Code} v{to.Version}", actor);
+            if (to.Id == from.Id) return EditResult<int>.Failed(FormErrors.NotFoundField, $"{from.Code} v{from.Version} is the newest version.");
+            var subscriptions = await changes.LockOnPlanAsync(c, tx, planId);
+            var by = new ChangeBy(actor, Now, $"Moved to {to.Code} v{to.Version}");
+            foreach (var s in subscriptions) await changes.ChangePlanAsync(c, tx, s, from, to, by);
             return EditResult<int>.Success(subscriptions.Count);
         }, ct);
 
@@ -290,66 +247,30 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, CustomerStore
         """;
 
     internal const string HasAddOnSql = "select count(*) from SubscriptionAddOn where SubscriptionId = @subscriptionId and AddOnId = @addOnId";
-    internal const string MoveAddOnSql = "update SubscriptionAddOn set AddOnId = @to where SubscriptionId = @subscriptionId and AddOnId = @from";
 
     /// <summary>Moves one add-on of the subscription from a superseded version to the newest, keeping its quantity.</summary>
     public async Task<EditResult<AddOn>> MoveAddOnToNewestVersionAsync(string customerKey, long addOnId, string actor, CancellationToken ct = default) =>
         await db.WriteAsync(async (c, tx) =>
         {
-            var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionSql, new { customer = customerKey }, tx);
-            if (subscription is null) return EditResult<AddOn>.Failed(CatalogEditor.NotFoundField, "This customer has no subscription.");
+            var subscription = await changes.LockAsync(c, tx, customerKey);
+            if (subscription is null) return EditResult<AddOn>.Failed(FormErrors.NotFoundField, "This customer has no subscription.");
             var from = await c.QuerySingleOrDefaultAsync<AddOn>(SubscriptionAddOnSql, new { subscriptionId = subscription.Id, addOnId }, tx);
-            if (from is null) return EditResult<AddOn>.Failed(CatalogEditor.NotFoundField, "The subscription has no such add-on.");
+            if (from is null) return EditResult<AddOn>.Failed(FormErrors.NotFoundField, "The subscription has no such add-on.");
             var to = from;
             while (to.SupersededById is { } next) to = await c.QuerySingleAsync<AddOn>(AddOnSql, new { id = next }, tx);
             if (to.Id == from.Id) return EditResult<AddOn>.Failed("AddOnId", $"{from.Code} v{from.Version} is the newest version already.");
             if (await c.ExecuteScalarAsync<int>(HasAddOnSql, new { subscriptionId = subscription.Id, addOnId = to.Id }, tx) > 0)
                 return EditResult<AddOn>.Failed("AddOnId", $"The subscription has {to.Code} v{to.Version} already.");
-            await c.ExecuteAsync(MoveAddOnSql, new { subscriptionId = subscription.Id, from = from.Id, to = to.Id }, tx);
-            await audit.WriteAsync(c, tx, new AuditEntry
-            {
-                At = Now, Actor = actor, CustomerId = subscription.CustomerId, Kind = "subscription.addon-version-moved",
-                Subject = $"add-on {from.Code}", OldValue = $"{from.Code} v{from.Version}", NewValue = $"{to.Code} v{to.Version}", Reason = $"Moved to {to.Code} v{to.Version}",
-            });
+            await changes.MoveAddOnVersionAsync(c, tx, subscription, from, to, new ChangeBy(actor, Now, $"Moved to {to.Code} v{to.Version}"));
             return EditResult<AddOn>.Success(to);
         }, ct);
 
-    private async Task<PricePlan> NewestAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, PricePlan plan)
+    private static async Task<PricePlan> NewestAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, PricePlan plan)
     {
         var newest = plan;
         while (newest.SupersededById is { } next) newest = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = next }, tx);
         return newest;
     }
 
-    private async Task Move(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, Subscription s, PricePlan from, PricePlan to, string kind, string reason, string actor)
-    {
-        var now = Now;
-        await c.ExecuteAsync(ChangePlanSql, new { id = s.Id, planId = to.Id, now }, tx);
-        await audit.WriteAsync(c, tx, new AuditEntry
-        {
-            At = now, Actor = actor, CustomerId = s.CustomerId, Kind = kind, Subject = "subscription plan",
-            OldValue = $"{from.Name} ({from.Code} v{from.Version})", NewValue = $"{to.Name} ({to.Code} v{to.Version})", Reason = reason,
-        });
-    }
-
-    public static string DescribeGrant(Feature feature, EntitlementGrant g)
-    {
-        var value = feature.Kind == FeatureKind.Boolean ? "included" : g.IsUnlimited ? "unlimited" : "+" + (g.Amount ?? 0).ToString(CultureInfo.InvariantCulture);
-        var window = g.ValidUntil is { } until
-            ? $" from {g.ValidFrom?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "now"} until {until.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"
-            : " permanent";
-        return $"{feature.Handle} {value}{window}";
-    }
-
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
-
-    private sealed record GrantRow
-    {
-        public long Id { get; init; }
-        public long? Amount { get; init; }
-        public bool IsUnlimited { get; init; }
-        public string Handle { get; init; } = "";
-        public long CustomerId { get; init; }
-        public DateTime? RevokedAt { get; init; }
-    }
 }

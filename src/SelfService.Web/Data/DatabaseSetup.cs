@@ -1,17 +1,14 @@
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
-using SelfService.Audit;
-using SelfService.Catalog;
-using SelfService.Customers;
-using SelfService.Demo;
-using SelfService.Entitlements;
 
 namespace SelfService.Data;
 
 public static class DatabaseSetup
 {
-    /// <summary>Chooses and checks the database; a bad setting throws <see cref="ConfigurationProblem"/> before anything starts.</summary>
+    /// <summary>
+    /// Chooses and checks the database; a bad setting throws <see cref="ConfigurationProblem"/> before anything starts.
+    /// Registers only the connection, dialect, migrations, initialiser and health check: each feature wires its own services.
+    /// </summary>
     public static WebApplicationBuilder AddDatabase(this WebApplicationBuilder builder)
     {
         DapperSetup.Configure();
@@ -21,39 +18,37 @@ public static class DatabaseSetup
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<Db>();
         builder.Services.AddSingleton<Migrations>();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<AuditLog>();
-        builder.Services.AddSingleton<CatalogStore>();
-        builder.Services.AddSingleton<CustomerStore>();
-        builder.Services.AddSingleton<EntitlementService>();
-        builder.Services.AddSingleton<PlanChangePreview>();
-        builder.Services.AddSingleton<SelfService.Portal.AccountUsage>();
-        builder.Services.AddSingleton<SelfService.Metering.UsageService>();
-        builder.Services.AddSingleton<DemoSeeder>();
-        builder.Services.AddSingleton<SelfService.Notifications.NotificationService>();
-        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
+        builder.Services.AddSingleton<StartupState>();
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }
 }
 
-/// <summary>Migrates the database, then seeds the demo when asked, before the app serves anything.</summary>
-public sealed class DatabaseInitializer(Migrations migrations, DatabaseSettings settings, DemoSeeder seeder, IOptions<DemoOptions> demo) : IHostedService
+/// <summary>Migrates the database before the app serves anything (and before the demo is seeded: see <c>AddDemo</c>).</summary>
+public sealed class DatabaseInitializer(Migrations migrations, StartupState state) : IHostedService
 {
-    public async Task StartAsync(CancellationToken ct)
+    public Task StartAsync(CancellationToken ct)
     {
         migrations.Apply();
-        if (demo.Value.Seed ?? !settings.IsServer)
-            await seeder.SeedIfEmptyAsync(ct);
+        state.MigrationsApplied = true;
+        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 }
 
-public sealed class DatabaseHealthCheck(Db db) : IHealthCheck
+/// <summary>What start-up has done so far, for readiness.</summary>
+public sealed class StartupState
 {
-    internal const string ProbeSql = "select count(*) from Customer";
+    public volatile bool MigrationsApplied;
+}
+
+public sealed class DatabaseHealthCheck(Db db, StartupState startup) : IHealthCheck
+{
+    // Reads the schema's newest table, so a database that answers but lacks migrations is not ready; it counts nothing,
+    // so the anonymous answer discloses nothing about the customers.
+    internal const string ProbeSql = "select count(*) from RollupWatermark where 1 = 0";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
@@ -61,7 +56,8 @@ public sealed class DatabaseHealthCheck(Db db) : IHealthCheck
         try
         {
             await using var connection = await db.OpenAsync(ct);
-            data["customers"] = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ProbeSql, cancellationToken: ct));
+            await connection.ExecuteScalarAsync<long>(new CommandDefinition(ProbeSql, cancellationToken: ct));
+            if (!startup.MigrationsApplied) return HealthCheckResult.Unhealthy("The database answers; migrations are not applied yet.", data: data);
             return HealthCheckResult.Healthy("The database answers.", data);
         }
         catch (Exception e)

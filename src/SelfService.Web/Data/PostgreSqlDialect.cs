@@ -9,24 +9,9 @@ using Npgsql;
 
 namespace SelfService.Data;
 
-public sealed class PostgreSqlDialect : SqlDialect
+public sealed class PostgreSqlDialect : OnConflictDialect
 {
     public override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
-
-    public override string InsertReturningId(string table, params string[] columns) =>
-        $"insert into {table} ({string.Join(", ", columns)}) values ({Params(columns)}) returning Id";
-
-    public override string InsertIgnoringDuplicates(string table, string[] columns, string[] keyColumns, string[]? textKeys = null) =>
-        $"insert into {table} ({string.Join(", ", columns)}) values ({Params(columns)}) on conflict ({string.Join(", ", keyColumns)}) do nothing";
-
-    public override string Upsert(string table, string[] columns, string[] keyColumns, Func<Func<string, string>, string> updateSet) =>
-        $"""
-        insert into {table} as t ({string.Join(", ", columns)})
-        values ({Params(columns)})
-        on conflict ({string.Join(", ", keyColumns)}) do update set {updateSet(c => "excluded." + c)}
-        """;
-
-    public override string Page(string orderBy) => $"order by {orderBy} limit @Limit offset @Offset";
 
     public override string DayOf(string column) => $"date_trunc('day', {column}, 'UTC')";
 

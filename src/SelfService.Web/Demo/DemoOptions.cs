@@ -1,3 +1,5 @@
+using SelfService.Data;
+
 namespace SelfService.Demo;
 
 public sealed class DemoOptions
@@ -16,4 +18,11 @@ public sealed class DemoOptions
 
     /// <summary>Months of usage history to generate.</summary>
     public int HistoryMonths { get; set; } = 6;
+
+    public static IEnumerable<SettingProblem> Check(DemoOptions o)
+    {
+        if (!string.IsNullOrEmpty(o.ApiKey) && !SelfService.Api.ApiKeyStore.IsWellFormed(o.ApiKey))
+            yield return new(nameof(ApiKey), "must look like ss_{prefix}_{secret}: a prefix of 6 to 32 characters and a secret of at least 16, with no other '_'.");
+        foreach (var p in Settings.Range(nameof(HistoryMonths), o.HistoryMonths, 0, 36)) yield return p;
+    }
 }

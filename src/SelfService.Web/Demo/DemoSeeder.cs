@@ -14,7 +14,7 @@ namespace SelfService.Demo;
 /// Seeds an empty database with a catalog built from the seeds' use cases, customers in differing
 /// situations, a user in every role and months of usage history, all relative to the injected clock.
 /// </summary>
-public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore customers, UserStore users, AuditLog audit,
+public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore customers, SubscriptionChanges changes, UserStore users, AuditLog audit,
     SelfService.Api.ApiKeyStore apiKeys, TimeProvider clock, IOptions<DemoOptions> options, ILogger<DemoSeeder> logger)
 {
     public string Password => string.IsNullOrEmpty(options.Value.Password) ? DemoOptions.DefaultPassword : options.Value.Password;
@@ -23,8 +23,12 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
     {
         if (await customers.AnyAsync(ct)) return false;
         var now = clock.GetUtcNow().UtcDateTime;
-        await db.WriteAsync((c, tx) => SeedAsync(c, tx, now), ct);
-        var (_, key) = await apiKeys.CreateAsync("Demo app", SelfService.Api.ApiScopes.All, "demo", options.Value.ApiKey, ct);
+        // All of the demo, its API key included, commits at once or not at all: a failed start leaves an empty database to seed again.
+        var key = await db.WriteAsync(async (c, tx) =>
+        {
+            await SeedAsync(c, tx, now);
+            return (await apiKeys.CreateAsync(c, tx, "Demo app", SelfService.Api.ApiScopes.All, "demo", options.Value.ApiKey)).Plaintext;
+        }, ct);
         if (string.IsNullOrEmpty(options.Value.ApiKey))
         {
             // Stored hashed, so this is the only time it can be shown.
@@ -91,8 +95,8 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
                     new { Email = email, DisplayName = name, PasswordHash = hash, Role = role, CustomerId = customerId, CreatedAt = now }, tx);
             }
         }
-        await User("operator@vendor.example", "Olivia Operator", Roles.Operator, null);
-        await User("approver@vendor.example", "Arjun Approver", Roles.Approver, null);
+        await User(DemoUsers.Operator, "Olivia Operator", Roles.Operator, null);
+        await User(DemoUsers.Approver, "Arjun Approver", Roles.Approver, null);
 
         var history = new UsageHistory(db.Dialect, now, options.Value.HistoryMonths);
         var seeds = new[]
@@ -109,21 +113,21 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
             foreach (var u in s.Users)
             {
                 var (role, name) = (u[..u.IndexOf(':')], u[(u.IndexOf(':') + 1)..]);
-                await User($"{role}@{s.Key}.example", name, char.ToUpperInvariant(role[0]) + role[1..], customerId);
+                await User(DemoUsers.Of(role, s.Key), name, char.ToUpperInvariant(role[0]) + role[1..], customerId);
             }
-            var subscriptionId = await customers.CreateSubscriptionAsync(c, tx, customerId, plans[s.Plan], s.AnchorDay, now.AddMonths(-options.Value.HistoryMonths - 1), now);
+            var subscriptionId = await changes.InsertSubscriptionAsync(c, tx, customerId, plans[s.Plan], SubscriptionStatus.Active, s.AnchorDay, now.AddMonths(-options.Value.HistoryMonths - 1), now);
             var period = UsagePeriod.Containing(now, s.AnchorDay);
 
             async Task Grant(string handle, long? amount, bool unlimited, string reason, DateTime? from, DateTime? until)
             {
-                var id = await customers.AddGrantAsync(c, tx, new EntitlementGrant
+                var id = await changes.InsertGrantAsync(c, tx, new EntitlementGrant
                 {
                     SubscriptionId = subscriptionId, FeatureId = f[handle], Amount = amount, IsUnlimited = unlimited,
-                    Reason = reason, GrantedBy = "operator@vendor.example", ValidFrom = from, ValidUntil = until, CreatedAt = from ?? now.AddDays(-30),
+                    Reason = reason, GrantedBy = DemoUsers.Operator, ValidFrom = from, ValidUntil = until, CreatedAt = from ?? now.AddDays(-30),
                 });
                 await audit.WriteAsync(c, tx, new AuditEntry
                 {
-                    At = from ?? now.AddDays(-30), Actor = "operator@vendor.example", CustomerId = customerId, Kind = "grant.added",
+                    At = from ?? now.AddDays(-30), Actor = DemoUsers.Operator, CustomerId = customerId, Kind = AuditKinds.GrantAdded,
                     Subject = $"grant #{id} {handle}", NewValue = unlimited ? "unlimited" : amount?.ToString(System.Globalization.CultureInfo.InvariantCulture), Reason = reason,
                 });
             }
@@ -131,7 +135,7 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
             switch (s.Key)
             {
                 case "acme":
-                    await customers.AddAddOnAsync(c, tx, subscriptionId, addOns["extra-seats"], 1);
+                    await changes.InsertAddOnAsync(c, tx, subscriptionId, addOns["extra-seats"], 1);
                     await Grant("max-members", 5, false, "Negotiated at the 2026 renewal", null, null);
                     await history.Latest(c, tx, customerId, f["max-members"], from: 18, to: 33);
                     await history.Max(c, tx, customerId, f["storage-gb"], from: 22, to: 61);

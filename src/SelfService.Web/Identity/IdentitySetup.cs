@@ -10,9 +10,9 @@ public static class IdentitySetup
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan AbsoluteTimeout = TimeSpan.FromHours(12);
 
+    /// <summary>The sign-in cookie and the staff policies. Each request's session is checked against its row by Accounts (<c>AddAccounts</c>).</summary>
     public static WebApplicationBuilder AddSignIn(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<UserStore>();
         builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
@@ -26,7 +26,6 @@ public static class IdentitySetup
                 o.AccessDeniedPath = "/account/denied";
                 o.ExpireTimeSpan = IdleTimeout;
                 o.SlidingExpiration = true;
-                o.Events.OnValidatePrincipal = RejectEndedSessions;
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.VendorStaff, p => p.RequireRole(Roles.Vendor))
@@ -48,20 +47,5 @@ public static class IdentitySetup
         };
         if (user.CustomerKey is { } key) claims.Add(new(SelfServiceClaims.Customer, key));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
-    }
-
-    // The cookie is only a pointer to a session row: a row ended anywhere (sign-out, removal, role change, new password,
-    // a timeout) ends the session here at the next request. The cookie's own sliding expiry still ends an idle browser.
-    private static async Task RejectEndedSessions(CookieValidatePrincipalContext context)
-    {
-        var sessions = context.HttpContext.RequestServices.GetRequiredService<SelfService.Accounts.SessionStore>();
-        var token = context.Principal?.FindFirstValue(SelfServiceClaims.Session);
-        var id = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
-        if (token is null || !long.TryParse(id, CultureInfo.InvariantCulture, out var userId)
-            || !await sessions.ValidateAsync(token, userId, context.HttpContext.RequestAborted))
-        {
-            context.RejectPrincipal();
-            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        }
     }
 }

@@ -42,13 +42,13 @@ public static class IntegrationEndpoints
             .Produces<CustomerView>().Errors(401, 403, 404, 429);
 
         api.MapPut("/customers/{customer}", PutCustomer).RequireAuthorization(write).WithTags(ProvisioningTag)
-            .WithName("PutCustomer").WithSummary("Create or update a customer")
+            .WithName("PutCustomer").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Create or update a customer")
             .WithDescription("201 when created, 200 when it existed. Idempotent under an `Idempotency-Key` header.")
             .Accepts<CustomerBody>("application/json")
             .Produces<CustomerView>(StatusCodes.Status201Created).Produces<CustomerView>().Errors(400, 401, 403, 413, 422, 429);
 
         api.MapPut("/customers/{customer}/subscription", PutSubscription).RequireAuthorization(write).WithTags(ProvisioningTag)
-            .WithName("PutSubscription").WithSummary("Set the customer's plan, add-ons with quantities, billing anchor and status")
+            .WithName("PutSubscription").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Set the customer's plan, add-ons with quantities, billing anchor and status")
             .WithDescription("""
                 Replaces the subscription with what the order states: add-ons not listed are removed. A plan or add-on code the
                 subscription already holds keeps its version; a new one takes the current version (or `planVersion`). Unknown codes → 404
@@ -62,18 +62,24 @@ public static class IntegrationEndpoints
             .Produces<IReadOnlyList<GrantView>>().Errors(401, 403, 404, 429);
 
         api.MapPost("/customers/{customer}/grants", PostGrant).RequireAuthorization(write).WithTags(ProvisioningTag)
-            .WithName("AddGrant").WithSummary("Grant a feature to the customer's subscription, optionally for a window")
+            .WithName("AddGrant").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Grant a feature to the customer's subscription, optionally for a window")
             .WithDescription("`value`: a whole number, `true` for Boolean features, or `\"unlimited\"`. The window is `[validFrom, validUntil)`; checks reflect the grant at once.")
             .Accepts<GrantBody>("application/json")
             .Produces<GrantView>(StatusCodes.Status201Created).Errors(400, 401, 403, 404, 409, 413, 422, 429);
 
         api.MapDelete("/customers/{customer}/grants/{id}", DeleteGrant).RequireAuthorization(write).WithTags(ProvisioningTag)
-            .WithName("RevokeGrant").WithSummary("Revoke a grant at once")
+            .WithName("RevokeGrant").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Revoke a grant at once")
             .Produces(StatusCodes.Status204NoContent).Errors(401, 403, 404, 422, 429);
 
         app.MapGet(JwksPath, GetJwks).AllowAnonymous().WithTags(Tag)
             .WithName("Jwks").WithSummary("The public keys that verify entitlement tokens (JWKS)")
             .Produces<JwksDocument>();
+    }
+
+    /// <summary>Marks an operation that honours <c>Idempotency-Key</c>, so the OpenAPI document declares the header.</summary>
+    public sealed class IdempotencyKeyHeader
+    {
+        public static readonly IdempotencyKeyHeader Instance = new();
     }
 
     private static RouteHandlerBuilder Errors(this RouteHandlerBuilder builder, params int[] statuses)
@@ -85,7 +91,15 @@ public static class IntegrationEndpoints
     // ---- documentation shapes of the request bodies (the handlers read the JSON themselves, to name every bad field)
 
     /// <param name="Name">The customer's display name.</param>
-    public sealed record CustomerBody(string Name);
+    /// <param name="Owner">
+    /// The person to invite as the customer's first Owner. Invited once, while the customer has no Owner and the address
+    /// has no open invitation: a replay, or a later identical PUT, sends nothing new.
+    /// </param>
+    public sealed record CustomerBody(string Name, OwnerBody? Owner);
+
+    /// <param name="Email">Where the invitation goes; it must not belong to a user of another customer.</param>
+    /// <param name="Name">The person's name, offered on the invitation page.</param>
+    public sealed record OwnerBody(string Email, string? Name);
 
     public sealed record AddOnBody(string Code, int Quantity);
 
@@ -154,17 +168,22 @@ public static class IntegrationEndpoints
         return TypedResults.Ok(await provisioning.GrantsAsync(customer, clock.GetUtcNow().UtcDateTime, ct));
     }
 
-    private static async Task<IResult> PutCustomer(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes, CancellationToken ct)
+    private static async Task<IResult> PutCustomer(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes,
+        SelfService.Mail.Mailer mailer, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (!Provisioning.CustomerKeyPattern().IsMatch(customer))
             errors.Add("customer", "A customer key is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
         var (request, problem) = await WriteRequest.ReadAsync(http, errors, expectBody: true);
         if (problem is not null) return problem;
-        var name = Provisioning.ReadCustomerName(Body(request!, errors));
+        var (name, owner) = Provisioning.ReadCustomer(Body(request!, errors));
         if (errors.Any) return ApiProblems.ValidationFailed(errors.ToDictionary());
-        return await writes.RunAsync(request!, (c, tx, now) =>
-            provisioning.PutCustomerAsync(c, tx, now, request!.Actor, AuditReason(request), customer, name!), ct);
+        var mail = new SelfService.Mail.MailBatch(mailer);
+        var result = await writes.RunAsync(request!, (c, tx, now) =>
+            provisioning.PutCustomerAsync(c, tx, now, request!.Actor, AuditReason(request), customer, name!, owner, mail), ct);
+        // Ids of a rolled-back attempt are harmless here: delivery claims only rows that exist and are pending.
+        mailer.Dispatch(mail.Ids);
+        return result;
     }
 
     private static async Task<IResult> PutSubscription(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes,

@@ -1,3 +1,5 @@
+using SelfService.Data;
+
 namespace SelfService.Integration;
 
 /// <summary>Settings of the integration API, under <c>SelfService:Integration</c>.</summary>
@@ -36,4 +38,11 @@ public sealed class IntegrationOptions
     public string? KeyRingCertificatePassword { get; set; }
 
     public TimeSpan TokenLifetime => TimeSpan.FromMinutes(TokenLifetimeMinutes);
+
+    public static IEnumerable<SettingProblem> Check(IntegrationOptions o) =>
+        Settings.Range(nameof(TokenLifetimeMinutes), o.TokenLifetimeMinutes, 1, 24 * 60)
+            .Concat(Settings.Range(nameof(SigningKeyRotationDays), o.SigningKeyRotationDays, 1, 3650))
+            .Concat(Settings.Range(nameof(IdempotencyRetentionHours), o.IdempotencyRetentionHours, 1, 24 * 365))
+            .Concat(Settings.Required(nameof(Issuer), o.Issuer))
+            .Concat(Settings.Required(nameof(Audience), o.Audience));
 }

@@ -7,6 +7,7 @@ using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 using SelfService.Api;
 using SelfService.Data;
+using SelfService.Jobs;
 
 namespace SelfService.Integration;
 
@@ -33,9 +34,10 @@ public static class IntegrationSetup
     /// </summary>
     public static WebApplicationBuilder AddIntegration(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(IntegrationOptions.Section).Get<IntegrationOptions>() ?? new IntegrationOptions();
-        builder.Services.AddOptions<IntegrationOptions>().BindConfiguration(IntegrationOptions.Section);
+        var options = builder.AddCheckedOptions<IntegrationOptions>(IntegrationOptions.Section, IntegrationOptions.Check);
         builder.Services.AddSingleton<EntitlementChecks>();
+        builder.Services.AddRecurringJob<SigningKeyRotationJob>(Hangfire.Cron.Daily(3));
+        builder.Services.AddRecurringJob<IdempotencyRecordCleanupJob>(Hangfire.Cron.Hourly(17));
         builder.Services.AddSingleton<SigningKeyStore>();
         builder.Services.AddSingleton<EntitlementTokens>();
         builder.Services.AddSingleton<IdempotentWrites>();
@@ -78,6 +80,18 @@ public static class IntegrationSetup
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecuritySchemeName, context.Document)] = scopes });
                 if (scopes.Count > 0) operation.Description = $"{operation.Description}\n\nScope: `{string.Join("`, `", scopes)}`.".Trim();
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IntegrationEndpoints.IdempotencyKeyHeader>().Any())
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = WriteRequest.Header, In = ParameterLocation.Header, Required = false,
+                        Description = "Any 1 to 255 printable ASCII characters (a UUID): the same key with the same request within 24 h replays " +
+                            "the first answer (with `Idempotent-Replayed: true`); with another request it is refused (422).",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 },
+                        Example = System.Text.Json.Nodes.JsonValue.Create("3f2c9d0e-8a41-4c1e-9b7a-2d5e6f708192"),
+                    });
+                }
                 return Task.CompletedTask;
             });
         });
@@ -113,6 +127,8 @@ public static class IntegrationSetup
             .WithOpenApiRoutePattern(OpenApiPath)
             .AddPreferredSecuritySchemes(SecuritySchemeName)
             .HideDeveloperTools()
+            // Its "Open API Client" button sends the document's address to a third-party site.
+            .HideClientButton()
             .ForceLightMode()
             .WithCustomCss(ScalarContrast)
             // Scalar's page template has no lang attribute; screen readers need one.

@@ -88,6 +88,15 @@ public sealed class JsonFields
     private static bool HasOffset(string s) =>
         s.EndsWith('Z') || s.EndsWith('z') || (s.Length > 6 && s[^6] is '+' or '-' && s[^3] == ':');
 
+    /// <summary>A nested object (absent: null), whose fields read with the path <c>name.field</c>.</summary>
+    public JsonFields? Object(string name)
+    {
+        if (Get(name, required: false) is not { } v) return null;
+        if (v.ValueKind == JsonValueKind.Object) return new JsonFields(v, PathOf(name), _errors);
+        Fail(name, "Must be an object.");
+        return null;
+    }
+
     /// <summary>An array of objects (absent: null); each element reads with the path <c>name[i]</c>.</summary>
     public IReadOnlyList<JsonFields>? Objects(string name)
     {

@@ -27,13 +27,16 @@ public sealed record SubscriptionOrder(string Plan, int? PlanVersion, IReadOnlyL
 
 public sealed record AddOnLine(string Code, int Quantity, string Path);
 
+/// <summary>The person a CRM names as a customer's Owner: invited once while the customer has no Owner.</summary>
+public sealed record OwnerOrder(string Email, string? Name);
+
 public sealed record GrantOrder(string Feature, JsonElement Value, DateTime? ValidFrom, DateTime? ValidUntil, string Reason);
 
 /// <summary>
 /// Creates and changes customers, subscriptions and grants for the vendor's CRM. Each method runs inside the
 /// caller's write transaction (see <see cref="IdempotentWrites"/>) and audits every change it makes there.
 /// </summary>
-public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLog audit)
+public sealed partial class Provisioning(Db db, CustomerStore customers, SubscriptionChanges changes, AuditLog audit, SelfService.Accounts.Team team)
 {
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     public static partial Regex CustomerKeyPattern();
@@ -42,11 +45,22 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
 
     // ---- reading orders -------------------------------------------------------------------------------------
 
-    public static string? ReadCustomerName(JsonFields? body)
+    /// <summary>The customer's name and, when the CRM names one, the person to invite as its first Owner.</summary>
+    public static (string? Name, OwnerOrder? Owner) ReadCustomer(JsonFields? body)
     {
         var name = body?.String("name", required: true, maxLength: 200);
+        OwnerOrder? owner = null;
+        if (body?.Object("owner") is { } o)
+        {
+            var email = o.String("email", required: true, maxLength: 320);
+            var ownerName = o.String("name", required: false, maxLength: 200);
+            o.RejectUnknown();
+            if (email is not null && !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email))
+                o.Fail("email", "Must be an email address like name@example.com.");
+            else if (email is not null) owner = new OwnerOrder(email, ownerName);
+        }
         body?.RejectUnknown();
-        return name;
+        return (name, owner);
     }
 
     public static SubscriptionOrder? ReadSubscription(JsonFields? body, FieldErrors errors)
@@ -219,43 +233,45 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
 
     internal const string RenameCustomerSql = "update Customer set Name = @name where Id = @id";
 
-    /// <summary>Creates the customer (201) or renames it (200); an unchanged customer is left alone, unaudited.</summary>
-    public async Task<WriteOutcome> PutCustomerAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string reason, string key, string name)
+    /// <summary>
+    /// Creates the customer (201) or renames it (200); an unchanged customer is left alone, unaudited. An
+    /// <paramref name="owner"/> is invited as Owner while the customer has no Owner and that address has no open
+    /// invitation, so a replay or a later identical PUT sends nothing new.
+    /// </summary>
+    public async Task<WriteOutcome> PutCustomerAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string reason, string key, string name,
+        OwnerOrder? owner = null, SelfService.Mail.MailBatch? mail = null)
     {
         var existing = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql, new { customer = key }, tx);
         if (existing is null)
         {
             var id = await customers.CreateCustomerAsync(c, tx, key, name, now);
-            await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, CustomerId = id, Kind = "customer.created", Subject = $"customer {key}", NewValue = name, Reason = reason });
+            await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, CustomerId = id, Kind = AuditKinds.CustomerCreated, Subject = $"customer {key}", NewValue = name, Reason = reason });
+            if (await InviteOwnerAsync(c, tx, id, actor, owner, mail) is { } refused) return refused;
             return new WriteOutcome(StatusCodes.Status201Created, await CustomerAsync(key, c, tx), CustomerPath(key));
         }
+        if (await InviteOwnerAsync(c, tx, existing.Id, actor, owner, mail) is { } refusal) return refusal;
         if (existing.Name != name)
         {
             await c.ExecuteAsync(RenameCustomerSql, new { id = existing.Id, name }, tx);
-            await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, CustomerId = existing.Id, Kind = "customer.renamed", Subject = $"customer {key}", OldValue = existing.Name, NewValue = name, Reason = reason });
+            await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, CustomerId = existing.Id, Kind = AuditKinds.CustomerRenamed, Subject = $"customer {key}", OldValue = existing.Name, NewValue = name, Reason = reason });
         }
         return new WriteOutcome(StatusCodes.Status200OK, await CustomerAsync(key, c, tx));
     }
 
-    internal const string CustomerSubscriptionSql = """
-        select Id, CustomerId, PlanId, Status, BillingAnchorDay, StartedAt
-          from Subscription
-         where CustomerId = @customerId
+    internal const string HasOwnerOrInvitationSql = """
+        select (select count(*) from AppUser where CustomerId = @customerId and Role = 'Owner' and RemovedAt is null)
+             + (select count(*) from Invitation where CustomerId = @customerId and Email = @email and IsOpen = @open)
         """;
 
-    internal string SubscriptionForUpdateSql => db.Dialect.LockingRows(CustomerSubscriptionSql, "Subscription");
-
-    internal const string SubscriptionAddOnsSql = "select SubscriptionId, AddOnId, Quantity from SubscriptionAddOn where SubscriptionId = @id";
-
-    internal const string UpdateSubscriptionSql = """
-        update Subscription
-           set PlanId = @planId, Status = @status, BillingAnchorDay = @anchor, UpdatedAt = @now
-         where Id = @id
-        """;
-
-    internal const string UpdateAddOnSql = "update SubscriptionAddOn set Quantity = @quantity where SubscriptionId = @subscriptionId and AddOnId = @addOnId";
-
-    internal const string RemoveAddOnSql = "delete from SubscriptionAddOn where SubscriptionId = @subscriptionId and AddOnId = @addOnId";
+    private async Task<WriteOutcome?> InviteOwnerAsync(DbConnection c, DbTransaction tx, long customerId, string actor, OwnerOrder? owner, SelfService.Mail.MailBatch? mail)
+    {
+        if (owner is null || mail is null) return null;
+        var email = SelfService.Identity.UserStore.Normalize(owner.Email);
+        if (await c.ExecuteScalarAsync<int>(HasOwnerOrInvitationSql, new { customerId, email, open = true }, tx) > 0) return null;
+        var refusal = await team.InviteInAsync(c, tx, mail, customerId, SelfService.Accounts.TeamActor.Vendor(actor), email, SelfService.Identity.Roles.Owner, owner.Name);
+        return refusal is null ? null
+            : WriteOutcome.Failed(ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["owner.email"] = [refusal.Message] }));
+    }
 
     /// <summary>
     /// Makes the subscription what the order says (201 when it is new, 200 otherwise): plan, status, anchor, and
@@ -267,8 +283,8 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
     {
         var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql, new { customer = key }, tx);
         if (customer is null) return WriteOutcome.Failed(ApiProblems.NotFoundProblem($"No customer '{key}'. Create it first with PUT {CustomerPath(key)}."));
-        var current = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionForUpdateSql, new { customerId = customer.Id }, tx);
-        var held = current is null ? [] : (await c.QueryAsync<SubscriptionAddOn>(SubscriptionAddOnsSql, new { id = current.Id }, tx)).AsList();
+        var current = await changes.LockAsync(c, tx, customer.Id);
+        var held = current is null ? [] : await changes.AddOnsAsync(c, tx, current.Id);
 
         // Resolve references; unknown ones answer 404 naming each, impossible ones 400 naming each.
         var missing = new FieldErrors();
@@ -295,51 +311,28 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
                 "The order names plans or add-ons that do not exist.", new Dictionary<string, object?> { ["errors"] = missing.ToDictionary() }));
         if (invalid.Any) return WriteOutcome.Failed(ApiProblems.ValidationFailed(invalid.ToDictionary()));
 
-        string Describe(PricePlan p) => $"{p.Code} v{p.Version}";
-        AuditEntry Entry(string kind, string? old, string? @new) => new()
-        {
-            At = now, Actor = actor, CustomerId = customer.Id, Kind = kind, Subject = $"subscription of {key}", OldValue = old, NewValue = @new, Reason = reason,
-        };
-
+        var by = new ChangeBy(actor, now, reason);
         var status = order.Status ?? current?.Status ?? SubscriptionStatus.Active;
         var anchor = order.BillingAnchorDay ?? current?.BillingAnchorDay ?? now.Day;
-        long subscriptionId;
-        if (current is null)
-        {
-            subscriptionId = await customers.CreateSubscriptionAsync(c, tx, customer.Id, plan!.Id, anchor, now, now);
-            if (status != SubscriptionStatus.Active)
-                await c.ExecuteAsync(UpdateSubscriptionSql, new { id = subscriptionId, planId = plan.Id, status = status.ToString(), anchor, now }, tx);
-            await audit.WriteAsync(c, tx, Entry("subscription.created", null,
-                $"{Describe(plan)}, {status.ToString().ToLowerInvariant()}, billing anchor day {anchor}"));
-        }
+        Subscription subscription;
+        if (current is null) (subscription, _) = await changes.CreateAsync(c, tx, customer.Id, plan!, status, anchor, by);
         else
         {
-            subscriptionId = current.Id;
-            if (current.PlanId != plan!.Id || current.Status != status || current.BillingAnchorDay != anchor)
-                await c.ExecuteAsync(UpdateSubscriptionSql, new { id = current.Id, planId = plan.Id, status = status.ToString(), anchor, now }, tx);
-            if (current.PlanId != plan.Id)
-                await audit.WriteAsync(c, tx, Entry("subscription.plan-changed", currentPlan is null ? null : Describe(currentPlan), Describe(plan)));
-            if (current.Status != status)
-                await audit.WriteAsync(c, tx, Entry("subscription.status-changed", current.Status.ToString().ToLowerInvariant(), status.ToString().ToLowerInvariant()));
-            if (current.BillingAnchorDay != anchor)
-                await audit.WriteAsync(c, tx, Entry("subscription.anchor-changed", current.BillingAnchorDay.ToString(CultureInfo.InvariantCulture), anchor.ToString(CultureInfo.InvariantCulture)));
+            subscription = current;
+            await changes.ChangePlanAsync(c, tx, subscription, currentPlan ?? plan!, plan!, by);
+            subscription = subscription with { PlanId = plan!.Id };
+            await changes.SetStatusAsync(c, tx, subscription, status, by);
+            subscription = subscription with { Status = status };
+            await changes.SetBillingAnchorAsync(c, tx, subscription, anchor, by);
         }
 
         foreach (var h in held.Where(h => wanted.All(w => w.AddOn.Id != h.AddOnId)))
         {
-            await c.ExecuteAsync(RemoveAddOnSql, new { subscriptionId, addOnId = h.AddOnId }, tx);
-            var code = catalog.AddOns.FirstOrDefault(a => a.Id == h.AddOnId)?.Code ?? $"#{h.AddOnId}";
-            await audit.WriteAsync(c, tx, Entry("subscription.add-on-removed", $"{code} ×{h.Quantity}", null));
+            var removed = catalog.AddOns.FirstOrDefault(a => a.Id == h.AddOnId)
+                ?? new AddOn { Id = h.AddOnId, Code = $"#{h.AddOnId}", Family = "", Name = "" };
+            await changes.SetAddOnQuantityAsync(c, tx, subscription, removed, 0, by);
         }
-        foreach (var (addOn, quantity) in wanted)
-        {
-            var had = held.FirstOrDefault(h => h.AddOnId == addOn.Id);
-            if (had is null) await customers.AddAddOnAsync(c, tx, subscriptionId, addOn.Id, quantity);
-            else if (had.Quantity != quantity) await c.ExecuteAsync(UpdateAddOnSql, new { subscriptionId, addOnId = addOn.Id, quantity }, tx);
-            else continue;
-            await audit.WriteAsync(c, tx, Entry(had is null ? "subscription.add-on-added" : "subscription.add-on-changed",
-                had is null ? null : $"{addOn.Code} ×{had.Quantity}", $"{addOn.Code} ×{quantity}"));
-        }
+        foreach (var (addOn, quantity) in wanted) await changes.SetAddOnQuantityAsync(c, tx, subscription, addOn, quantity, by);
 
         return new WriteOutcome(current is null ? StatusCodes.Status201Created : StatusCodes.Status200OK,
             await CustomerAsync(key, c, tx), current is null ? CustomerPath(key) : null);
@@ -351,22 +344,16 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
     {
         var customer = await c.QuerySingleOrDefaultAsync<Customer>(CustomerForUpdateSql, new { customer = key }, tx);
         if (customer is null) return WriteOutcome.Failed(ApiProblems.NotFoundProblem($"No customer '{key}'."));
-        var subscription = await c.QuerySingleOrDefaultAsync<Subscription>(SubscriptionForUpdateSql, new { customerId = customer.Id }, tx);
+        var subscription = await changes.LockAsync(c, tx, customer.Id);
         if (subscription is null)
             return WriteOutcome.Failed(ApiProblems.Problem(StatusCodes.Status409Conflict, ApiProblems.Conflict, "The customer has no subscription.",
                 $"Grants belong to a subscription: PUT {CustomerPath(key)}/subscription first."));
 
         var grant = new EntitlementGrant
         {
-            SubscriptionId = subscription.Id, FeatureId = feature.Id, Amount = value.Amount, IsUnlimited = value.Unlimited,
-            Reason = order.Reason, GrantedBy = actor, ValidFrom = order.ValidFrom, ValidUntil = order.ValidUntil, CreatedAt = now,
+            Amount = value.Amount, IsUnlimited = value.Unlimited, Reason = order.Reason, GrantedBy = actor, ValidFrom = order.ValidFrom, ValidUntil = order.ValidUntil,
         };
-        var id = await customers.AddGrantAsync(c, tx, grant);
-        await audit.WriteAsync(c, tx, new AuditEntry
-        {
-            At = now, Actor = actor, CustomerId = customer.Id, Kind = "grant.added", Subject = $"grant #{id} {feature.Handle}",
-            NewValue = value.Unlimited ? "unlimited" : value.Amount?.ToString(CultureInfo.InvariantCulture), Reason = order.Reason,
-        });
+        var id = (await changes.AddGrantAsync(c, tx, subscription, feature, grant, new ChangeBy(actor, now, order.Reason))).GrantId!.Value;
         var view = new GrantRow
         {
             Id = id, Feature = feature.Handle, Kind = feature.Kind, Amount = value.Amount, IsUnlimited = value.Unlimited, Reason = order.Reason,
@@ -375,35 +362,12 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, AuditLo
         return new WriteOutcome(StatusCodes.Status201Created, view, $"{CustomerPath(key)}/grants/{id}");
     }
 
-    internal const string GrantOfCustomerSql = """
-        select g.Id, f.Handle as Feature, f.Kind, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil,
-               g.CreatedAt, g.RevokedAt, g.RevokedBy, c.Id as CustomerId
-          from EntitlementGrant g
-          join Feature f on f.Id = g.FeatureId
-          join Subscription s on s.Id = g.SubscriptionId
-          join Customer c on c.Id = s.CustomerId
-         where c.ExternalKey = @customer and g.Id = @id
-        """;
-
-    internal const string RevokeGrantSql = """
-        update EntitlementGrant
-           set RevokedAt = @now, RevokedBy = @actor
-         where Id = @id and RevokedAt is null
-        """;
-
     /// <summary>Revokes a grant at once (204). Revoking a revoked grant changes nothing and still answers 204.</summary>
     public async Task<WriteOutcome> RevokeGrantAsync(DbConnection c, DbTransaction tx, DateTime now, string actor, string reason, string key, long id)
     {
-        var g = await c.QuerySingleOrDefaultAsync<GrantRow>(GrantOfCustomerSql, new { customer = key, id }, tx);
-        if (g is null) return WriteOutcome.Failed(ApiProblems.NotFoundProblem($"Customer '{key}' has no grant {id}."));
-        if (await c.ExecuteAsync(RevokeGrantSql, new { id, now, actor }, tx) == 1)
-        {
-            await audit.WriteAsync(c, tx, new AuditEntry
-            {
-                At = now, Actor = actor, CustomerId = g.CustomerId, Kind = "grant.revoked", Subject = $"grant #{id} {g.Feature}",
-                OldValue = g.IsUnlimited ? "unlimited" : g.Amount?.ToString(CultureInfo.InvariantCulture), Reason = reason,
-            });
-        }
-        return new WriteOutcome(StatusCodes.Status204NoContent);
+        var (result, _) = await changes.RevokeGrantAsync(c, tx, key, id, new ChangeBy(actor, now, reason));
+        return result == GrantRevocation.NotFound
+            ? WriteOutcome.Failed(ApiProblems.NotFoundProblem($"Customer '{key}' has no grant {id}."))
+            : new WriteOutcome(StatusCodes.Status204NoContent);
     }
 }

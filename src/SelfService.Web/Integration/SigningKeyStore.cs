@@ -127,7 +127,7 @@ public sealed class SigningKeyStore(Db db, TimeProvider clock, IDataProtectionPr
             var retired = await c.ExecuteAsync(RetireSql, new { now, publishUntil, id }, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = actor, Kind = current is null ? "signing-key.created" : "signing-key.rotated",
+                At = now, Actor = actor, Kind = current is null ? AuditKinds.SigningKeyCreated : AuditKinds.SigningKeyRotated,
                 Subject = $"signing key {jwk.Kid}", OldValue = current?.Kid, NewValue = jwk.Kid,
                 Reason = current is null ? "First entitlement-token signing key"
                     : $"{retired} key(s) retired, published until {publishUntil:yyyy-MM-dd HH:mm} UTC",

@@ -5,23 +5,48 @@ using MsLogLevel = Microsoft.Extensions.Logging.LogLevel;
 namespace SelfService.Jobs;
 
 /// <summary>
-/// Hangfire keeps its log provider in a static. Its default points at the first host's logger factory, which
-/// breaks every later host once that one is disposed (several hosts live in one test process). This provider
-/// belongs to the process instead: warnings and errors to the console.
+/// Hangfire keeps its log provider in a static, while each host has its own logger factory (several hosts live in one
+/// test process, and one may be disposed while another runs). This provider sends Hangfire's events to the logger factory
+/// of the newest host still running, so they follow the app's logging settings (<c>Logging:LogLevel:Hangfire</c>), and
+/// to a console fallback (warnings and errors) when none is.
 /// </summary>
 internal sealed class HangfireLogging : ILogProvider
 {
     public static readonly HangfireLogging Instance = new();
 
-    private static readonly Lazy<ILoggerFactory> Factory = new(() =>
+    private static readonly Lazy<ILoggerFactory> Fallback = new(() =>
         LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(MsLogLevel.Warning)));
 
-    public ILog GetLogger(string name) => new Forwarder(Factory.Value.CreateLogger(name));
+    private static readonly List<ILoggerFactory> Hosts = [];
 
-    private sealed class Forwarder(ILogger logger) : ILog
+    /// <summary>Routes Hangfire's events to <paramref name="factory"/> until <paramref name="lifetime"/> stops.</summary>
+    public static void Attach(ILoggerFactory factory, IHostApplicationLifetime lifetime)
+    {
+        lock (Hosts) Hosts.Add(factory);
+        lifetime.ApplicationStopping.Register(() => { lock (Hosts) Hosts.Remove(factory); });
+    }
+
+    internal static ILogger Logger(string name)
+    {
+        ILoggerFactory factory;
+        lock (Hosts) factory = Hosts.Count > 0 ? Hosts[^1] : Fallback.Value;
+        try
+        {
+            return factory.CreateLogger(name);
+        }
+        catch (ObjectDisposedException)
+        {
+            return Fallback.Value.CreateLogger(name);
+        }
+    }
+
+    public ILog GetLogger(string name) => new Forwarder(name);
+
+    private sealed class Forwarder(string name) : ILog
     {
         public bool Log(HfLevel logLevel, Func<string> messageFunc, Exception? exception = null)
         {
+            var logger = Logger(name);
             var level = logLevel switch
             {
                 HfLevel.Trace => MsLogLevel.Trace,

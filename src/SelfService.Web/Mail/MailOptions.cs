@@ -103,6 +103,9 @@ public sealed record PublicUrl(Uri Base)
         }
         if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
             throw new ConfigurationProblem(Setting, $"must be an absolute http or https address like https://portal.example.com/, not '{text}'.");
+        if (uri.Scheme != "https" && !environment.IsDevelopment())
+            throw new ConfigurationProblem(Setting, $"must be an https address outside Development, not '{text}': sign-in cookies are sent over https only. " +
+                "Behind a proxy that terminates TLS, give the address people open (https://…) and let the proxy send X-Forwarded-Proto.");
         if (!uri.AbsolutePath.EndsWith('/')) uri = new Uri(uri.AbsoluteUri + "/");
         return new PublicUrl(uri);
     }

@@ -1,3 +1,6 @@
+using Hangfire;
+using SelfService.Jobs;
+
 namespace SelfService.Mail;
 
 public static class MailSetup
@@ -11,6 +14,7 @@ public static class MailSetup
         builder.Services.AddSingleton(publicUrl);
         builder.Services.AddSingleton<Mailer>();
         builder.Services.AddSingleton<MailDelivery>();
+        builder.Services.AddRecurringJob<MailDeliveryJob>(Cron.Minutely());
         return builder;
     }
 }

@@ -1,6 +1,8 @@
+using Hangfire;
 using Microsoft.Extensions.Options;
 using SelfService.Api;
 using SelfService.Data;
+using SelfService.Jobs;
 
 namespace SelfService.Metering;
 
@@ -35,27 +37,36 @@ public sealed class MeteringOptions
 
     public IReadOnlyList<int> EffectiveThresholds => Thresholds is { Length: > 0 } t ? t.Distinct().Order().ToArray() : [80, 100];
 
+    public static IEnumerable<SettingProblem> Check(MeteringOptions o)
+    {
+        foreach (var p in Settings.Positive(nameof(LatenessWindow), o.LatenessWindow)) yield return p;
+        foreach (var p in Settings.NotNegative(nameof(FutureTolerance), o.FutureTolerance)) yield return p;
+        foreach (var p in Settings.NotNegative(nameof(RollupSafetyLag), o.RollupSafetyLag)) yield return p;
+        if (o.Retention < o.LatenessWindow)
+            yield return new(nameof(Retention), $"must not be shorter than {Section}:LatenessWindow ({o.LatenessWindow}), not {o.Retention}: " +
+                "a retried event older than the retention would otherwise count twice.");
+        if (o.Thresholds?.Any(t => t is <= 0 or > 1000) == true)
+            yield return new(nameof(Thresholds), "are percentages of a cap from 1 to 1000.");
+        foreach (var p in Settings.Range(nameof(MaxEventsPerRequest), o.MaxEventsPerRequest, 1, 100_000)) yield return p;
+        foreach (var p in Settings.Range(nameof(MaxRequestBytes), o.MaxRequestBytes, 1024, 256 << 20)) yield return p;
+        foreach (var p in Settings.Range(nameof(RollupChunk), o.RollupChunk, 1)) yield return p;
+    }
+
     public TimeSpan SafetyLagFor(SqlDialect dialect) => RollupSafetyLag ?? dialect.RollupSafetyLag;
 }
 
 public static class MeteringSetup
 {
-    /// <summary>Usage ingestion, the rollup and threshold crossings. Called in web and worker mode alike.</summary>
+    /// <summary>Usage ingestion, the rollup (every minute), usage reads and threshold crossings. Called in web and worker mode alike.</summary>
     public static WebApplicationBuilder AddMetering(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MeteringOptions>()
-            .BindConfiguration(MeteringOptions.Section)
-            .Validate(o => o.LatenessWindow > TimeSpan.Zero, $"{MeteringOptions.Section}:LatenessWindow must be positive.")
-            .Validate(o => o.Retention >= o.LatenessWindow,
-                $"{MeteringOptions.Section}:Retention must not be shorter than {MeteringOptions.Section}:LatenessWindow " +
-                "(a retried event older than the retention would otherwise count twice).")
-            .Validate(o => o.EffectiveThresholds.All(t => t is > 0 and <= 1000), $"{MeteringOptions.Section}:Thresholds are percentages between 1 and 1000.")
-            .Validate(o => o.MaxEventsPerRequest > 0 && o.MaxRequestBytes > 0 && o.RollupChunk > 0, $"{MeteringOptions.Section}: limits must be positive.")
-            .ValidateOnStart();
+        builder.AddCheckedOptions<MeteringOptions>(MeteringOptions.Section, MeteringOptions.Check);
         builder.Services.AddSingleton<MeteringLookup>();
         builder.Services.AddSingleton<UsageIngestion>();
         builder.Services.AddSingleton<UsageRollup>();
         builder.Services.AddSingleton<ThresholdMonitor>();
+        builder.Services.AddSingleton<UsageService>();
+        builder.Services.AddRecurringJob<UsageRollupJob>(Cron.Minutely());
         return builder;
     }
 

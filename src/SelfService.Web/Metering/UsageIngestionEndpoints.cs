@@ -27,9 +27,49 @@ public static class UsageIngestionEndpoints
     {
         api.MapPost("/usage", Ingest)
             .RequireAuthorization(ApiSetup.Scope(ApiScopes.UsageWrite))
-            .WithName("IngestUsage");
+            .WithName("IngestUsage").WithTags(Tag)
+            .WithSummary("Report usage events: a batch of up to 1,000, all or nothing")
+            .WithDescription("""
+                Each event counts once per (customer, `id`): a retried event is answered as a duplicate, an `id` reused with another
+                payload rejects the batch (409). Any invalid event rejects the whole batch (400) with `errors` naming each bad field by
+                index (`events[3].quantity`); nothing from a rejected batch is stored. `timestamp` must lie within the lateness window
+                (7 days by default) and at most 5 minutes ahead. `quantity` is an exact decimal of at least 0.
+                """)
+            .Produces<UsageIngestionResponse>()
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413)
+            .ProducesProblem(415).ProducesProblem(429).ProducesProblem(503)
+            .AddOpenApiOperationTransformer(async (operation, context, ct) =>
+            {
+                // The handler reads the body itself (to name every bad event), so the schema is declared here, not bound.
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                    {
+                        ["application/json"] = new()
+                        {
+                            Schema = await context.GetOrCreateSchemaAsync(typeof(UsageBatch), null, ct),
+                            Example = System.Text.Json.Nodes.JsonNode.Parse("""
+                                {"events": [{"id": "evt-2026-11-20-0001", "customer": "acme", "feature": "api-calls", "quantity": 120, "timestamp": "2026-11-20T10:30:00Z"}]}
+                                """),
+                        },
+                    },
+                };
+            });
         return api;
     }
+
+    public const string Tag = "Usage";
+
+    /// <param name="Events">Up to 1,000 events.</param>
+    public sealed record UsageBatch(IReadOnlyList<UsageEventBody> Events);
+
+    /// <param name="Id">Unique per customer (case-sensitive, at most 200 characters): a retry with the same id counts once.</param>
+    /// <param name="Customer">The customer's external key, such as <c>acme</c>.</param>
+    /// <param name="Feature">The handle of a Limit or Metered feature, such as <c>api-calls</c>.</param>
+    /// <param name="Quantity">How much was used (Sum), the peak (Max) or the current value (Latest): an exact decimal of at least 0.</param>
+    /// <param name="Timestamp">When it happened: ISO 8601 with an offset, within the lateness window.</param>
+    public sealed record UsageEventBody(string Id, string Customer, string Feature, decimal Quantity, DateTimeOffset Timestamp);
 
     internal static async Task<IResult> Ingest(HttpContext http, UsageIngestion ingestion, MeteringLookup lookup,
         TimeProvider clock, IOptions<MeteringOptions> options, CancellationToken ct)

@@ -16,8 +16,11 @@ public sealed record FeatureUsage(
     double Usage,
     Forecast? Forecast,
     PromptReason Prompt,
-    UpgradeOption? Upgrade)
+    UpgradeAdvice? Advice)
 {
+    /// <summary>The cheapest option that covers what is needed, if one does.</summary>
+    public UpgradeOption? Upgrade => Advice?.Cheapest;
+
     public long? Cap => Entitlement.Limit;
     public bool Unlimited => Entitlement.Unlimited;
 
@@ -88,11 +91,11 @@ public sealed class AccountUsage(EntitlementService entitlements, CatalogStore c
             var points = series.GetValueOrDefault(e.Feature.Id) ?? [];
             var forecast = e.Unlimited ? null : Forecaster.For(e.Feature, used, e.Limit, current, now, points);
             var prompt = PromptFor(used, e, forecast, thresholds);
-            UpgradeOption? upgrade = null;
+            UpgradeAdvice? upgrade = null;
             if (prompt != PromptReason.None)
             {
                 var needed = Math.Max(Math.Max(used, forecast?.Projected ?? 0), (e.Limit ?? 0) + 1);
-                upgrade = UpgradeAdvisor.CheapestToCover(account, snapshot, e.Feature, needed, totals);
+                upgrade = UpgradeAdvisor.Advise(account, snapshot, e.Feature, needed, totals);
             }
             cards.Add(new FeatureUsage(e.Feature, e, used, forecast, prompt, upgrade));
         }

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using SelfService.Catalog;
+using SelfService.Shared;
 
 namespace SelfService.Portal;
 
@@ -9,20 +9,16 @@ public static class UsageCsv
 {
     public static string Write(Feature feature, IReadOnlyList<ChartPoint> points, long? cap, bool unlimited)
     {
-        var c = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
         var cumulative = feature.Aggregation == Aggregation.Sum;
-        sb.Append("bucket_start_utc,feature,usage");
-        if (cumulative) sb.Append(",period_to_date");
-        sb.Append(",cap,unit\n");
+        var sb = new StringBuilder(cumulative
+            ? Csv.Line("bucket_start_utc", "feature", "usage", "period_to_date", "cap", "unit")
+            : Csv.Line("bucket_start_utc", "feature", "usage", "cap", "unit"));
+        object capCell = unlimited ? "unlimited" : cap is { } c ? c : "";
         foreach (var p in points)
         {
-            sb.Append(p.Start.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c)).Append(',')
-              .Append(feature.Handle).Append(',')
-              .Append(p.Value.ToString("0.######", c));
-            if (cumulative) sb.Append(',').Append(p.Plotted.ToString("0.######", c));
-            sb.Append(',').Append(unlimited ? "unlimited" : cap?.ToString(c) ?? "")
-              .Append(',').Append(feature.Unit ?? "").Append('\n');
+            sb.Append(cumulative
+                ? Csv.Line(p.Start, feature.Handle, p.Value, p.Plotted, capCell, feature.Unit)
+                : Csv.Line(p.Start, feature.Handle, p.Value, capCell, feature.Unit));
         }
         return sb.ToString();
     }

@@ -1,6 +1,5 @@
-using System.Globalization;
 using Dapper;
-using SelfService.Audit;
+using SelfService.Customers;
 using SelfService.Data;
 using SelfService.Entitlements;
 using SelfService.Jobs;
@@ -13,7 +12,7 @@ namespace SelfService.Requests;
 /// Entitlements never wait for it (the engine ignores a grant past its window); it records and announces.
 /// Idempotent: a grant is marked once (conditional update), and its notification has a dedup key.
 /// </summary>
-public sealed class ExpireGrantsJob(Db db, AuditLog audit, NotificationService notifications, TimeProvider clock) : IRecurringJob
+public sealed class ExpireGrantsJob(Db db, SubscriptionChanges changes, NotificationService notifications, TimeProvider clock) : IRecurringJob
 {
     public async Task Execute(CancellationToken ct)
     {
@@ -22,13 +21,7 @@ public sealed class ExpireGrantsJob(Db db, AuditLog audit, NotificationService n
         {
             foreach (var g in (await c.QueryAsync<TemporaryGrant>(TemporaryGrants.PastEndSql, new { now }, tx)).AsList())
             {
-                if (await c.ExecuteAsync(TemporaryGrants.MarkExpiredSql, new { id = g.Id, now }, tx) != 1) continue;
-                var value = g.IsBoolean ? "Included" : $"+{g.Amount?.ToString("#,0", CultureInfo.InvariantCulture)} {g.Unit}".TrimEnd();
-                await audit.WriteAsync(c, tx, new AuditEntry
-                {
-                    At = now, Actor = "system", CustomerId = g.CustomerId, Kind = "grant.expired", Subject = $"grant #{g.Id} {g.Handle}",
-                    OldValue = $"{value} until {EntitlementFormat.Date(g.ValidUntil)}", NewValue = "expired", Reason = g.Reason,
-                });
+                if (await changes.ExpireGrantAsync(c, tx, g.Id, new ChangeBy("system", now, g.Reason)) is null) continue;
                 await notifications.NotifyAsync(c, tx, g.CustomerId, null, "grant.expired", $"{g.FeatureName} access ended",
                     $"The temporary access ({g.Reason}) ended on {EntitlementFormat.Date(g.ValidUntil)}.",
                     $"/customers/{g.CustomerKey}/requests/new?kind=access&feature={Uri.EscapeDataString(g.Handle)}", now, $"grant-{g.Id}-expired");

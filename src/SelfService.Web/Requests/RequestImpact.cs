@@ -1,6 +1,7 @@
 using SelfService.Catalog;
 using SelfService.Customers;
 using SelfService.Entitlements;
+using SelfService.Upgrades;
 
 namespace SelfService.Requests;
 
@@ -68,4 +69,27 @@ public static class RequestImpact
         }
         return new RequestImpactResult(at, rows);
     }
+}
+
+/// <summary>
+/// The before → after of one request, as the request form and the approver's page both show it: the engine's rows for
+/// an add-on or temporary access, the plan-change preview (against current usage) for a plan change.
+/// </summary>
+public sealed record RequestPreview(RequestImpactResult? Impact, PlanChangePreviewResult? Plan)
+{
+    public static readonly RequestPreview None = new(null, null);
+
+    /// <summary>
+    /// What asking for <paramref name="kind"/> would change. The item asked for is <paramref name="addOn"/>, <paramref name="plan"/>
+    /// or <paramref name="feature"/> (the one of the kind; null when the form names nothing real, and then there is no preview).
+    /// </summary>
+    public static async Task<RequestPreview> OfAsync(AccountEntitlements account, CatalogSnapshot snapshot, PlanChangePreview planPreview,
+        RequestKind? kind, AddOn? addOn, PricePlan? plan, Feature? feature, int quantity, int days, long? extendsGrantId, CancellationToken ct) => kind switch
+    {
+        RequestKind.AddOn when addOn is not null => new(RequestImpact.AddOn(account, snapshot, addOn, quantity), null),
+        RequestKind.Plan when plan is not null => new(null, PlanChangePreview.Preview(account, snapshot, plan, await planPreview.CurrentUsageAsync(account, ct))),
+        RequestKind.Access when feature is not null => new(RequestImpact.Access(account, snapshot, feature, feature.Kind == FeatureKind.Boolean ? 1 : quantity,
+            RequestImpact.AccessStart(account.At, account.Grants.FirstOrDefault(g => g.Id == extendsGrantId)), days), null),
+        _ => None,
+    };
 }

@@ -139,4 +139,40 @@ public sealed class RequestsOptions
 
     /// <summary>Feature handles whose temporary access is approved by policy (a trial); every other feature needs an Approver.</summary>
     public List<string> AccessWithoutApproval { get; set; } = [];
+
+    public static IEnumerable<SelfService.Data.SettingProblem> Check(RequestsOptions o) =>
+        SelfService.Data.Settings.Range(nameof(StaleAfterDays), o.StaleAfterDays, 1, 3650)
+            .Concat(SelfService.Data.Settings.Range(nameof(MaxAccessDays), o.MaxAccessDays, 1, 3650))
+            .Concat(SelfService.Data.Settings.Range(nameof(ReminderDays), o.ReminderDays, 1, 3650));
+}
+
+/// <summary>What a customer's user fills in. Field names are the form's, so errors land beside the right field.</summary>
+public sealed record RequestDraft
+{
+    public RequestKind? Kind { get; init; }
+    public string? AddOnCode { get; init; }
+    public int? Quantity { get; init; }
+    public string? PlanCode { get; init; }
+    public string? FeatureHandle { get; init; }
+    public int? Amount { get; init; }
+    public int? DurationDays { get; init; }
+    public long? ExtendsGrantId { get; init; }
+    public string? Justification { get; init; }
+    public bool ConfirmDowngrade { get; init; }
+    /// <summary>The form's one-time token: a second submission with it finds the first request instead of making another.</summary>
+    public string? SubmissionKey { get; init; }
+}
+
+/// <summary>A decision on a pending request. Approvals may lower the quantity or shorten the duration.</summary>
+public sealed record RequestDecision(bool Approve, string? Reason = null, int? Quantity = null, int? DurationDays = null);
+
+public enum OutcomeStatus { Done, Invalid, NotFound, Forbidden, AlreadyDecided, Duplicate }
+
+/// <summary>The result of a submission or a decision: done (with the request), errors by field, or why nothing happened.</summary>
+public sealed record RequestOutcome(OutcomeStatus Status, AccessRequest? Request = null, IReadOnlyDictionary<string, string>? Errors = null, string? Message = null)
+{
+    public bool Succeeded => Status == OutcomeStatus.Done;
+    public static RequestOutcome Invalid(Dictionary<string, string> errors) => new(OutcomeStatus.Invalid, Errors: errors);
+    public static readonly RequestOutcome NotFound = new(OutcomeStatus.NotFound);
+    public static readonly RequestOutcome Forbidden = new(OutcomeStatus.Forbidden);
 }

@@ -11,7 +11,7 @@ public sealed record QueueFilter(string? Customer = null, RequestKind? Kind = nu
     public const string All = "all";
 }
 
-/// <summary>Reads access requests and their history. Writes happen in <see cref="RequestService"/>.</summary>
+/// <summary>Reads access requests and their history. Writes happen in <see cref="RequestSubmissions"/>, <see cref="RequestDecisions"/>, <see cref="RequestCancellations"/> and <see cref="RequestExpiry"/>.</summary>
 public sealed class RequestStore(Db db)
 {
     internal const string SelectSql = """

@@ -57,12 +57,6 @@ public sealed class TemporaryGrants(Db db)
          order by g.ValidUntil, g.Id
         """;
 
-    internal const string MarkExpiredSql = """
-        update EntitlementGrant
-           set ExpiredAt = @now
-         where Id = @id and ExpiredAt is null
-        """;
-
     public async Task<IReadOnlyList<TemporaryGrant>> EndingAsync(string? customer, DateTime now, DateTime horizon, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

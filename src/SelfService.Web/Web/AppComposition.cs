@@ -1,5 +1,11 @@
 using SelfService.Accounts;
+using SelfService.Analytics;
 using SelfService.Api;
+using SelfService.Audit;
+using SelfService.Catalog;
+using SelfService.Customers;
+using SelfService.Demo;
+using SelfService.Entitlements;
 using SelfService.Events;
 using SelfService.Health;
 using SelfService.Identity;
@@ -7,8 +13,10 @@ using SelfService.Integration;
 using SelfService.Jobs;
 using SelfService.Mail;
 using SelfService.Metering;
-using SelfService.Operator;
+using SelfService.Notifications;
+using SelfService.Portal;
 using SelfService.Requests;
+using SelfService.Upgrades;
 using SelfService.Webhooks;
 
 namespace SelfService.Web;
@@ -20,29 +28,38 @@ public static class AppComposition
     public static bool IsWorker(IConfiguration configuration) =>
         string.Equals(configuration["SelfService:Mode"], "Worker", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The product, feature by feature. Each <c>AddXxx</c> wires its own services, options and jobs.</summary>
     public static WebApplicationBuilder AddSelfService(this WebApplicationBuilder builder)
     {
+        if (builder.Configuration["SelfService:Mode"] is { Length: > 0 } mode && !IsWorker(builder.Configuration) && !mode.Equals("Web", StringComparison.OrdinalIgnoreCase))
+            throw new SelfService.Data.ConfigurationProblem("SelfService:Mode", $"must be Web or Worker, not '{mode}'.");
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddDemo(); // first of the hosted services after the migrations: the demo is seeded before any job runs
         builder.AddJobs();
+        builder.AddHealth();
+        builder.AddAudit();
+        builder.AddCatalog();
+        builder.AddCustomers();
+        builder.AddEntitlements();
+        builder.AddUpgrades();
+        builder.AddMetering();
+        builder.AddNotifications();
+        builder.AddRequests();
         builder.AddEvents();
         builder.AddWebhooks();
-        builder.AddRequests();
         builder.AddIntegration();
-        builder.AddMetering();
         builder.AddMail();
         builder.AddAccounts();
+        builder.AddApiKeys();
         if (!IsWorker(builder.Configuration))
         {
             builder.AddSignIn();
             builder.AddApi();
+            builder.AddPortal();
+            builder.AddAnalytics();
             builder.AddWebPages();
-            builder.AddOperatorArea();
         }
-        else
-        {
-            // No pages, but on an empty embedded database the worker seeds the demo as the web app would: users and a key.
-            builder.Services.AddSingleton<UserStore>();
-            builder.Services.AddSingleton<ApiKeyStore>();
-        }
+        builder.CheckJobSchedules();
         return builder;
     }
 

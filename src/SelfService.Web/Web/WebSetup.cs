@@ -14,6 +14,7 @@ public static class WebSetup
             o.Conventions.AllowAnonymousToPage("/Account/SignIn");
             o.Conventions.AllowAnonymousToPage("/Account/ForgotPassword");
             o.Conventions.AllowAnonymousToPage("/Account/ResetPassword");
+            o.Conventions.AllowAnonymousToPage("/Account/Invitation");
             o.Conventions.AllowAnonymousToPage("/Status");
             o.Conventions.AuthorizeFolder("/Staff", Policies.VendorStaff);
         }).AddMvcOptions(o =>
@@ -32,11 +33,17 @@ public static class WebSetup
             o.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
         });
         builder.Services.AddProblemDetails();
+        ProxyOptions.AddTrustedProxies(builder);
+        // Nothing tells a visitor which server software answers.
+        builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
         return builder;
     }
 
     public static WebApplication UseWebPages(this WebApplication app)
     {
+        // First, so that everything after it (HSTS, cookies, throttling, rate limits) sees the client's scheme and address.
+        app.UseForwardedHeaders();
+        if (!app.Environment.IsDevelopment()) app.Use(ToPublicHttps);
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Status");
@@ -50,11 +57,27 @@ public static class WebSetup
         app.Use(BadInput.UnreadableForms);
         app.UseStaticFiles();
         app.UseRouting();
+        app.Use(ApiSetup.AuthenticateApiKeys);
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapRazorPages();
         return app;
+    }
+
+    /// <summary>
+    /// Outside Development a page reached over plain HTTP (not through a trusted proxy that says it was https) moves to the
+    /// same path on the public https address: its cookies are Secure-only and could not work. Machine endpoints (health,
+    /// API, keys) answer as they are, for probes and internal callers.
+    /// </summary>
+    private static Task ToPublicHttps(HttpContext context, Func<Task> next)
+    {
+        var path = context.Request.Path;
+        if (context.Request.IsHttps || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/api") || path.StartsWithSegments("/.well-known"))
+            return next();
+        var target = context.RequestServices.GetRequiredService<SelfService.Mail.PublicUrl>().Link(path.Value + context.Request.QueryString.Value);
+        context.Response.Redirect(target, permanent: true, preserveMethod: true);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -72,6 +95,15 @@ public static class WebSetup
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
         headers.XFrameOptions = "DENY";
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+        // Customer data must not rest in a shared or browser cache: every API answer and every CSV export.
+        context.Response.OnStarting(() =>
+        {
+            var response = context.Response;
+            if (ApiProblems.IsApi(context) || response.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) == true)
+                response.Headers.CacheControl = "no-store";
+            return Task.CompletedTask;
+        });
         return next();
     }
 }

@@ -119,7 +119,7 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
             var id = await c.ExecuteScalarAsync<long>(InsertEndpointSql, endpoint, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = actor, Kind = "webhook.created", Subject = $"Webhook endpoint {id} {endpoint.Url}", NewValue = endpoint.EventTypes,
+                At = now, Actor = actor, Kind = AuditKinds.WebhookCreated, Subject = $"Webhook endpoint {id} {endpoint.Url}", NewValue = endpoint.EventTypes,
             });
             return id;
         }, ct);
@@ -153,7 +153,7 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
             await c.ExecuteAsync(UpdateSql, updated, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = actor, Kind = "webhook.changed", Subject = $"Webhook endpoint {id} {updated.Url}",
+                At = now, Actor = actor, Kind = AuditKinds.WebhookChanged, Subject = $"Webhook endpoint {id} {updated.Url}",
                 OldValue = $"{current.Url} [{current.EventTypes}] {(current.Enabled ? "enabled" : "disabled")}",
                 NewValue = $"{updated.Url} [{updated.EventTypes}] {(updated.Enabled ? "enabled" : "disabled")}",
             });
@@ -183,7 +183,7 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
             if (rows == 0) return false;
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = actor, Kind = "webhook.secret-rotated", Subject = $"Webhook endpoint {id}",
+                At = now, Actor = actor, Kind = AuditKinds.WebhookSecretRotated, Subject = $"Webhook endpoint {id}",
                 NewValue = $"previous secret valid until {until:u}",
             });
             return true;
@@ -200,7 +200,7 @@ public sealed class WebhookEndpointStore(Db db, TimeProvider clock, IDataProtect
         return await db.WriteAsync(async (c, tx) =>
         {
             if (await c.ExecuteAsync(DeleteSql, new { id, now }, tx) == 0) return false;
-            await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = "webhook.deleted", Subject = $"Webhook endpoint {id}" });
+            await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, Kind = AuditKinds.WebhookDeleted, Subject = $"Webhook endpoint {id}" });
             return true;
         }, ct);
     }

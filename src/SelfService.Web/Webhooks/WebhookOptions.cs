@@ -18,4 +18,9 @@ public sealed class WebhookOptions
 
     /// <summary>After a secret is rotated, the previous one keeps signing (a second signature) this long.</summary>
     public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(24);
+
+    public static IEnumerable<SelfService.Data.SettingProblem> Check(WebhookOptions o) =>
+        SelfService.Data.Settings.Positive(nameof(RetryFor), o.RetryFor)
+            .Concat(SelfService.Data.Settings.Positive(nameof(DisableAfterFailingFor), o.DisableAfterFailingFor))
+            .Concat(SelfService.Data.Settings.NotNegative(nameof(SecretOverlap), o.SecretOverlap));
 }

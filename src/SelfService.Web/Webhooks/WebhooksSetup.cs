@@ -1,5 +1,8 @@
-using SelfService.Api;
+using Hangfire;
 using Microsoft.Extensions.Options;
+using SelfService.Api;
+using SelfService.Data;
+using SelfService.Jobs;
 
 namespace SelfService.Webhooks;
 
@@ -8,9 +11,10 @@ public static class WebhooksSetup
     /// <summary>Webhook endpoints, their signed delivery by the <see cref="WebhookDeliveryJob"/>, the API and the staff pages' services.</summary>
     public static WebApplicationBuilder AddWebhooks(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        builder.AddCheckedOptions<WebhookOptions>(WebhookOptions.Section, WebhookOptions.Check);
         builder.Services.AddSingleton<WebhookEndpointStore>();
         builder.Services.AddSingleton<WebhookDeliveries>();
+        builder.Services.AddRecurringJob<WebhookDeliveryJob>(Cron.Minutely());
         builder.Services.AddHttpClient(WebhookDeliveries.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => WebhookNetwork.Handler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks));
         return builder;

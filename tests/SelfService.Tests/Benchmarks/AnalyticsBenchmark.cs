@@ -6,6 +6,7 @@ using SelfService.Data;
 using SelfService.Entitlements;
 using SelfService.Tests.Infrastructure;
 using SelfService.Tests.Pages.Staff;
+using SelfService.Upgrades;
 using Xunit.Abstractions;
 
 namespace SelfService.Tests.Benchmarks;
@@ -76,7 +77,7 @@ public sealed class AnalyticsBenchmark(ITestOutputHelper output)
             for (var i = 0; i < count; i++)
             {
                 var id = await store.CreateCustomerAsync(c, tx, $"bench-{i:00000}", $"Bench {i}", now.AddMonths(-3));
-                await store.CreateSubscriptionAsync(c, tx, id, business, 1 + i % 28, now.AddMonths(-2), now);
+                await app.Get<SubscriptionChanges>().InsertSubscriptionAsync(c, tx, id, business, SubscriptionStatus.Active, 1 + i % 28, now.AddMonths(-2), now);
                 for (var h = 1; h <= 48; h++)
                 {
                     var hour = SelfService.Metering.UsageService.Hour(now).AddHours(-h * 7);

@@ -53,7 +53,7 @@ public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture
         var trail = member.Locator("[data-testid=audit-entry]");
         await Expect(trail.Filter(new() { HasText = $"request #{id}" }).Filter(new() { HasText = "Customer approved" })).ToHaveCountAsync(1);
         await Expect(trail.Filter(new() { HasText = $"request #{id}" }).Filter(new() { HasText = "Request approved" })).ToHaveCountAsync(1);
-        await Expect(trail.Filter(new() { HasText = "Subscription addon changed" }).First).ToBeVisibleAsync();
+        await Expect(trail.Filter(new() { HasText = "Subscription add on changed" }).First).ToBeVisibleAsync();
         await Serious(member);
         await BrowserFixture.Screenshot(member, $"audit-{suffix}");
 

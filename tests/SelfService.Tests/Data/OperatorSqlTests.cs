@@ -20,7 +20,8 @@ public sealed class OperatorSqlTests
         object[] owners =
         [
             new CatalogEditor(db, catalog, audit, TimeProvider.System),
-            new SubscriptionAdmin(db, catalog, new CustomerStore(db), audit, TimeProvider.System),
+            new SubscriptionAdmin(db, catalog, new SubscriptionChanges(db, audit), TimeProvider.System),
+            new SubscriptionChanges(db, audit),
             new AuditSearch(db),
             new UsageAnalytics(db, catalog, usage, TimeProvider.System),
             usage,

@@ -208,7 +208,10 @@ public abstract class EntitlementCheckTests(AppFactory app)
 /// <summary>The per-key rate limit, on a host allowing two requests a minute.</summary>
 public sealed class EntitlementCheckRateLimitTests : IDisposable
 {
-    private readonly AppFactory _app = new() { Settings = { ["SelfService:Api:RatePermits"] = "2", ["SelfService:Api:RateWindowSeconds"] = "60" } };
+    private readonly AppFactory _app = new()
+    {
+        Settings = { ["SelfService:Api:RatePermits"] = "2", ["SelfService:Api:RateWindowSeconds"] = "60", ["SelfService:Api:FailedAuthenticationPermits"] = "2" },
+    };
 
     [Fact]
     public async Task Check_BeyondTheKeysRateLimit_Is429WithRetryAfter()
@@ -222,6 +225,41 @@ public sealed class EntitlementCheckRateLimitTests : IDisposable
         Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         var other = await ApiTestClient.Reader(_app);
         await (await other.GetAsync("/api/v1/customers/acme/entitlements/sso")).JsonOf(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task RespellingTheAuthorizationHeader_DoesNotGiveTheSameKeyAFreshAllowance()
+    {
+        var (_, key) = await _app.Get<ApiKeyStore>().CreateAsync("spellings", [ApiScopes.EntitlementsRead], "tests");
+        var statuses = new List<HttpStatusCode>();
+        foreach (var header in new[] { $"Bearer {key}", $"bearer {key}", $"BEARER {key}", $"Bearer  {key}", $"Bearer {key} " })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/customers/acme/entitlements/sso");
+            request.Headers.TryAddWithoutValidation("Authorization", header);
+            statuses.Add((await _app.CreateClient().SendAsync(request)).StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task FailedAuthentications_AreLimitedPerClientAddress_AndTheAnswerSaysTheLimit()
+    {
+        var (_, key) = await _app.Get<ApiKeyStore>().CreateAsync("guessed", [ApiScopes.EntitlementsRead], "tests");
+        var guessing = _app.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            guessing.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key[..^4] + $"x{i:000}");
+            statuses.Add((await guessing.GetAsync("/api/v1/customers/acme/entitlements/sso")).StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        var problem = await (await guessing.GetAsync("/api/v1/customers/acme/entitlements/sso")).Problem(HttpStatusCode.TooManyRequests, ApiProblems.RateLimited);
+        Assert.Contains("SelfService:Api:FailedAuthenticationPermits", problem.GetProperty("detail").GetString());
+
+        // The real key, whose prefix the guesses shared, still has its own allowance.
+        var owner = _app.CreateClient();
+        owner.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        await (await owner.GetAsync("/api/v1/customers/acme/entitlements/sso")).JsonOf(HttpStatusCode.OK);
     }
 
     public void Dispose() => _app.Dispose();

@@ -193,7 +193,7 @@ public abstract class UsageRollupTests(TestDatabase database) : IDisposable
     [SkippableFact]
     public async Task Job_IsRegisteredToRunEveryMinute_AndRunsTheRollup()
     {
-        var registration = Assert.Single(JobRegistry.Jobs, j => j.Type == typeof(UsageRollupJob));
+        var registration = Assert.Single(_app.Services.GetServices<JobRegistration>(), j => j.Type == typeof(UsageRollupJob));
         Assert.Equal("* * * * *", registration.DefaultCron);
         await SendMixedUsage("job", 50);
         var before = await Snapshot();

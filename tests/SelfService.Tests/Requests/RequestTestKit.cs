@@ -41,13 +41,13 @@ public static class RequestTestKit
     public static async Task<AccessRequest> Ask(AppFactory app, string email, RequestDraft draft)
     {
         var actor = await Actor(app, email);
-        var outcome = await app.Get<RequestService>().SubmitAsync(actor.CustomerKey!, actor, draft with { Justification = draft.Justification ?? "We need it for the launch." });
+        var outcome = await app.Get<RequestSubmissions>().SubmitAsync(actor.CustomerKey!, actor, draft with { Justification = draft.Justification ?? "We need it for the launch." });
         Assert.True(outcome.Succeeded, $"{outcome.Status}: {string.Join("; ", outcome.Errors?.Select(e => $"{e.Key}={e.Value}") ?? [])}");
         return outcome.Request!;
     }
 
     public static async Task<RequestOutcome> Decide(AppFactory app, string email, AccessRequest request, RequestDecision decision) =>
-        await app.Get<RequestService>().DecideAsync(request.Id, request.Version, await Actor(app, email), decision);
+        await app.Get<RequestDecisions>().DecideAsync(request.Id, request.Version, await Actor(app, email), decision);
 
     /// <summary>Refused as a browser would see it: 403, 404, or sent to the "not allowed" page.</summary>
     public static void AssertRefused(HttpResponseMessage response)

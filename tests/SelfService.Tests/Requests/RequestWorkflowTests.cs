@@ -14,9 +14,9 @@ public abstract class RequestWorkflowTests(AppFactory app)
         var request = await Ask(app, "owner@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 });
         Assert.Equal(RequestStep.Vendor, request.Step);
         var before = await AddOnQuantity(app, "acme", "extra-seats");
-        var provisionedBefore = await AuditCount(app, "subscription.addon-changed");
+        var provisionedBefore = await AuditCount(app, "subscription.add-on-changed");
         var approver = await Actor(app, "approver@vendor.example");
-        var service = app.Get<RequestService>();
+        var service = app.Get<RequestDecisions>();
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
             Task.Run(() => service.DecideAsync(request.Id, request.Version, approver, new RequestDecision(true)))));
@@ -25,7 +25,7 @@ public abstract class RequestWorkflowTests(AppFactory app)
         Assert.Equal(19, outcomes.Count(o => o.Status == OutcomeStatus.AlreadyDecided));
         Assert.All(outcomes.Where(o => !o.Succeeded), o => Assert.Contains("already decided", o.Message));
         Assert.Equal(before + 2, await AddOnQuantity(app, "acme", "extra-seats"));
-        Assert.Equal(provisionedBefore + 1, await AuditCount(app, "subscription.addon-changed"));
+        Assert.Equal(provisionedBefore + 1, await AuditCount(app, "subscription.add-on-changed"));
         var history = await app.Get<RequestStore>().EventsAsync(request.Id);
         Assert.Single(history, e => e.Action == RequestActions.Provisioned);
 
@@ -83,7 +83,7 @@ public abstract class RequestWorkflowTests(AppFactory app)
 
         // Nobody decides it again, nor cancels it.
         Assert.Equal(OutcomeStatus.AlreadyDecided, (await Decide(app, "approver@vendor.example", rejected.Request, new RequestDecision(true))).Status);
-        var cancel = await app.Get<RequestService>().CancelAsync(request.Id, rejected.Request.Version, await Actor(app, "owner@initech.example"));
+        var cancel = await app.Get<RequestCancellations>().CancelAsync(request.Id, rejected.Request.Version, await Actor(app, "owner@initech.example"));
         Assert.Equal(OutcomeStatus.AlreadyDecided, cancel.Status);
     }
 

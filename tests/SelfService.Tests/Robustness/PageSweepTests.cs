@@ -28,7 +28,7 @@ public abstract class PageSweepTests<TFactory>(TFactory app, ITestOutputHelper o
     {
         // Something in every state a page can show: a pending request, a webhook endpoint.
         var request = await RequestTestKit.Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
-        var pending = await RequestTestKit.Ask(app, "owner@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        var pending = await RequestTestKit.Ask(app, "owner@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 }); // × 1 already waits
         var api = await ApiTestClient.WithScopes(app, SelfService.Api.ApiScopes.All);
         using (var created = await api.Send(HttpMethod.Post, "/api/v1/webhook-endpoints", """{"url":"https://example.com/a","events":["entitlements.changed"]}"""))
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);

@@ -26,6 +26,7 @@ public sealed class SignInModel(UserStore users, AttemptThrottle throttle, Sessi
     public string? NoticeText => Notice switch
     {
         "password-reset" => "Your password was changed and every browser signed in to your account was signed out. Sign in with the new password.",
+        "left" => "You left the account and were signed out everywhere.",
         _ => null,
     };
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using SelfService.Catalog;
 using SelfService.Entitlements;
 using SelfService.Identity;
+using SelfService.Upgrades;
 
 namespace SelfService.Pages.Customers;
 
@@ -22,7 +23,8 @@ public sealed class PlansModel(EntitlementService entitlements, CatalogStore cat
         var snapshot = await catalog.SnapshotAsync(ct);
         var usage = await preview.CurrentUsageAsync(account, ct);
         Options = snapshot.CurrentPlans
-            .Where(p => p.Family == account.Plan.Family && p.Code != account.Plan.Code)
+            // The current version of the customer's own plan is a choice too when theirs is superseded.
+            .Where(p => p.Family == account.Plan.Family && p.Id != account.Plan.Id)
             .Select(p => PlanChangePreview.Preview(account, snapshot, p, usage))
             .ToList();
         return Page();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using SelfService.Identity;
 using SelfService.Metering;
 using SelfService.Portal;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Customers;
 
@@ -35,7 +36,7 @@ public sealed class UsageModel(AccountUsage usage) : PageModel
         if (view is null || card is null) return NotFound();
         var csv = UsageCsv.Write(card.Feature, view.Series[card.Feature.Id], card.Cap, card.Unlimited);
         var name = $"{view.Account.Customer.ExternalKey}-{feature}-{view.RangeStart:yyyyMMdd}-{view.RangeEnd:yyyyMMdd}-{view.Granularity.ToString().ToLowerInvariant()}.csv";
-        return File(Encoding.UTF8.GetBytes(csv), "text/csv", name);
+        return File(Csv.Bytes(csv), Csv.ContentType, name);
     }
 
     private Task<AccountUsageView?> Load(string customer, CancellationToken ct)

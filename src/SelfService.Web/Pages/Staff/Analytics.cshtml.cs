@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using SelfService.Analytics;
 using SelfService.Catalog;
 using SelfService.Entitlements;
-using SelfService.Operator;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff;
 
@@ -40,7 +40,7 @@ public sealed class AnalyticsModel(UsageAnalytics analytics, TimeProvider clock)
                 feature.IsNumeric ? r.Usage : null, r.Period.Start, r.Period.End,
                 r.Share is { } s ? Math.Round(s * 100, 1).ToString(CultureInfo.InvariantCulture) + "%" : "", StatusText(r.Status)));
         }
-        return File(Csv.Utf8.GetPreamble().Concat(Csv.Utf8.GetBytes(csv.ToString())).ToArray(), "text/csv; charset=utf-8",
+        return File(Csv.Bytes(csv.ToString()), Csv.ContentType,
             $"usage-{feature.Handle}-{clock.GetUtcNow().UtcDateTime:yyyyMMdd}.csv");
     }
 
@@ -51,7 +51,7 @@ public sealed class AnalyticsModel(UsageAnalytics analytics, TimeProvider clock)
         var csv = new StringBuilder(Csv.Line("Feature", "Name", "Kind", "Active subscriptions", "Have it", "Use it", "Near cap", "At or over cap"));
         foreach (var a in UsageAnalytics.Overview(Matrix))
             csv.Append(Csv.Line(a.Feature.Handle, a.Feature.Name, a.Feature.Kind.ToString(), a.Subscribers, a.Have, a.Use, a.Near, a.Over));
-        return File(Csv.Utf8.GetPreamble().Concat(Csv.Utf8.GetBytes(csv.ToString())).ToArray(), "text/csv; charset=utf-8",
+        return File(Csv.Bytes(csv.ToString()), Csv.ContentType,
             $"feature-adoption-{clock.GetUtcNow().UtcDateTime:yyyyMMdd}.csv");
     }
 

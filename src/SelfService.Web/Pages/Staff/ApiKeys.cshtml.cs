@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using SelfService.Api;
 using SelfService.Audit;
 using SelfService.Data;
-using SelfService.Operator;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff;
 
@@ -53,7 +53,7 @@ public sealed class ApiKeysModel(ApiKeyStore keys, Db db, AuditLog audit, TimePr
             var created = await keys.CreateAsync(c, tx, name, scopes, Actor);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = Now, Actor = Actor, Kind = "apikey.created", Subject = $"API key {created.Key.Prefix} {name}", NewValue = created.Key.Scopes,
+                At = Now, Actor = Actor, Kind = AuditKinds.ApiKeyCreated, Subject = $"API key {created.Key.Prefix} {name}", NewValue = created.Key.Scopes,
             });
             return created;
         }, ct);
@@ -70,7 +70,7 @@ public sealed class ApiKeysModel(ApiKeyStore keys, Db db, AuditLog audit, TimePr
             if (key is null || !await keys.RevokeAsync(c, tx, id)) return null;
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = Now, Actor = Actor, Kind = "apikey.revoked", Subject = $"API key {key.Prefix} {key.Name}", OldValue = key.Scopes,
+                At = Now, Actor = Actor, Kind = AuditKinds.ApiKeyRevoked, Subject = $"API key {key.Prefix} {key.Name}", OldValue = key.Scopes,
             });
             return key;
         }, ct);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SelfService.Audit;
 using SelfService.Customers;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff;
 
@@ -37,9 +38,9 @@ public sealed class AuditModel(AuditSearch search, CustomerStore customers, Time
         if (!ModelState.IsValid || From > To) return BadRequest();
         var filter = Filter();
         var name = $"audit-{clock.GetUtcNow().UtcDateTime:yyyyMMdd-HHmm}.csv";
-        Response.ContentType = "text/csv; charset=utf-8";
+        Response.ContentType = Csv.ContentType;
         Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
-        await using var writer = new StreamWriter(Response.Body, SelfService.Operator.Csv.Utf8);
+        await using var writer = new StreamWriter(Response.Body, Csv.Utf8);
         await writer.WriteAsync(AuditSearch.CsvHeader);
         await foreach (var row in search.ExportAsync(filter, ct))
             await writer.WriteAsync(AuditSearch.CsvLine(row));

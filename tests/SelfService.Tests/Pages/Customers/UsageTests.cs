@@ -111,7 +111,9 @@ public abstract class UsageTests(AppFactory app)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
-        var lines = (await response.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
+        var text = (await response.Content.ReadAsStringAsync()).TrimStart('\uFEFF');
+        Assert.EndsWith("\r\n", text); // the one CSV convention: CRLF, as the audit and analytics exports
+        var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("bucket_start_utc,feature,usage,period_to_date,cap,unit", lines[0]);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
         Assert.Equal(chart.GetProperty("values").GetArrayLength(), rows.Count);

@@ -6,6 +6,7 @@ using SelfService.Data;
 using SelfService.Entitlements;
 using SelfService.Metering;
 using SelfService.Tests.Infrastructure;
+using SelfService.Upgrades;
 
 namespace SelfService.Tests.Pages.Staff;
 

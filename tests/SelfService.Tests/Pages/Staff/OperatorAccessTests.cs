@@ -1,7 +1,7 @@
 using System.Net;
 using System.Reflection;
 using Microsoft.AspNetCore.Razor.Hosting;
-using SelfService.Operator;
+using SelfService.Pages.Staff;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Pages.Staff;
@@ -48,7 +48,8 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
         var routes = Pages().Select(p => p.Route).ToList();
         Assert.Equal(
             ["/vendor/analytics", "/vendor/api-keys", "/vendor/catalog", "/vendor/catalog/add-ons/{id:long?}", "/vendor/catalog/features/{id:long?}",
-             "/vendor/catalog/plans/{id:long?}", "/vendor/customers", "/vendor/customers/{customer}", "/vendor/customers/{customer}/plan",
+             "/vendor/catalog/plans/{id:long?}", "/vendor/customers", "/vendor/customers/new", "/vendor/customers/{customer}", "/vendor/customers/{customer}/people",
+             "/vendor/customers/{customer}/plan",
              "/vendor/webhooks", "/vendor/webhooks/{id:long}"],
             routes);
         Assert.Contains(Pages(), p => Handlers(p.Model).Contains("Grant"));

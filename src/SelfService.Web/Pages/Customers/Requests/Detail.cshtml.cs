@@ -2,12 +2,13 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SelfService.Identity;
+using SelfService.Pages.Shared;
 using SelfService.Requests;
 
 namespace SelfService.Pages.Customers.Requests;
 
 /// <summary>One request: what was asked, its state and history; cancel while pending; the Owner/Admin step for a Member's request.</summary>
-public sealed class DetailModel(RequestStore store, RequestService service, TimeProvider clock) : PageModel
+public sealed class DetailModel(RequestStore store, RequestDecisions decisions, RequestCancellations cancellations, TimeProvider clock) : PageModel
 {
     public AccessRequest AccessRequest { get; private set; } = null!;
     public IReadOnlyList<AccessRequestEvent> History { get; private set; } = [];
@@ -21,7 +22,7 @@ public sealed class DetailModel(RequestStore store, RequestService service, Time
     public RequestActor Actor => RequestActor.From(User);
 
     /// <summary>This user decides the customer's step of this request now.</summary>
-    public bool CanApproveSpend => AccessRequest.IsPending && AccessRequest.Step == RequestStep.Customer && RequestService.MayDecide(Actor, AccessRequest);
+    public bool CanApproveSpend => AccessRequest.IsPending && AccessRequest.Step == RequestStep.Customer && RequestTransitions.MayDecide(Actor, AccessRequest);
 
     public bool CanCancel => AccessRequest.IsPending && !User.IsVendorStaff() && (AccessRequest.RequestedByUserId == Actor.UserId || Actor.IsCustomerApprover);
 
@@ -32,36 +33,20 @@ public sealed class DetailModel(RequestStore store, RequestService service, Time
     }
 
     public Task<IActionResult> OnPostApproveAsync(string customer, long id, CancellationToken ct) =>
-        DecideAsync(customer, id, () => service.DecideAsync(id, Version, Actor, new RequestDecision(true, Reason), ct), ct);
+        DecideAsync(customer, id, () => decisions.DecideAsync(id, Version, Actor, new RequestDecision(true, Reason), ct), ct);
 
     public Task<IActionResult> OnPostRejectAsync(string customer, long id, CancellationToken ct) =>
-        DecideAsync(customer, id, () => service.DecideAsync(id, Version, Actor, new RequestDecision(false, Reason), ct), ct);
+        DecideAsync(customer, id, () => decisions.DecideAsync(id, Version, Actor, new RequestDecision(false, Reason), ct), ct);
 
     public Task<IActionResult> OnPostCancelAsync(string customer, long id, CancellationToken ct) =>
-        DecideAsync(customer, id, () => service.CancelAsync(id, Version, Actor, ct), ct);
+        DecideAsync(customer, id, () => cancellations.CancelAsync(id, Version, Actor, ct), ct);
 
     private async Task<IActionResult> DecideAsync(string customer, long id, Func<Task<RequestOutcome>> decide, CancellationToken ct)
     {
         // A request of another customer does not exist, whatever the URL says.
         var request = await store.FindAsync(id, ct);
         if (request is null || request.CustomerKey != customer) return NotFound();
-        var outcome = await decide();
-        switch (outcome.Status)
-        {
-            case OutcomeStatus.Done:
-                return Redirect($"/customers/{customer}/requests/{id}");
-            case OutcomeStatus.NotFound:
-                return NotFound();
-            case OutcomeStatus.Forbidden:
-                return StatusCode(StatusCodes.Status403Forbidden);
-            case OutcomeStatus.AlreadyDecided:
-                Message = outcome.Message;
-                Response.StatusCode = StatusCodes.Status409Conflict;
-                break;
-            default:
-                foreach (var (field, error) in outcome.Errors!) ModelState.AddModelError(field, error);
-                break;
-        }
+        if (this.Answer(await decide(), $"/customers/{customer}/requests/{id}", m => Message = m) is { } answered) return answered;
         await LoadAsync(customer, id, ct);
         return Page();
     }

@@ -6,7 +6,7 @@ using SelfService.Requests;
 
 namespace SelfService.Pages.Customers.Requests;
 
-public sealed class IndexModel(RequestStore store, RequestService service, TemporaryGrants grants, IOptions<RequestsOptions> options, TimeProvider clock) : PageModel
+public sealed class IndexModel(RequestStore store, RequestSubmissions submissions, TemporaryGrants grants, IOptions<RequestsOptions> options, TimeProvider clock) : PageModel
 {
     public string Customer { get; private set; } = "";
     public IReadOnlyList<(AccessRequest Request, IReadOnlyList<AccessRequestEvent> History)> Requests { get; private set; } = [];
@@ -29,7 +29,7 @@ public sealed class IndexModel(RequestStore store, RequestService service, Tempo
         var now = clock.GetUtcNow().UtcDateTime;
         var grant = (await grants.EndingAsync(customer, now, now.AddDays(options.Value.ReminderDays), ct)).FirstOrDefault(g => g.Id == grantId);
         if (grant is null) return NotFound();
-        var outcome = await service.SubmitAsync(customer, RequestActor.From(User), new RequestDraft
+        var outcome = await submissions.SubmitAsync(customer, RequestActor.From(User), new RequestDraft
         {
             Kind = RequestKind.Access, FeatureHandle = grant.Handle, Amount = grant.IsBoolean ? null : (int?)grant.Amount,
             DurationDays = grant.DurationDays(options.Value.MaxAccessDays), ExtendsGrantId = grant.Id,

@@ -6,6 +6,7 @@ using SelfService.Catalog;
 using SelfService.Entitlements;
 using SelfService.Identity;
 using SelfService.Requests;
+using SelfService.Upgrades;
 
 namespace SelfService.Pages.Customers.Requests;
 
@@ -13,7 +14,7 @@ namespace SelfService.Pages.Customers.Requests;
 /// Ask for an add-on, a plan change or temporary access. The portal's upgrade prompts link here filled in:
 /// <c>?kind=addon&amp;code=extra-seats&amp;quantity=2</c>, <c>?kind=plan&amp;code=enterprise</c>, <c>?kind=access&amp;feature=4k-streaming&amp;days=7</c>.
 /// </summary>
-public sealed class NewModel(EntitlementService entitlements, CatalogStore catalog, PlanChangePreview planPreview, RequestService service,
+public sealed class NewModel(EntitlementService entitlements, CatalogStore catalog, PlanChangePreview planPreview, RequestSubmissions submissions,
     IOptions<RequestsOptions> options) : PageModel
 {
     [BindProperty] public string? Kind { get; set; }
@@ -26,6 +27,10 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
     [BindProperty] public long? ExtendsGrantId { get; set; }
     [BindProperty, Display(Name = "Why you need it")] public string? Justification { get; set; }
     [BindProperty] public bool ConfirmDowngrade { get; set; }
+    /// <summary>One per form shown: the same form posted twice makes one request (the second post finds the first).</summary>
+    [BindProperty] public string? SubmissionKey { get; set; }
+    /// <summary>The pending request this one would repeat, when the submission was refused for it.</summary>
+    public AccessRequest? DuplicateOf { get; private set; }
 
     public AccountEntitlements Account { get; private set; } = null!;
     public CatalogSnapshot Snapshot { get; private set; } = null!;
@@ -45,6 +50,7 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
     public async Task<IActionResult> OnGetAsync(string customer, string? kind, string? code, int? quantity, string? feature, int? days, int? amount, long? extends, CancellationToken ct)
     {
         Fill(kind, code, quantity, feature, days, amount, extends);
+        SubmissionKey = Guid.NewGuid().ToString("N");
         return await LoadAsync(customer, ct) ? Page() : NotFound();
     }
 
@@ -86,13 +92,14 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
         ParsedKind = Parse(Kind);
         if (ModelState.IsValid)
         {
-            var outcome = await service.SubmitAsync(customer, RequestActor.From(User), new RequestDraft
+            var outcome = await submissions.SubmitAsync(customer, RequestActor.From(User), new RequestDraft
             {
                 Kind = ParsedKind, AddOnCode = AddOnCode, Quantity = Quantity, PlanCode = PlanCode, FeatureHandle = FeatureHandle,
                 Amount = Amount, DurationDays = DurationDays, ExtendsGrantId = ExtendsGrantId, Justification = Justification,
-                ConfirmDowngrade = ConfirmDowngrade,
+                ConfirmDowngrade = ConfirmDowngrade, SubmissionKey = SubmissionKey,
             }, ct);
             if (outcome.Status == OutcomeStatus.NotFound) return NotFound();
+            if (outcome.Status == OutcomeStatus.Duplicate) DuplicateOf = outcome.Request;
             if (outcome.Succeeded) return Redirect($"/customers/{customer}/requests/{outcome.Request!.Id}?sent=1");
             foreach (var (field, error) in outcome.Errors ?? new Dictionary<string, string>()) ModelState.AddModelError(field, error);
         }
@@ -118,29 +125,22 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
         var family = account.Plan.Family;
         AddOns = Snapshot.CurrentAddOns.Where(a => a.Family == family)
             .Select(a => (a, account.AddOns.Where(h => h.AddOn.Code == a.Code).Sum(h => h.Quantity))).ToList();
-        Plans = Snapshot.CurrentPlans.Where(p => p.Family == family && p.Code != account.Plan.Code).ToList();
+        Plans = Snapshot.CurrentPlans.Where(p => p.Family == family && p.Id != account.Plan.Id).ToList();
         var offered = Snapshot.FeaturesOfFamily(family);
         Features = Snapshot.Features.Where(f => offered.Contains(f.Id)).ToList();
 
         // What the request would change, when the form names something real.
-        if (ParsedKind == RequestKind.AddOn && AddOns.FirstOrDefault(a => a.AddOn.Code == AddOnCode) is { AddOn: not null } chosen
-            && Quantity is > 0 && Quantity <= chosen.AddOn.MaxQuantity - chosen.Held)
-        {
-            Impact = RequestImpact.AddOn(account, Snapshot, chosen.AddOn, Quantity.Value);
-            (PriceCents, PriceLabel) = (chosen.AddOn.MonthlyPriceCents * Quantity.Value, $"{chosen.AddOn.Name} × {Quantity.Value}");
-        }
-        if (ParsedKind == RequestKind.Plan && Plans.FirstOrDefault(p => p.Code == PlanCode) is { } plan)
-        {
-            Preview = PlanChangePreview.Preview(account, Snapshot, plan, await planPreview.CurrentUsageAsync(account, ct));
-            (PriceCents, PriceLabel) = (Preview.PriceDifferenceCents, $"{plan.Name} instead of {account.Plan.Name}");
-        }
-        if (ParsedKind == RequestKind.Access && Features.FirstOrDefault(f => f.Handle == FeatureHandle) is { } feature
-            && DurationDays is > 0 && DurationDays <= MaxDays && (feature.Kind == FeatureKind.Boolean || Amount is > 0))
-        {
-            var extends = account.Grants.FirstOrDefault(g => g.Id == ExtendsGrantId);
-            Impact = RequestImpact.Access(account, Snapshot, feature, feature.Kind == FeatureKind.Boolean ? 1 : Amount!.Value,
-                RequestImpact.AccessStart(account.At, extends), DurationDays.Value);
-        }
+        // (Only once the quantity or duration asked for is one the form accepts.)
+        var addOn = AddOns.FirstOrDefault(a => a.AddOn.Code == AddOnCode) is { AddOn: not null } chosen
+            && Quantity is > 0 && Quantity <= chosen.AddOn.MaxQuantity - chosen.Held ? chosen.AddOn : null;
+        var feature = Features.FirstOrDefault(f => f.Handle == FeatureHandle) is { } asked
+            && DurationDays is > 0 && DurationDays <= MaxDays && (asked.Kind == FeatureKind.Boolean || Amount is > 0) ? asked : null;
+        (Impact, Preview) = await RequestPreview.OfAsync(account, Snapshot, planPreview, ParsedKind, addOn, Plans.FirstOrDefault(p => p.Code == PlanCode),
+            feature, (ParsedKind == RequestKind.AddOn ? Quantity : Amount) ?? 1, DurationDays ?? 1, ExtendsGrantId, ct);
+        if (ParsedKind == RequestKind.AddOn && addOn is not null)
+            (PriceCents, PriceLabel) = (addOn.MonthlyPriceCents * Quantity!.Value, $"{addOn.Name} × {Quantity.Value}");
+        if (Preview is not null)
+            (PriceCents, PriceLabel) = (Preview.PriceDifferenceCents, $"{Preview.To.Name} instead of {account.Plan.Name}");
         return true;
     }
 }

@@ -11,4 +11,6 @@ public sealed record UpgradePromptModel(
     string CurrentPlanName,
     bool CanRequest,
     bool IsMember,
-    string Tone = "warn");
+    string Tone = "warn",
+    UpgradeAdvice? Advice = null,
+    SelfService.Catalog.Feature? Feature = null);

@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using SelfService.Catalog;
 using SelfService.Entitlements;
 using SelfService.Identity;
+using SelfService.Pages.Shared;
 using SelfService.Metering;
 using SelfService.Requests;
+using SelfService.Upgrades;
 
 namespace SelfService.Pages.Staff.Approvals;
 
@@ -17,7 +19,7 @@ public sealed record UsageView(Feature Feature, double PeriodUsage, IReadOnlyLis
 /// entitlement engine) and the recent usage of the features it touches. Approve, possibly for less, or reject with a reason.
 /// Operators see the page; only Approvers' decisions are accepted.
 /// </summary>
-public sealed class DetailModel(RequestStore store, RequestService service, EntitlementService entitlements, CatalogStore catalog,
+public sealed class DetailModel(RequestStore store, RequestDecisions decisions, EntitlementService entitlements, CatalogStore catalog,
     PlanChangePreview planPreview, UsageService usage) : PageModel
 {
     public const int UsageDays = 14;
@@ -55,23 +57,8 @@ public sealed class DetailModel(RequestStore store, RequestService service, Enti
         if (!User.IsInRole(Roles.Approver)) return StatusCode(StatusCodes.Status403Forbidden);
         if (ModelState.IsValid)
         {
-            var outcome = await service.DecideAsync(id, Version, RequestActor.From(User), decision, ct);
-            switch (outcome.Status)
-            {
-                case OutcomeStatus.Done:
-                    return Redirect($"/vendor/approvals/{id}");
-                case OutcomeStatus.NotFound:
-                    return NotFound();
-                case OutcomeStatus.Forbidden:
-                    return StatusCode(StatusCodes.Status403Forbidden);
-                case OutcomeStatus.AlreadyDecided:
-                    Message = outcome.Message;
-                    Response.StatusCode = StatusCodes.Status409Conflict;
-                    break;
-                default:
-                    foreach (var (field, error) in outcome.Errors!) ModelState.AddModelError(field, error);
-                    break;
-            }
+            var outcome = await decisions.DecideAsync(id, Version, RequestActor.From(User), decision, ct);
+            if (this.Answer(outcome, $"/vendor/approvals/{id}", m => Message = m) is { } answered) return answered;
         }
         return await LoadAsync(id, ct) ? Page() : NotFound();
     }
@@ -92,19 +79,9 @@ public sealed class DetailModel(RequestStore store, RequestService service, Enti
         IReadOnlyCollection<Feature> touched = [];
         if (request.IsPending)
         {
-            switch (request.Kind)
-            {
-                case RequestKind.AddOn when snapshot.AddOns.FirstOrDefault(a => a.Id == request.AddOnId) is { } addOn:
-                    Impact = RequestImpact.AddOn(account, snapshot, addOn, request.Quantity ?? 1);
-                    break;
-                case RequestKind.Plan when snapshot.Plans.FirstOrDefault(p => p.Id == request.PlanId) is { } plan:
-                    Preview = PlanChangePreview.Preview(account, snapshot, plan, await planPreview.CurrentUsageAsync(account, ct));
-                    break;
-                case RequestKind.Access when snapshot.Features.FirstOrDefault(f => f.Id == request.FeatureId) is { } feature:
-                    var extends = account.Grants.FirstOrDefault(g => g.Id == request.ExtendsGrantId);
-                    Impact = RequestImpact.Access(account, snapshot, feature, request.Quantity ?? 1, RequestImpact.AccessStart(account.At, extends), request.DurationDays ?? 1);
-                    break;
-            }
+            (Impact, Preview) = await RequestPreview.OfAsync(account, snapshot, planPreview, request.Kind,
+                snapshot.AddOns.FirstOrDefault(a => a.Id == request.AddOnId), snapshot.Plans.FirstOrDefault(p => p.Id == request.PlanId),
+                snapshot.Features.FirstOrDefault(f => f.Id == request.FeatureId), request.Quantity ?? 1, request.DurationDays ?? 1, request.ExtendsGrantId, ct);
             touched = (Impact?.Rows.Select(r => r.Feature) ?? Preview?.Changes.Where(c => c.Before != c.After).Select(c => c.Feature) ?? []).ToList();
         }
         if (touched.Count == 0 && request.FeatureId is { } fid && snapshot.Features.FirstOrDefault(f => f.Id == fid) is { } f) touched = [f];

@@ -1,49 +1,18 @@
-using Microsoft.AspNetCore.Mvc;
 using SelfService.Catalog;
-using SelfService.Operator;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff.Catalog;
 
-public sealed class AddOnModel(CatalogStore store, CatalogEditor editor) : OperatorPage
+public sealed class AddOnModel(CatalogStore store, CatalogEditor editor) : OfferPage(store, editor)
 {
-    [BindProperty]
-    public AddOnInput Input { get; set; } = new();
+    public override string Noun => "add-on";
+    public override string BasePath => "/vendor/catalog/add-ons";
+    public override bool IsAddOn => true;
 
-    public CatalogSnapshot Catalog { get; private set; } = null!;
-    public AddOn? Existing { get; private set; }
-    public AddOn? Newest { get; private set; }
-    public int Subscriptions { get; private set; }
-
-    public bool Supersedes => Existing is not null && Subscriptions > 0;
-
-    public async Task<IActionResult> OnGetAsync(long? id, CancellationToken ct)
-    {
-        if (!await LoadAsync(id, ct)) return NotFound();
-        Input = Existing is null ? AddOnInput.Blank(Catalog) : AddOnInput.From(Catalog, Existing);
-        return Page();
-    }
-
-    public async Task<IActionResult> OnPostAsync(long? id, CancellationToken ct)
-    {
-        if (!await LoadAsync(id, ct)) return NotFound();
-        if (Existing is not null) Input.Code = Existing.Code;
-        var result = await editor.SaveAddOnAsync(id, Input, Actor, ct);
-        if (!result.Ok) return AddErrors(nameof(Input), result.Errors) ? Page() : NotFound();
-        Flash = result.Value!.Message;
-        return Redirect("/vendor/catalog");
-    }
-
-    private async Task<bool> LoadAsync(long? id, CancellationToken ct)
-    {
-        Catalog = await store.SnapshotAsync(ct);
-        if (id is null) return true;
-        Existing = Catalog.AddOns.FirstOrDefault(p => p.Id == id);
-        if (Existing is null) return false;
-        Newest = Existing;
-        while (Newest.SupersededById is { } next) Newest = Catalog.AddOns.First(p => p.Id == next);
-        Subscriptions = (await editor.UsageAsync(ct)).OnAddOn(Existing.Id);
-        return true;
-    }
-
-    public Feature? FeatureOf(EntitlementInput row) => Catalog.Features.FirstOrDefault(f => f.Id == row.FeatureId);
+    protected override IReadOnlyList<IOffer> Offers(CatalogSnapshot catalog) => catalog.AddOns;
+    protected override OfferInput Blank(CatalogSnapshot catalog) => OfferInput.BlankAddOn(catalog);
+    protected override OfferInput From(CatalogSnapshot catalog, IOffer existing) => OfferInput.From(catalog, (AddOn)existing);
+    protected override int SubscriptionsOf(CatalogUsage usage, long id) => usage.OnAddOn(id);
+    protected override Task<EditResult<CatalogChange>> SaveAsync(CatalogEditor editor, long? id, OfferInput input, string actor, CancellationToken ct) =>
+        editor.SaveAddOnAsync(id, input, actor, ct);
 }

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using SelfService.Catalog;
-using SelfService.Operator;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff.Catalog;
 

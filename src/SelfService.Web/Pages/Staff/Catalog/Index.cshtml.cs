@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using SelfService.Catalog;
 using SelfService.Customers;
 using SelfService.Entitlements;
-using SelfService.Operator;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff.Catalog;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using SelfService.Customers;
-using SelfService.Operator;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff.Customers;
 

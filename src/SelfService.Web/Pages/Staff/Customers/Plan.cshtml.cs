@@ -2,7 +2,8 @@ using Microsoft.AspNetCore.Mvc;
 using SelfService.Catalog;
 using SelfService.Customers;
 using SelfService.Entitlements;
-using SelfService.Operator;
+using SelfService.Shared;
+using SelfService.Upgrades;
 
 namespace SelfService.Pages.Staff.Customers;
 
@@ -30,7 +31,7 @@ public sealed class PlanModel(EntitlementService entitlements, CatalogStore stor
         var result = await admin.ChangePlanAsync(customer, planId, Reason, Actor, ct);
         if (!result.Ok)
         {
-            if (result.Errors.ContainsKey(CatalogEditor.NotFoundField)) return NotFound();
+            if (result.Errors.ContainsKey(FormErrors.NotFoundField)) return NotFound();
             if (!await LoadAsync(customer, ct)) return NotFound();
             AddErrors("", result.Errors);
             return Page();

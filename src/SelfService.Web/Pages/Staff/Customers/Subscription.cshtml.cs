@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using SelfService.Catalog;
 using SelfService.Customers;
 using SelfService.Entitlements;
-using SelfService.Operator;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Staff.Customers;
 
@@ -55,7 +55,7 @@ public sealed class SubscriptionModel(EntitlementService entitlements, CatalogSt
         var result = await admin.RevokeGrantAsync(customer, grantId, reason, Actor, ct);
         if (!result.Ok)
         {
-            if (result.Errors.ContainsKey(CatalogEditor.NotFoundField) || !await LoadAsync(customer, ct)) return NotFound();
+            if (result.Errors.ContainsKey(FormErrors.NotFoundField) || !await LoadAsync(customer, ct)) return NotFound();
             RevokeFailedFor = grantId;
             RevokeError = result.Errors.Values.First();
             return Page();
@@ -67,7 +67,7 @@ public sealed class SubscriptionModel(EntitlementService entitlements, CatalogSt
     public async Task<IActionResult> OnPostMoveVersionAsync(string customer, CancellationToken ct)
     {
         var result = await admin.MoveToNewestVersionAsync(customer, Actor, ct);
-        if (!result.Ok && result.Errors.ContainsKey(CatalogEditor.NotFoundField)) return NotFound();
+        if (!result.Ok && result.Errors.ContainsKey(FormErrors.NotFoundField)) return NotFound();
         Flash = result.Ok ? $"Moved to {result.Value!.Name} v{result.Value.Version}." : result.Errors.Values.First();
         return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}");
     }
@@ -75,7 +75,7 @@ public sealed class SubscriptionModel(EntitlementService entitlements, CatalogSt
     public async Task<IActionResult> OnPostMoveAddOnAsync(string customer, long addOnId, CancellationToken ct)
     {
         var result = await admin.MoveAddOnToNewestVersionAsync(customer, addOnId, Actor, ct);
-        if (!result.Ok && result.Errors.ContainsKey(CatalogEditor.NotFoundField)) return NotFound();
+        if (!result.Ok && result.Errors.ContainsKey(FormErrors.NotFoundField)) return NotFound();
         Flash = result.Ok ? $"Moved the add-on to {result.Value!.Name} v{result.Value.Version}." : result.Errors.Values.First();
         return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}");
     }

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
-using SelfService.Operator;
+using SelfService.Shared;
 using SelfService.Webhooks;
 
 namespace SelfService.Pages.Staff.Webhooks;

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using SelfService.Events;
-using SelfService.Operator;
+using SelfService.Shared;
 using SelfService.Webhooks;
 
 namespace SelfService.Pages.Staff.Webhooks;

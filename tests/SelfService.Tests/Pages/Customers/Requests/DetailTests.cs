@@ -8,8 +8,11 @@ namespace SelfService.Tests.Pages.Customers.Requests;
 /// <summary>Who may see and decide a request, tried by posting the forms directly, as a hand-made request could.</summary>
 public abstract class DetailTests(AppFactory app)
 {
+    private static int _asked;
+
+    /// <summary>A new pending request each time: a quantity no other pending one has (an identical one would be refused).</summary>
     private Task<AccessRequest> MembersSeatsRequest() =>
-        Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = Interlocked.Increment(ref _asked) });
 
     [SkippableFact]
     public async Task Member_CannotApproveTheSpend_EvenByPostingTheFormDirectly()

@@ -86,6 +86,22 @@ public abstract class NewTests(AppFactory app)
         Assert.Equal(before, await RequestCount(app));
     }
 
+    [SkippableTheory]
+    [InlineData("maybe")]
+    [InlineData("yes\u0000")]
+    public async Task Post_DowngradeConfirmationTamperedToAValueTheCheckboxNeverSends_Is400_AndStoresNothing(string value)
+    {
+        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var downgrade = await client.GetDocument("/customers/acme/requests/new?kind=plan&code=starter");
+        var before = await RequestCount(app);
+
+        var response = await client.Submit(downgrade.Form("form[data-testid=request-form]"), new() { ["Justification"] = "Saving money", ["ConfirmDowngrade"] = value });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("could not be understood", (await PageClient.Parse(response)).QuerySelector("main")!.TextContent);
+        Assert.Equal(before, await RequestCount(app));
+    }
+
     [SkippableFact]
     public async Task Get_AccessLink_FillsFeatureAndDays()
     {

@@ -87,7 +87,7 @@ public abstract class ApprovalsTests(AppFactory app)
     [SkippableFact]
     public async Task Operators_MayLook_ButNotDecide()
     {
-        var request = await Ask(app, "owner@globex.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        var request = await Ask(app, "owner@globex.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 }); // not the same as the pending × 1 of the test above
         var op = await PageClient.SignedInAs(app, "operator@vendor.example");
 
         var page = await op.GetDocument($"/vendor/approvals/{request.Id}");

@@ -71,7 +71,7 @@ public abstract class AddOnTests(AppFactory app)
         Assert.Contains("Move to v2", move.Text());
         await client.Follow(await client.Submit((AngleSharp.Html.Dom.IHtmlFormElement)move, new()));
         Assert.Equal(45, (await app.Get<EntitlementService>().ForCustomerAsync("acme"))!.For("max-members")!.Limit);
-        Assert.Equal(1, await app.AuditCount("subscription.addon-version-moved"));
+        Assert.Equal(1, await app.AuditCount("subscription.add-on-version-moved"));
     }
 }
 

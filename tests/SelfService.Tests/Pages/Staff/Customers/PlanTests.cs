@@ -1,6 +1,7 @@
 using System.Net;
 using SelfService.Entitlements;
 using SelfService.Tests.Infrastructure;
+using SelfService.Upgrades;
 
 namespace SelfService.Tests.Pages.Staff.Customers;
 

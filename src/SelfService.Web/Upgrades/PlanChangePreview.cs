@@ -1,7 +1,8 @@
 using SelfService.Catalog;
+using SelfService.Entitlements;
 using SelfService.Metering;
 
-namespace SelfService.Entitlements;
+namespace SelfService.Upgrades;
 
 /// <summary>One feature's value before and after a plan change, against its current usage.</summary>
 public sealed record PlanChangeImpact(Feature Feature, EntitlementValue Before, EntitlementValue After, double Usage)

@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using SelfService.Catalog;
 using SelfService.Identity;
+using SelfService.Shared;
 
-namespace SelfService.Operator;
+namespace SelfService.Pages.Staff;
 
-/// <summary>A page of the operators' area: only Operators reach it (the Vendor folder already requires vendor staff).</summary>
+/// <summary>A page of the operators' area: only Operators reach it (the Staff folder already requires vendor staff).</summary>
 [Authorize(Policy = Policies.Operators)]
 public abstract class OperatorPage : PageModel
 {
@@ -19,7 +19,7 @@ public abstract class OperatorPage : PageModel
     /// <summary>Puts each error beside its field (<paramref name="prefix"/>.Field); a not-found error answers 404.</summary>
     protected bool AddErrors(string prefix, InputErrors errors)
     {
-        if (errors.ContainsKey(CatalogEditor.NotFoundField)) return false;
+        if (errors.ContainsKey(FormErrors.NotFoundField)) return false;
         foreach (var (field, message) in errors)
             ModelState.AddModelError(string.IsNullOrEmpty(prefix) ? field : $"{prefix}.{field}", message);
         return true;

@@ -1,0 +1,13 @@
+namespace SelfService.Customers;
+
+public static class CustomersSetup
+{
+    /// <summary>Customers and their subscriptions: the one writer of subscription changes and the operators' side of it.</summary>
+    public static WebApplicationBuilder AddCustomers(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<CustomerStore>();
+        builder.Services.AddSingleton<SubscriptionChanges>();
+        builder.Services.AddSingleton<SubscriptionAdmin>();
+        return builder;
+    }
+}

@@ -1,0 +1,288 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using SelfService.Audit;
+using SelfService.Catalog;
+using SelfService.Data;
+
+namespace SelfService.Customers;
+
+/// <summary>Who makes a change, at which instant, and why: every change carries it into its audit entry.</summary>
+public sealed record ChangeBy(string Actor, DateTime Now, string? Reason);
+
+/// <summary>
+/// What one operation changed, as its audit entry states it. <see cref="Before"/> and <see cref="After"/> are the
+/// audit entry's old and new values; <see cref="GrantId"/> is set for grant changes.
+/// </summary>
+public sealed record SubscriptionChange(string Kind, long CustomerId, long SubscriptionId, string Subject, string? Before, string? After, long? GrantId = null);
+
+/// <summary>What revoking a grant did.</summary>
+public enum GrantRevocation { NotFound, AlreadyRevoked, Revoked }
+
+/// <summary>
+/// The one writer of <c>Subscription</c>, <c>SubscriptionAddOn</c> and <c>EntitlementGrant</c>: every path that changes a
+/// subscription (the operators' pages, the CRM's provisioning API, approved requests, the expiry job) calls it. Each
+/// operation is one method that runs in the caller's transaction, writes its audit entry there and returns what changed
+/// (null when nothing did). The entitlement stamp moves with the rows themselves (the triggers of migration 0008), so
+/// a check sees the change the moment the caller commits. Validation of what may be asked for stays with the caller;
+/// this class makes the change and records it.
+/// </summary>
+public sealed class SubscriptionChanges(Db db, AuditLog audit)
+{
+    // ---- Locking and reading inside the caller's transaction -----------------------------------------------------
+
+    internal const string ByKeySql = """
+        select Subscription.Id, Subscription.CustomerId, Subscription.PlanId, Subscription.Status, Subscription.BillingAnchorDay, Subscription.StartedAt
+          from Subscription
+          join Customer c on c.Id = Subscription.CustomerId
+         where c.ExternalKey = @customerKey
+        """;
+
+    internal const string ByCustomerSql = """
+        select Id, CustomerId, PlanId, Status, BillingAnchorDay, StartedAt
+          from Subscription
+         where CustomerId = @customerId
+        """;
+
+    internal const string OnPlanSql = """
+        select Id, CustomerId, PlanId, Status, BillingAnchorDay, StartedAt
+          from Subscription
+         where PlanId = @planId
+        """;
+
+    internal string LockedByKeySql => db.Dialect.LockingRows(ByKeySql, "Subscription");
+    internal string LockedByCustomerSql => db.Dialect.LockingRows(ByCustomerSql, "Subscription");
+    internal string LockedOnPlanSql => db.Dialect.LockingRows(OnPlanSql, "Subscription");
+
+    /// <summary>The customer's subscription, locked for the rest of the transaction; null when it has none.</summary>
+    public Task<Subscription?> LockAsync(DbConnection c, DbTransaction tx, string customerKey) =>
+        c.QuerySingleOrDefaultAsync<Subscription>(LockedByKeySql, new { customerKey }, tx);
+
+    /// <inheritdoc cref="LockAsync(DbConnection, DbTransaction, string)"/>
+    public Task<Subscription?> LockAsync(DbConnection c, DbTransaction tx, long customerId) =>
+        c.QuerySingleOrDefaultAsync<Subscription>(LockedByCustomerSql, new { customerId }, tx);
+
+    /// <summary>Every subscription on one plan version, locked.</summary>
+    public async Task<IReadOnlyList<Subscription>> LockOnPlanAsync(DbConnection c, DbTransaction tx, long planId) =>
+        (await c.QueryAsync<Subscription>(LockedOnPlanSql, new { planId }, tx)).AsList();
+
+    internal const string AddOnsSql = "select SubscriptionId, AddOnId, Quantity from SubscriptionAddOn where SubscriptionId = @id";
+
+    public async Task<IReadOnlyList<SubscriptionAddOn>> AddOnsAsync(DbConnection c, DbTransaction tx, long subscriptionId) =>
+        (await c.QueryAsync<SubscriptionAddOn>(AddOnsSql, new { id = subscriptionId }, tx)).AsList();
+
+    // ---- The subscription row ------------------------------------------------------------------------------------
+
+    internal const string UpdateSql = """
+        update Subscription
+           set PlanId = @planId, Status = @status, BillingAnchorDay = @anchor, UpdatedAt = @now
+         where Id = @id
+        """;
+
+    /// <summary>Starts a subscription for a customer that has none.</summary>
+    public async Task<(Subscription Subscription, SubscriptionChange Change)> CreateAsync(DbConnection c, DbTransaction tx, long customerId,
+        PricePlan plan, SubscriptionStatus status, int anchorDay, ChangeBy by)
+    {
+        var id = await InsertSubscriptionAsync(c, tx, customerId, plan.Id, status, anchorDay, by.Now, by.Now);
+        var subscription = new Subscription { Id = id, CustomerId = customerId, PlanId = plan.Id, Status = status, BillingAnchorDay = anchorDay, StartedAt = by.Now };
+        var change = await AuditAsync(c, tx, subscription, AuditKinds.SubscriptionCreated, "subscription", by, null,
+            $"{Describe(plan)}, {Describe(status)}, billing anchor day {anchorDay}");
+        return (subscription, change);
+    }
+
+    /// <summary>
+    /// Moves the subscription to another plan, now: another plan of the family (<c>subscription.plan-changed</c>) or
+    /// another version of the same plan (<c>subscription.version-moved</c>). Add-ons and grants stay.
+    /// </summary>
+    public async Task<SubscriptionChange?> ChangePlanAsync(DbConnection c, DbTransaction tx, Subscription s, PricePlan from, PricePlan to, ChangeBy by)
+    {
+        if (from.Id == to.Id) return null;
+        await UpdateAsync(c, tx, s with { PlanId = to.Id }, by.Now);
+        return await AuditAsync(c, tx, s, from.Code == to.Code ? AuditKinds.PlanVersionMoved : AuditKinds.PlanChanged, "subscription plan", by,
+            Describe(from), Describe(to));
+    }
+
+    /// <summary>Suspends, resumes (back to active) or cancels the subscription.</summary>
+    public async Task<SubscriptionChange?> SetStatusAsync(DbConnection c, DbTransaction tx, Subscription s, SubscriptionStatus status, ChangeBy by)
+    {
+        if (s.Status == status) return null;
+        await UpdateAsync(c, tx, s with { Status = status }, by.Now);
+        return await AuditAsync(c, tx, s, AuditKinds.StatusChanged, "subscription status", by, Describe(s.Status), Describe(status));
+    }
+
+    /// <summary>Moves the day of the month the subscription's usage periods start on.</summary>
+    public async Task<SubscriptionChange?> SetBillingAnchorAsync(DbConnection c, DbTransaction tx, Subscription s, int anchorDay, ChangeBy by)
+    {
+        if (s.BillingAnchorDay == anchorDay) return null;
+        await UpdateAsync(c, tx, s with { BillingAnchorDay = anchorDay }, by.Now);
+        return await AuditAsync(c, tx, s, AuditKinds.AnchorChanged, "subscription billing anchor", by,
+            s.BillingAnchorDay.ToString(CultureInfo.InvariantCulture), anchorDay.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private Task UpdateAsync(DbConnection c, DbTransaction tx, Subscription s, DateTime now) =>
+        c.ExecuteAsync(UpdateSql, new { id = s.Id, planId = s.PlanId, status = s.Status.ToString(), anchor = s.BillingAnchorDay, now }, tx);
+
+    // ---- Add-ons -------------------------------------------------------------------------------------------------
+
+    internal const string AddOnQuantitySql = "select Quantity from SubscriptionAddOn where SubscriptionId = @subscriptionId and AddOnId = @addOnId";
+    internal const string UpdateAddOnSql = "update SubscriptionAddOn set Quantity = @quantity where SubscriptionId = @subscriptionId and AddOnId = @addOnId";
+    internal const string RemoveAddOnSql = "delete from SubscriptionAddOn where SubscriptionId = @subscriptionId and AddOnId = @addOnId";
+    internal const string MoveAddOnSql = "update SubscriptionAddOn set AddOnId = @to where SubscriptionId = @subscriptionId and AddOnId = @from";
+
+    /// <summary>
+    /// Sets how many of one add-on version the subscription holds: added from none, changed, or removed at 0.
+    /// Limits (the add-on's maximum, the plan's family) are the caller's to check.
+    /// </summary>
+    public async Task<SubscriptionChange?> SetAddOnQuantityAsync(DbConnection c, DbTransaction tx, Subscription s, AddOn addOn, int quantity, ChangeBy by)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(quantity);
+        var had = await c.ExecuteScalarAsync<int?>(AddOnQuantitySql, new { subscriptionId = s.Id, addOnId = addOn.Id }, tx) ?? 0;
+        if (had == quantity) return null;
+        var args = new { subscriptionId = s.Id, addOnId = addOn.Id, quantity };
+        if (had == 0) await InsertAddOnAsync(c, tx, s.Id, addOn.Id, quantity);
+        else if (quantity == 0) await c.ExecuteAsync(RemoveAddOnSql, args, tx);
+        else await c.ExecuteAsync(UpdateAddOnSql, args, tx);
+        var kind = had == 0 ? AuditKinds.AddOnAdded : quantity == 0 ? AuditKinds.AddOnRemoved : AuditKinds.AddOnChanged;
+        return await AuditAsync(c, tx, s, kind, $"add-on {addOn.Code}", by,
+            had == 0 ? null : $"{addOn.Code} ×{had}", quantity == 0 ? null : $"{addOn.Code} ×{quantity}");
+    }
+
+    /// <summary>Adds <paramref name="more"/> to how many of one add-on version the subscription holds.</summary>
+    public async Task<SubscriptionChange?> AddAddOnQuantityAsync(DbConnection c, DbTransaction tx, Subscription s, AddOn addOn, int more, ChangeBy by)
+    {
+        var had = await c.ExecuteScalarAsync<int?>(AddOnQuantitySql, new { subscriptionId = s.Id, addOnId = addOn.Id }, tx) ?? 0;
+        return await SetAddOnQuantityAsync(c, tx, s, addOn, had + more, by);
+    }
+
+    /// <summary>Moves the subscription's add-on from one version to another (a newer one), keeping its quantity.</summary>
+    public async Task<SubscriptionChange> MoveAddOnVersionAsync(DbConnection c, DbTransaction tx, Subscription s, AddOn from, AddOn to, ChangeBy by)
+    {
+        await c.ExecuteAsync(MoveAddOnSql, new { subscriptionId = s.Id, from = from.Id, to = to.Id }, tx);
+        return await AuditAsync(c, tx, s, AuditKinds.AddOnVersionMoved, $"add-on {from.Code}", by, $"{from.Code} v{from.Version}", $"{to.Code} v{to.Version}");
+    }
+
+    // ---- Grants --------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Adds a grant to the subscription: <paramref name="grant"/>'s feature, value and window; who granted it and
+    /// when come from <paramref name="by"/>. Extending a grant is adding one that starts where the old one ends.
+    /// </summary>
+    public async Task<SubscriptionChange> AddGrantAsync(DbConnection c, DbTransaction tx, Subscription s, Feature feature, EntitlementGrant grant, ChangeBy by)
+    {
+        var g = grant with { SubscriptionId = s.Id, FeatureId = feature.Id, GrantedBy = by.Actor, CreatedAt = by.Now };
+        var id = await InsertGrantAsync(c, tx, g);
+        return await AuditAsync(c, tx, s, AuditKinds.GrantAdded, $"grant #{id} {feature.Handle}", by, null, DescribeGrant(feature, g), id);
+    }
+
+    internal const string GrantOfCustomerSql = """
+        select g.Id, g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt,
+               f.Handle, f.Kind, s.CustomerId
+          from EntitlementGrant g
+          join Feature f on f.Id = g.FeatureId
+          join Subscription s on s.Id = g.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where g.Id = @grantId and (@customerKey is null or c.ExternalKey = @customerKey)
+        """;
+
+    internal const string RevokeGrantSql = """
+        update EntitlementGrant
+           set RevokedAt = @now, RevokedBy = @actor
+         where Id = @id and RevokedAt is null
+        """;
+
+    /// <summary>Ends one of the customer's grants now; the grant stays in the history. Revoking twice changes nothing.</summary>
+    public async Task<(GrantRevocation Result, SubscriptionChange? Change)> RevokeGrantAsync(DbConnection c, DbTransaction tx, string customerKey, long grantId, ChangeBy by)
+    {
+        var g = await c.QuerySingleOrDefaultAsync<GrantRow>(GrantOfCustomerSql, new { grantId, customerKey }, tx);
+        if (g is null) return (GrantRevocation.NotFound, null);
+        if (await c.ExecuteAsync(RevokeGrantSql, new { id = grantId, now = by.Now, actor = by.Actor }, tx) == 0) return (GrantRevocation.AlreadyRevoked, null);
+        var change = await AuditAsync(c, tx, g.CustomerId, g.SubscriptionId, AuditKinds.GrantRevoked, $"grant #{grantId} {g.Handle}", by,
+            g.IsUnlimited ? "unlimited" : g.Amount?.ToString(CultureInfo.InvariantCulture), null, grantId);
+        return (GrantRevocation.Revoked, change);
+    }
+
+    internal const string MarkExpiredSql = """
+        update EntitlementGrant
+           set ExpiredAt = @now
+         where Id = @id and ExpiredAt is null and RevokedAt is null and ValidUntil <= @now
+        """;
+
+    /// <summary>
+    /// Records that a grant reached its <c>validUntil</c> (entitlements already ignore it past its window). Once per
+    /// grant: null when it was marked already, revoked, or has not ended.
+    /// </summary>
+    public async Task<SubscriptionChange?> ExpireGrantAsync(DbConnection c, DbTransaction tx, long grantId, ChangeBy by)
+    {
+        var g = await c.QuerySingleOrDefaultAsync<GrantRow>(GrantOfCustomerSql, new { grantId, customerKey = (string?)null }, tx);
+        if (g is null || await c.ExecuteAsync(MarkExpiredSql, new { id = grantId, now = by.Now }, tx) != 1) return null;
+        var grant = new EntitlementGrant { Amount = g.Amount, IsUnlimited = g.IsUnlimited, Reason = g.Reason, GrantedBy = "", ValidFrom = g.ValidFrom, ValidUntil = g.ValidUntil };
+        return await AuditAsync(c, tx, g.CustomerId, g.SubscriptionId, AuditKinds.GrantExpired, $"grant #{grantId} {g.Handle}", by with { Reason = g.Reason },
+            DescribeGrant(new Feature { Handle = g.Handle, Name = g.Handle, Kind = g.Kind }, grant), "expired", grantId);
+    }
+
+    // ---- Seeding: rows written as history, with no audit entry (the demo catalog and benchmarks) ---------------
+
+    internal string InsertSubscriptionSql => db.Dialect.InsertReturningId("Subscription", "CustomerId", "PlanId", "Status", "BillingAnchorDay", "StartedAt", "UpdatedAt");
+
+    public Task<long> InsertSubscriptionAsync(DbConnection c, DbTransaction tx, long customerId, long planId, SubscriptionStatus status, int anchorDay, DateTime startedAt, DateTime now) =>
+        c.ExecuteScalarAsync<long>(InsertSubscriptionSql,
+            new { CustomerId = customerId, PlanId = planId, Status = status.ToString(), BillingAnchorDay = anchorDay, StartedAt = startedAt, UpdatedAt = now }, tx);
+
+    internal const string InsertAddOnSql = """
+        insert into SubscriptionAddOn (SubscriptionId, AddOnId, Quantity)
+        values (@subscriptionId, @addOnId, @quantity)
+        """;
+
+    public Task InsertAddOnAsync(DbConnection c, DbTransaction tx, long subscriptionId, long addOnId, int quantity) =>
+        c.ExecuteAsync(InsertAddOnSql, new { subscriptionId, addOnId, quantity }, tx);
+
+    internal string InsertGrantSql => db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt");
+
+    public Task<long> InsertGrantAsync(DbConnection c, DbTransaction tx, EntitlementGrant g) =>
+        c.ExecuteScalarAsync<long>(InsertGrantSql,
+            new { g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt }, tx);
+
+    // ---- How changes read ----------------------------------------------------------------------------------------
+
+    public static string Describe(PricePlan plan) => $"{plan.Code} v{plan.Version}";
+
+    private static string Describe(SubscriptionStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>"sso included permanent", "max-members +5 from 2026-11-20 10:00 until 2026-11-27 10:00 UTC".</summary>
+    public static string DescribeGrant(Feature feature, EntitlementGrant g)
+    {
+        var value = feature.Kind == FeatureKind.Boolean ? "included" : g.IsUnlimited ? "unlimited" : "+" + (g.Amount ?? 0).ToString(CultureInfo.InvariantCulture);
+        var window = g.ValidUntil is { } until
+            ? $" from {g.ValidFrom?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "now"} until {until.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"
+            : " permanent";
+        return $"{feature.Handle} {value}{window}";
+    }
+
+    private Task<SubscriptionChange> AuditAsync(DbConnection c, DbTransaction tx, Subscription s, string kind, string subject, ChangeBy by,
+        string? before, string? after, long? grantId = null) =>
+        AuditAsync(c, tx, s.CustomerId, s.Id, kind, subject, by, before, after, grantId);
+
+    private async Task<SubscriptionChange> AuditAsync(DbConnection c, DbTransaction tx, long customerId, long subscriptionId, string kind, string subject,
+        ChangeBy by, string? before, string? after, long? grantId = null)
+    {
+        await audit.WriteAsync(c, tx, new AuditEntry
+        {
+            At = by.Now, Actor = by.Actor, CustomerId = customerId, Kind = kind, Subject = subject, OldValue = before, NewValue = after, Reason = by.Reason,
+        });
+        return new SubscriptionChange(kind, customerId, subscriptionId, subject, before, after, grantId);
+    }
+
+    private sealed record GrantRow
+    {
+        public long Id { get; init; }
+        public long SubscriptionId { get; init; }
+        public long? Amount { get; init; }
+        public bool IsUnlimited { get; init; }
+        public string Reason { get; init; } = "";
+        public DateTime? ValidFrom { get; init; }
+        public DateTime? ValidUntil { get; init; }
+        public string Handle { get; init; } = "";
+        public FeatureKind Kind { get; init; }
+        public long CustomerId { get; init; }
+    }
+}
