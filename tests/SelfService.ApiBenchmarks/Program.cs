@@ -123,7 +123,7 @@ try
         var token = System.Text.RegularExpressions.Regex.Match(signIn, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
         var signedIn = await browser.PostAsync("/account/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["Email"] = "owner@acme.example", ["Password"] = SelfService.Demo.DemoOptions.DefaultPassword, ["__RequestVerificationToken"] = token,
+            ["Email"] = SelfService.Demo.DemoUsers.AcmeOwner, ["Password"] = SelfService.Demo.DemoOptions.DefaultPassword, ["__RequestVerificationToken"] = token,
         }));
         if (signedIn.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException("sign-in failed");
         var pages = new (string Name, string Path)[]

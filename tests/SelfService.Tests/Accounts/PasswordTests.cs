@@ -2,6 +2,7 @@ using System.Net;
 using Dapper;
 using SelfService.Accounts;
 using SelfService.Data;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Accounts;
@@ -31,7 +32,7 @@ public sealed class PasswordTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task ForgotPassword_MailsASingleUseLink_ThatSetsANewPassword_AndEndsEverySession()
     {
-        const string email = "owner@globex.example";
+        const string email = DemoUsers.GlobexOwner;
         var openElsewhere = await SessionCookie(email);
         var client = PageClient.Anonymous(App);
 
@@ -78,7 +79,7 @@ public sealed class PasswordTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task ResetLink_ExpiresAfterAnHour()
     {
-        const string email = "owner@umbrella.example";
+        const string email = DemoUsers.UmbrellaOwner;
         var client = PageClient.Anonymous(App);
         await AskForReset(client, email);
         var link = MailApp.LinkPath(await mail.MailTo(email), "/account/reset-password/");
@@ -93,7 +94,7 @@ public sealed class PasswordTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task ForgotPassword_SendsAtMostThreeLinksAnHourToOneAccount_AndAnswersTheSameEveryTime()
     {
-        const string email = "owner@hooli.example";
+        const string email = DemoUsers.HooliOwner;
         var before = mail.Smtp.To(email).Count;
         for (var i = 0; i < 5; i++)
         {
@@ -120,7 +121,7 @@ public sealed class PasswordTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task ChangePassword_NeedsTheCurrentOne_EndsOtherSessions_KeepsThisOne()
     {
-        const string email = "admin@acme.example";
+        const string email = DemoUsers.AcmeAdmin;
         var other = await SessionCookie(email);
         var client = await PageClient.SignedInAs(App, email);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 using SelfService.Tests.Integration;
 
@@ -20,7 +21,7 @@ public sealed class SeatLimitTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task InvitingPastTheLimit_IsRefusedWithTheCheapestWayToMore_AGrantAddsSeats_AndItsEndTakesEffectAtOnce()
     {
-        var owner = await PageClient.SignedInAs(app, "owner@globex.example");
+        var owner = await PageClient.SignedInAs(app, DemoUsers.GlobexOwner);
         for (var i = 1; i <= 4; i++) Assert.Contains("Invitation sent", (await Invite(owner, $"seat{i}@globex.example")).ByTestId("flash").Text());
         Assert.Contains("5 of 5 seats", (await owner.GetDocument("/customers/globex/team")).ByTestId("seats").Text());
 
@@ -42,7 +43,7 @@ public sealed class SeatLimitTests(AppFactory app) : IClassFixture<AppFactory>
 
         // ... and at its end the limit is 5 again at once: the invitations are kept, the page says what to do.
         app.Clock.Advance(TimeSpan.FromDays(2));
-        var owner2 = await PageClient.SignedInAs(app, "owner@globex.example");
+        var owner2 = await PageClient.SignedInAs(app, DemoUsers.GlobexOwner);
         var page = await owner2.GetDocument("/customers/globex/team");
         Assert.Contains("10 of 5 seats", page.ByTestId("seats").Text());
         Assert.Contains("no one new can be invited until fewer than 5 seats are taken", page.ByTestId("over-seats").Text());
@@ -53,7 +54,7 @@ public sealed class SeatLimitTests(AppFactory app) : IClassFixture<AppFactory>
     [Fact]
     public async Task AProductWithoutTheSeatFeature_HasNoSeatLimit()
     {
-        var owner = await PageClient.SignedInAs(app, "owner@umbrella.example");
+        var owner = await PageClient.SignedInAs(app, DemoUsers.UmbrellaOwner);
         var page = await owner.GetDocument("/customers/umbrella/team");
         Assert.Null(page.QuerySelector("[data-testid=seats]"));
     }

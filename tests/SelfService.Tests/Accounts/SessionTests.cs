@@ -3,6 +3,7 @@ using System.Net;
 using Dapper;
 using SelfService.Accounts;
 using SelfService.Data;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Accounts;
@@ -18,7 +19,7 @@ public abstract class SessionTests(AppFactory app)
     public async Task ACookieSavedBeforeSignOut_OpensNothingAfterwards_AndAcceptsNoWrite()
     {
         var client = PageClient.Anonymous(app);
-        var signIn = await client.SignIn("admin@acme.example");
+        var signIn = await client.SignIn(DemoUsers.AcmeAdmin);
         var saved = signIn.Headers.GetValues("Set-Cookie").Last(c => c.StartsWith("selfservice.session=", StringComparison.Ordinal)).Split(';')[0];
         Assert.Equal(HttpStatusCode.OK, (await Replaying(saved).GetAsync("/customers/acme")).StatusCode);
         var page = await client.GetDocument("/customers/acme");
@@ -39,8 +40,8 @@ public abstract class SessionTests(AppFactory app)
     [SkippableFact]
     public async Task EndingAUsersSessionsInTheDatabase_RefusesTheirOpenCookieAtTheNextRequest()
     {
-        var first = await SessionCookie("member@acme.example");
-        var second = await SessionCookie("member@acme.example");
+        var first = await SessionCookie(DemoUsers.AcmeMember);
+        var second = await SessionCookie(DemoUsers.AcmeMember);
         Assert.Equal(HttpStatusCode.OK, (await Replaying(first).GetAsync("/customers/acme")).StatusCode);
 
         var db = app.Get<Db>();
@@ -56,7 +57,7 @@ public abstract class SessionTests(AppFactory app)
     [SkippableFact]
     public async Task SignIn_RecordsTheLastSignInTime()
     {
-        await SessionCookie("owner@initech.example");
+        await SessionCookie(DemoUsers.InitechOwner);
         await using var c = await app.Get<Db>().OpenAsync();
         var at = await c.ExecuteScalarAsync<DateTime?>("select LastSignInAt from AppUser where Email = 'owner@initech.example'");
         Assert.Equal(app.Now, at);

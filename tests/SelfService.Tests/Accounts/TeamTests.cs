@@ -4,6 +4,7 @@ using AngleSharp.Html.Dom;
 using Dapper;
 using SelfService.Accounts;
 using SelfService.Data;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Accounts;
@@ -62,7 +63,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task OwnerInvites_TheInviteeAcceptsFromTheMail_IsSignedIn_AndAppearsOnTheTeam()
     {
-        var owner = await PageClient.SignedInAs(App, "owner@acme.example");
+        var owner = await PageClient.SignedInAs(App, DemoUsers.AcmeOwner);
         var pending = await Invite(owner, "acme", "Nina.New@Example.com", "Member");
         Assert.Contains("nina.new@example.com", Emails(pending, "invitations"));
         Assert.Contains("Expires", pending.ByTestId("invitations").Text());
@@ -104,7 +105,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task InvitingTwice_SendsOneMail_AndAcceptingTwice_MakesOnePerson()
     {
-        var owner = await PageClient.SignedInAs(App, "owner@acme.example");
+        var owner = await PageClient.SignedInAs(App, DemoUsers.AcmeOwner);
         var page = await owner.GetDocument("/customers/acme/team");
         var form = page.Form("form[data-testid=invite-form]");
         var first = await owner.Submit(form, new() { ["email"] = "double@example.com", ["role"] = "Member" });
@@ -130,7 +131,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task Admin_InvitesAdminsAndMembers_NotOwners_AndCannotChangeAnOwner()
     {
-        var admin = await PageClient.SignedInAs(App, "admin@acme.example");
+        var admin = await PageClient.SignedInAs(App, DemoUsers.AcmeAdmin);
         var page = await admin.GetDocument("/customers/acme/team");
         Assert.Equal(["Admin", "Member"], page.QuerySelectorAll("#invite-role option").Select(o => o.TextContent));
         var asOwner = await Invite(admin, "acme", "would-be-owner@example.com", "Owner");
@@ -138,7 +139,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
 
         var owner = page.QuerySelector("[data-testid=person][data-email='owner@acme.example']")!;
         Assert.Empty(owner.AllByTestId("change-role"));
-        var ownerId = await UserId("owner@acme.example");
+        var ownerId = await UserId(DemoUsers.AcmeOwner);
         var forged = await admin.PostDirect("/customers/acme/team?handler=Role", "/customers/acme/team", new() { ["userId"] = $"{ownerId}", ["role"] = "Member" });
         var refused = await PageClient.Parse(forged);
         Assert.Contains("Admins may change Admins and Members", refused.ByTestId("row-error").Text());
@@ -151,7 +152,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task Member_CannotChangeTheTeam_EvenWithAHandMadePost()
     {
-        var member = await PageClient.SignedInAs(App, "member@acme.example");
+        var member = await PageClient.SignedInAs(App, DemoUsers.AcmeMember);
         var refused = await PageClient.Parse(await member.PostDirect("/customers/acme/team?handler=Invite", "/customers/acme/team",
             new() { ["email"] = "sneaky@example.com", ["role"] = "Member" }));
         Assert.Contains("You may not invite people", refused.ByTestId("form-error").Text());
@@ -161,7 +162,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task ChangingARole_OrRemovingAPerson_EndsTheirOpenSessionAtTheNextRequest()
     {
-        var owner = await PageClient.SignedInAs(App, "owner@acme.example");
+        var owner = await PageClient.SignedInAs(App, DemoUsers.AcmeOwner);
         var person = await Join(owner, "acme", "rotating@example.com", "Member", "Rita Rotating");
         var id = await UserId("rotating@example.com");
 
@@ -190,16 +191,16 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task TheLastOwner_CanNeitherBeRemovedNorLeave_TwoOwnersRemovingEachOtherAtOnce_LeaveOne()
     {
-        var peter = await PageClient.SignedInAs(App, "owner@initech.example");
+        var peter = await PageClient.SignedInAs(App, DemoUsers.InitechOwner);
         var second = await Join(peter, "initech", "second-owner@initech.example", "Owner", "Samir Second");
         var team = App.Get<Team>();
         long initech;
         await using (var c = await App.Get<Db>().OpenAsync()) initech = await c.ExecuteScalarAsync<long>("select Id from Customer where ExternalKey = 'initech'");
-        var peterId = await UserId("owner@initech.example");
+        var peterId = await UserId(DemoUsers.InitechOwner);
         var samirId = await UserId("second-owner@initech.example");
 
         var results = await Task.WhenAll(
-            team.RemoveAsync(initech, new TeamActor("owner@initech.example", peterId), samirId),
+            team.RemoveAsync(initech, new TeamActor(DemoUsers.InitechOwner, peterId), samirId),
             team.RemoveAsync(initech, new TeamActor("second-owner@initech.example", samirId), peterId));
         Assert.Single(results, r => r is null);
         Assert.Equal(1, await Count("select count(*) from AppUser where CustomerId = @initech and RemovedAt is null and Role = 'Owner'", new { initech }));
@@ -214,7 +215,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task APerson_CanLeave_AndIsSignedOutEverywhere()
     {
-        var owner = await PageClient.SignedInAs(App, "owner@acme.example");
+        var owner = await PageClient.SignedInAs(App, DemoUsers.AcmeOwner);
         var leaver = await Join(owner, "acme", "leaver@example.com", "Member");
         var elsewhere = await PageClient.SignedInAs(App, "leaver@example.com", NewPassword);
         var page = await leaver.GetDocument("/customers/acme/team");
@@ -227,7 +228,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task ExpiredResentAndRevokedLinks_SaySo_AndOfferToAskForANewOne()
     {
-        var owner = await PageClient.SignedInAs(App, "owner@globex.example");
+        var owner = await PageClient.SignedInAs(App, DemoUsers.GlobexOwner);
         await Invite(owner, "globex", "late@example.com", "Admin");
         var first = await InvitationLink("late@example.com");
 
@@ -245,11 +246,11 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
         var asked = await PageClient.Parse(await invitee.Submit(dead.Form(), new()));
         Assert.Contains("We asked", asked.ByTestId("asked-again").Text());
         await invitee.Submit(dead.Form(), new());
-        var request = await mail.MailTo("owner@globex.example");
+        var request = await mail.MailTo(DemoUsers.GlobexOwner);
         Assert.Equal("late@example.com asks for a new invitation to Globex", request.Subject);
         Assert.Contains("/customers/globex/team", request.TextBody);
         await Task.Delay(300);
-        Assert.Single(mail.Smtp.To("owner@globex.example"), m => m.Subject?.Contains("asks for a new invitation") == true);
+        Assert.Single(mail.Smtp.To(DemoUsers.GlobexOwner), m => m.Subject?.Contains("asks for a new invitation") == true);
 
         // Revoked: the current link stops working and the invitation leaves the list.
         page = await owner.GetDocument("/customers/globex/team");
@@ -262,7 +263,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task AnInvitation_ExpiresAfterSevenDays()
     {
-        var owner = await PageClient.SignedInAs(App, "owner@umbrella.example");
+        var owner = await PageClient.SignedInAs(App, DemoUsers.UmbrellaOwner);
         await Invite(owner, "umbrella", "slow@example.com", "Member");
         var link = await InvitationLink("slow@example.com");
         // The clock only moves forward; later tests sign in anew and take their own links.
@@ -270,7 +271,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
         var page = await PageClient.Anonymous(App).GetDocument(link);
         Assert.Contains("has expired", page.ByTestId("link-problem").Text());
         Assert.NotNull(page.QuerySelector("[data-testid=ask-again]"));
-        var owner2 = await PageClient.SignedInAs(App, "owner@umbrella.example");
+        var owner2 = await PageClient.SignedInAs(App, DemoUsers.UmbrellaOwner);
         Assert.Contains("Expired", (await owner2.GetDocument("/customers/umbrella/team")).QuerySelector("[data-testid=invitation][data-email='slow@example.com']")!.Text());
     }
 
@@ -278,12 +279,12 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [InlineData("", "Member", "invite-email-error", "Enter the email address")]
     [InlineData("not-an-address", "Member", "invite-email-error", "like name@example.com")]
     [InlineData("ok@example.com", "Boss", "invite-role-error", "Choose Owner, Admin or Member")]
-    [InlineData("member@acme.example", "Member", "invite-email-error", "already a member of Acme Corp")]
-    [InlineData("owner@hooli.example", "Member", "invite-email-error", "already belongs to another account")]
-    [InlineData("operator@vendor.example", "Admin", "invite-email-error", "already belongs to another account")]
+    [InlineData(DemoUsers.AcmeMember, "Member", "invite-email-error", "already a member of Acme Corp")]
+    [InlineData(DemoUsers.HooliOwner, "Member", "invite-email-error", "already belongs to another account")]
+    [InlineData(DemoUsers.Operator, "Admin", "invite-email-error", "already belongs to another account")]
     public async Task BadInvitations_AreFieldErrors_AndSendNothing(string email, string role, string field, string message)
     {
-        var owner = await PageClient.SignedInAs(App, "owner@acme.example");
+        var owner = await PageClient.SignedInAs(App, DemoUsers.AcmeOwner);
         var page = await Invite(owner, "acme", email, role);
         Assert.Contains(message, page.ByTestId(field).Text());
         Assert.Equal(email, page.QuerySelector<IHtmlInputElement>("#invite-email")!.Value);
@@ -293,9 +294,9 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task Staff_SeeTheTeam_WithoutForms()
     {
-        var op = await PageClient.SignedInAs(App, "operator@vendor.example");
+        var op = await PageClient.SignedInAs(App, DemoUsers.Operator);
         var page = await op.GetDocument("/customers/acme/team");
-        Assert.Contains("owner@acme.example", Emails(page, "people"));
+        Assert.Contains(DemoUsers.AcmeOwner, Emails(page, "people"));
         Assert.Null(page.QuerySelector("[data-testid=invite-form]"));
         Assert.Null(page.QuerySelector("[data-testid=leave]"));
     }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using SelfService.Accounts;
 using SelfService.Data;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Accounts;
@@ -63,7 +64,7 @@ public abstract class ThrottleTests : IDisposable
         var delays = new List<int>();
         for (var failures = 0; failures < 20;)
         {
-            var attempt = await stranger.SignIn("owner@acme.example", "guess-" + failures);
+            var attempt = await stranger.SignIn(DemoUsers.AcmeOwner, "guess-" + failures);
             if (attempt.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 // A patient stranger waits as told, and is told to wait longer each time.
@@ -79,10 +80,10 @@ public abstract class ThrottleTests : IDisposable
         Assert.Equal(delays.Order(), delays);
         Assert.Equal((int)AttemptThrottle.MaxPairDelay.TotalSeconds, delays[^1]);
         // The stranger's own pair now waits, even with the right password.
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await stranger.SignIn("owner@acme.example")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await stranger.SignIn(DemoUsers.AcmeOwner)).StatusCode);
 
         var owner = From("127.0.0.1");
-        var response = await owner.SignIn("owner@acme.example");
+        var response = await owner.SignIn(DemoUsers.AcmeOwner);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/customers/acme", response.Headers.Location!.OriginalString);
@@ -101,8 +102,8 @@ public abstract class ThrottleTests : IDisposable
         for (var i = 0; i < AttemptThrottle.FreeFailuresPerAddress; i++)
             Assert.Equal(HttpStatusCode.OK, (await stranger.SignIn($"nobody{i}@example.com", "guess")).StatusCode);
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await stranger.SignIn("admin@acme.example")).StatusCode);
-        Assert.Equal(HttpStatusCode.Redirect, (await From("127.0.0.10").SignIn("admin@acme.example")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await stranger.SignIn(DemoUsers.AcmeAdmin)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await From("127.0.0.10").SignIn(DemoUsers.AcmeAdmin)).StatusCode);
     }
 }
 

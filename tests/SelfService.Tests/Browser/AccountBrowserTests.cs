@@ -1,5 +1,6 @@
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Browser;
@@ -12,7 +13,7 @@ public sealed class AccountBrowserTests(BrowserFixture browser) : IClassFixture<
     [InlineData(true)]
     public async Task Member_SignsIn_AndSeesEntitlementsWithSources(bool phone)
     {
-        var page = await browser.SignedIn("member@acme.example", phone);
+        var page = await browser.SignedIn(DemoUsers.AcmeMember, phone);
 
         Assert.EndsWith("/customers/acme", page.Url);
         await page.GetByRole(AriaRole.Link, new() { Name = "Entitlements", Exact = true }).ClickAsync();
@@ -37,12 +38,12 @@ public sealed class AccountBrowserTests(BrowserFixture browser) : IClassFixture<
     [Fact]
     public async Task Operator_SeesTheJobDashboard_AndCustomersDoNot()
     {
-        var op = await browser.SignedIn("operator@vendor.example");
+        var op = await browser.SignedIn(DemoUsers.Operator);
         var response = await op.GotoAsync("/hangfire");
         Assert.Equal(200, response!.Status);
         await BrowserFixture.Screenshot(op, "hangfire");
 
-        var member = await browser.SignedIn("owner@acme.example");
+        var member = await browser.SignedIn(DemoUsers.AcmeOwner);
         var denied = await member.GotoAsync("/hangfire");
         Assert.Equal(403, denied!.Status);
     }

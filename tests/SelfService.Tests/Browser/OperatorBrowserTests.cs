@@ -1,5 +1,6 @@
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using SelfService.Demo;
 using SelfService.Entitlements;
 using SelfService.Tests.Infrastructure;
 
@@ -8,7 +9,7 @@ namespace SelfService.Tests.Browser;
 [Collection(BrowserFixture.Collection)]
 public sealed class OperatorBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
-    private const string OperatorEmail = "operator@vendor.example";
+    private const string OperatorEmail = DemoUsers.Operator;
 
     private static async Task AssertAccessible(IPage page, string what)
     {
@@ -27,7 +28,7 @@ public sealed class OperatorBrowserTests(BrowserFixture browser) : IClassFixture
     [Fact]
     public async Task Operator_SupersedesAPlan_AndMovesOneSubscription_AndOnlyThenItsEntitlementsChange()
     {
-        var customer = await browser.SignedIn("member@acme.example");
+        var customer = await browser.SignedIn(DemoUsers.AcmeMember);
         await customer.GotoAsync("/customers/acme/entitlements");
         var seats = customer.Locator("[data-testid=entitlement][data-handle=max-members] [data-testid=entitlement-value]");
         Assert.Equal("40 members", await Text(seats)); // Business 25 + Extra Seats 10 + grant 5
@@ -93,7 +94,7 @@ public sealed class OperatorBrowserTests(BrowserFixture browser) : IClassFixture
         { "/vendor/webhooks/{endpoint}", "webhook-endpoint", OperatorEmail },
     };
 
-    private const string ApproverEmail = "approver@vendor.example";
+    private const string ApproverEmail = DemoUsers.Approver;
 
     /// <summary>
     /// At 1280 and 390 px: no serious accessibility finding, no sideways scroll, and the stylesheet's rules for every
@@ -157,11 +158,11 @@ public sealed class OperatorBrowserTests(BrowserFixture browser) : IClassFixture
     private static long? _pendingRequest;
     private static long? _endpoint;
 
-    private async Task<long> PendingRequest() => _pendingRequest ??= (await Requests.RequestTestKit.Ask(browser.App, "owner@globex.example",
+    private async Task<long> PendingRequest() => _pendingRequest ??= (await Requests.RequestTestKit.Ask(browser.App, DemoUsers.GlobexOwner,
         new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 })).Id;
 
     private async Task<long> Endpoint() => _endpoint ??= (await browser.App.Get<SelfService.Webhooks.WebhookEndpointStore>().CreateAsync(
-        new SelfService.Webhooks.EndpointChange("https://billing.example/hooks/selfservice", ["entitlements.changed"], true, "Billing"), "operator@vendor.example")).Endpoint.Id;
+        new SelfService.Webhooks.EndpointChange("https://billing.example/hooks/selfservice", ["entitlements.changed"], true, "Billing"), DemoUsers.Operator)).Endpoint.Id;
 
     [Fact]
     public async Task FormErrors_AreShownBesideTheField_AndAccessible()

@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Browser;
@@ -14,7 +15,7 @@ public sealed class PeopleBrowserTests(MailBrowserFixture browser) : IClassFixtu
     [InlineData(true)]
     public async Task ForgottenPassword_ByKeyboardOnly_MailLinkSetsANewPassword(bool phone)
     {
-        var email = phone ? "owner@initech.example" : "owner@hooli.example";
+        var email = phone ? DemoUsers.InitechOwner : DemoUsers.HooliOwner;
         var page = await browser.NewPage(phone);
         await page.GotoAsync("/account/sign-in");
         await page.GetByLabel("Email").FocusAsync();
@@ -61,7 +62,7 @@ public sealed class PeopleBrowserTests(MailBrowserFixture browser) : IClassFixtu
         var email = $"browser-{suffix}@example.com";
 
         // The Owner invites by keyboard: email, role, send.
-        var owner = await browser.SignedIn("owner@acme.example", phone);
+        var owner = await browser.SignedIn(DemoUsers.AcmeOwner, phone);
         await owner.GotoAsync("/customers/acme/team");
         await owner.GetByLabel("Email").FocusAsync();
         await owner.Keyboard.TypeAsync(email);
@@ -94,14 +95,14 @@ public sealed class PeopleBrowserTests(MailBrowserFixture browser) : IClassFixtu
         await invitee.GotoAsync("/customers/acme/usage");
 
         // A Member sees the team without the forms.
-        var member = await browser.SignedIn("member@acme.example", phone);
+        var member = await browser.SignedIn(DemoUsers.AcmeMember, phone);
         await member.GotoAsync("/customers/acme/team");
         Assert.Equal(0, await member.GetByTestId("invite-form").CountAsync());
         await BrowserFixture.Screenshot(member, $"team-member-{suffix}");
         await AssertAccessible(member);
 
         // The Admin removes them (a confirmation first); their open page is refused at the next request.
-        var admin = await browser.SignedIn("admin@acme.example", phone);
+        var admin = await browser.SignedIn(DemoUsers.AcmeAdmin, phone);
         await admin.GotoAsync("/customers/acme/team");
         var row = admin.Locator($"[data-testid=person][data-email='{email}']");
         await row.GetByText("Remove…").ClickAsync();
@@ -120,7 +121,7 @@ public sealed class PeopleBrowserTests(MailBrowserFixture browser) : IClassFixtu
     public async Task Operator_CreatesACustomer_AndItsFirstOwnerGetsIn(bool phone)
     {
         var suffix = phone ? "phone" : "desktop";
-        var op = await browser.SignedIn("operator@vendor.example", phone);
+        var op = await browser.SignedIn(DemoUsers.Operator, phone);
         await op.GotoAsync("/vendor/customers");
         await op.GetByTestId("new-customer-link").ClickAsync();
         await op.GetByLabel("Key").FillAsync($"daily-{suffix}");

@@ -1,5 +1,6 @@
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Browser;
@@ -39,7 +40,7 @@ public sealed class PortalBrowserTests(BrowserFixture browser) : IClassFixture<B
     [Fact]
     public async Task UsagePage_DrawsEveryChart_UnderTheStrictPolicy_AndSwitchesPeriod()
     {
-        var page = await browser.SignedIn("owner@acme.example");
+        var page = await browser.SignedIn(DemoUsers.AcmeOwner);
         var cspErrors = new List<string>();
         page.Console += (_, m) => { if (m.Text.Contains("Content Security Policy", StringComparison.Ordinal)) cspErrors.Add(m.Text); };
 
@@ -63,7 +64,7 @@ public sealed class PortalBrowserTests(BrowserFixture browser) : IClassFixture<B
     [Fact]
     public async Task UsagePage_ExportsTheChartAsCsv()
     {
-        var page = await browser.SignedIn("admin@acme.example");
+        var page = await browser.SignedIn(DemoUsers.AcmeAdmin);
         await page.GotoAsync("/customers/acme/usage?period=current&granularity=hour");
         var points = await page.EvaluateAsync<int>("() => JSON.parse(document.getElementById('chart-data-api-calls').textContent).values.length");
 
@@ -80,7 +81,7 @@ public sealed class PortalBrowserTests(BrowserFixture browser) : IClassFixture<B
     [Fact]
     public async Task UpgradePrompt_LeadsToTheRequestForm()
     {
-        var page = await browser.SignedIn("owner@acme.example");
+        var page = await browser.SignedIn(DemoUsers.AcmeOwner);
         await page.GotoAsync("/customers/acme/usage");
 
         await page.Locator("[data-testid=usage-card][data-handle=api-calls] [data-testid=upgrade-request]").ClickAsync();
@@ -106,7 +107,7 @@ public sealed class PortalBrowserTests(BrowserFixture browser) : IClassFixture<B
     {
         foreach (var phone in new[] { false, true })
         {
-            var page = await browser.SignedIn("member@acme.example", phone);
+            var page = await browser.SignedIn(DemoUsers.AcmeMember, phone);
             await page.GotoAsync(url);
             if (name == "usage") await AssertChartsDrawn(page);
             await BrowserFixture.Screenshot(page, $"portal-{name}-{(phone ? "phone" : "desktop")}");
@@ -119,7 +120,7 @@ public sealed class PortalBrowserTests(BrowserFixture browser) : IClassFixture<B
     [Fact]
     public async Task Keyboard_ReachesThePeriodPickerAndPrompt()
     {
-        var page = await browser.SignedIn("owner@acme.example");
+        var page = await browser.SignedIn(DemoUsers.AcmeOwner);
         await page.GotoAsync("/customers/acme/usage");
         var reached = new HashSet<string>();
         for (var i = 0; i < 40; i++)

@@ -1,5 +1,6 @@
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Browser;
@@ -14,7 +15,7 @@ public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture
     public async Task MemberAsksForExtraSeats_AdminThenApproverApprove_MaxMembersRisesByTwentyAtOnce(bool phone)
     {
         var suffix = phone ? "phone" : "desktop";
-        var member = await browser.SignedIn("member@acme.example", phone);
+        var member = await browser.SignedIn(DemoUsers.AcmeMember, phone);
         var before = await MaxMembers(member);
 
         await member.GotoAsync("/customers/acme/requests/new?kind=addon&code=extra-seats&quantity=2");
@@ -27,14 +28,14 @@ public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture
         var url = member.Url;
         var id = url.Split('/').Last().Split('?')[0];
 
-        var admin = await browser.SignedIn("admin@acme.example", phone);
+        var admin = await browser.SignedIn(DemoUsers.AcmeAdmin, phone);
         await admin.GotoAsync($"/customers/acme/requests/{id}");
         await Serious(admin);
         await BrowserFixture.Screenshot(admin, $"request-approve-spend-{suffix}");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Approve the spend" }).ClickAsync();
         await Expect(admin.Locator("[data-testid=request-state]")).ToHaveTextAsync("Waiting for the vendor");
 
-        var approver = await browser.SignedIn("approver@vendor.example", phone);
+        var approver = await browser.SignedIn(DemoUsers.Approver, phone);
         await approver.GotoAsync("/vendor/approvals");
         await Expect(approver.Locator("[data-testid=approvals-waiting]")).ToBeVisibleAsync();
         await Serious(approver);
@@ -71,7 +72,7 @@ public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture
     [InlineData(390)]
     public async Task KeyboardOnlyRequest_KeepsTheJustification_AndThePreviewFollowsTheTypedQuantity(int width)
     {
-        var owner = await browser.SignedIn("owner@globex.example", width);
+        var owner = await browser.SignedIn(DemoUsers.GlobexOwner, width);
         await owner.GotoAsync("/customers/globex/requests/new?kind=addon");
         var url = owner.Url;
         var why = owner.GetByLabel("Why you need it");
@@ -110,7 +111,7 @@ public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(owner.Locator(".justification, [data-testid=justification]").First).ToContainTextAsync("Twenty engineers start in December.");
         var id = owner.Url.Split('/').Last().Split('?')[0];
 
-        var approver = await browser.SignedIn("approver@vendor.example", width);
+        var approver = await browser.SignedIn(DemoUsers.Approver, width);
         await approver.GotoAsync($"/vendor/approvals/{id}");
         await Expect(approver.Locator("[data-testid=impact-row][data-handle=max-members] [data-testid=impact-after]")).ToHaveTextAsync("25 members");
         await Serious(approver);
@@ -124,7 +125,7 @@ public sealed class RequestsBrowserTests(BrowserFixture browser) : IClassFixture
     [Fact]
     public async Task OwnerExtendsEndingAccess_InOneClick()
     {
-        var owner = await browser.SignedIn("owner@umbrella.example");
+        var owner = await browser.SignedIn(DemoUsers.UmbrellaOwner);
         await owner.GotoAsync("/customers/umbrella/requests");
         await Expect(owner.Locator("[data-testid=ending-grant]")).ToContainTextAsync("4K streaming");
         await BrowserFixture.Screenshot(owner, "requests-ending-desktop");

@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 using SelfService.Tests.Webhooks;
 using SelfService.Webhooks;
@@ -15,7 +16,7 @@ public sealed class WebhooksBrowserTests(BrowserFixture browser) : IClassFixture
     [Fact]
     public async Task Operator_AddsAnEndpoint_AndReadsItsDeliveryLog_AtDesktopAndPhoneWidths()
     {
-        var op = await browser.SignedIn("operator@vendor.example");
+        var op = await browser.SignedIn(DemoUsers.Operator);
         await op.GotoAsync("/vendor/webhooks");
         await op.GetByRole(AriaRole.Button, new() { Name = "Add endpoint" }).ClickAsync();
         Assert.Contains("Required", await op.Locator("[data-valmsg-for='Input.Url']").InnerTextAsync());
@@ -37,7 +38,7 @@ public sealed class WebhooksBrowserTests(BrowserFixture browser) : IClassFixture
         Assert.Contains("Refused", await op.GetByTestId("attempt-error").InnerTextAsync());
         await BrowserFixture.Screenshot(op, "webhooks-endpoint-1280");
 
-        var phone = await browser.SignedIn("operator@vendor.example", phone: true);
+        var phone = await browser.SignedIn(DemoUsers.Operator, phone: true);
         await phone.GotoAsync($"/vendor/webhooks/{endpoint.Id}");
         await phone.GetByText("Payload").First.ClickAsync();
         await BrowserFixture.Screenshot(phone, "webhooks-endpoint-390");

@@ -7,6 +7,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using SelfService.Api;
 using SelfService.Data;
+using SelfService.Demo;
 using SelfService.Integration;
 using SelfService.Tests.Infrastructure;
 
@@ -170,7 +171,7 @@ public sealed class SigningKeyRotationTests : IDisposable
     [Fact]
     public async Task Rotation_IsAudited()
     {
-        var kid = await _app.Get<SigningKeyStore>().RotateAsync("operator@vendor.example");
+        var kid = await _app.Get<SigningKeyStore>().RotateAsync(DemoUsers.Operator);
 
         await using var c = await _app.Get<Db>().OpenAsync();
         var kinds = (await c.QueryAsync<string>("select Kind from AuditEntry where Subject = @s", new { s = $"signing key {kid}" })).ToList();

@@ -2,6 +2,7 @@ using System.Net;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using SelfService.Demo;
 using SelfService.Metering;
 using SelfService.Tests.Infrastructure;
 
@@ -13,7 +14,7 @@ public abstract class JobDashboardTests(AppFactory app)
     [SkippableFact]
     public async Task Dashboard_ForAnOperator_Answers200()
     {
-        var op = await PageClient.SignedInAs(app, "operator@vendor.example");
+        var op = await PageClient.SignedInAs(app, DemoUsers.Operator);
         var response = await op.Get("/hangfire");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("SelfService jobs", await response.Content.ReadAsStringAsync());
@@ -21,9 +22,9 @@ public abstract class JobDashboardTests(AppFactory app)
     }
 
     [SkippableTheory]
-    [InlineData("owner@acme.example")]
-    [InlineData("member@acme.example")]
-    [InlineData("approver@vendor.example")]
+    [InlineData(DemoUsers.AcmeOwner)]
+    [InlineData(DemoUsers.AcmeMember)]
+    [InlineData(DemoUsers.Approver)]
     public async Task Dashboard_ForAnyoneElseSignedIn_Answers403(string email)
     {
         var user = await PageClient.SignedInAs(app, email);
@@ -76,8 +77,8 @@ public sealed class JobHostingTests
         var second = new AppFactory();
         try
         {
-            var a = await PageClient.SignedInAs(first, "operator@vendor.example");
-            var b = await PageClient.SignedInAs(second, "operator@vendor.example");
+            var a = await PageClient.SignedInAs(first, DemoUsers.Operator);
+            var b = await PageClient.SignedInAs(second, DemoUsers.Operator);
             Assert.Equal(HttpStatusCode.OK, (await a.Get("/hangfire")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await b.Get("/hangfire")).StatusCode);
             Assert.NotSame(first.Get<JobStorage>(), second.Get<JobStorage>());
@@ -88,7 +89,7 @@ public sealed class JobHostingTests
             second.Dispose();
         }
 
-        var again = await PageClient.SignedInAs(first, "operator@vendor.example");
+        var again = await PageClient.SignedInAs(first, DemoUsers.Operator);
         Assert.Equal(HttpStatusCode.OK, (await again.Get("/hangfire/recurring")).StatusCode);
         await first.Services.GetRequiredService<UsageRollupJob>().Execute(CancellationToken.None);
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Pages;
@@ -17,7 +18,7 @@ public abstract class CustomerScopeTests(AppFactory app)
     [MemberData(nameof(CustomerScopedPages))]
     public async Task Get_OtherCustomersPage_Is404(string route)
     {
-        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
 
         var own = await client.Get(route.Replace("{customer}", "acme"));
         var other = await client.Get(route.Replace("{customer}", "globex"));
@@ -30,7 +31,7 @@ public abstract class CustomerScopeTests(AppFactory app)
     [SkippableFact]
     public async Task Post_FormFieldNamingAnotherCustomer_Is404()
     {
-        var client = await PageClient.SignedInAs(app, "admin@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeAdmin);
         var response = await client.PostDirect("/customers/acme", "/customers/acme", new() { ["customer"] = "globex" });
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
@@ -38,7 +39,7 @@ public abstract class CustomerScopeTests(AppFactory app)
     [SkippableFact]
     public async Task Get_QueryNamingAnotherCustomer_Is404()
     {
-        var client = await PageClient.SignedInAs(app, "member@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeMember);
         Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/customers/acme?customer=initech")).StatusCode);
     }
 

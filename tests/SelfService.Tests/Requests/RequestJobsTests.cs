@@ -1,3 +1,4 @@
+using SelfService.Demo;
 using SelfService.Entitlements;
 using SelfService.Requests;
 using SelfService.Tests.Infrastructure;
@@ -14,8 +15,8 @@ public sealed class RequestJobsTests
         using var app = new AppFactory();
         var entitlements = app.Get<EntitlementService>();
         var start = app.Now;
-        var request = await Ask(app, "owner@umbrella.example", new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "4k-streaming", DurationDays = 7 });
-        var approved = await Decide(app, "approver@vendor.example", request, new RequestDecision(true));
+        var request = await Ask(app, DemoUsers.UmbrellaOwner, new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "4k-streaming", DurationDays = 7 });
+        var approved = await Decide(app, DemoUsers.Approver, request, new RequestDecision(true));
         Assert.Equal(RequestState.Approved, approved.Request!.State);
         var end = start.AddDays(7);
 
@@ -47,7 +48,7 @@ public sealed class RequestJobsTests
     public async Task StaleRequest_ExpiresAfterFourteenDays_AndTheRequesterIsNotified_Once()
     {
         using var app = new AppFactory();
-        var request = await Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "storage-pack", Quantity = 1 });
+        var request = await Ask(app, DemoUsers.AcmeMember, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "storage-pack", Quantity = 1 });
         var job = app.Get<ExpireStaleRequestsJob>();
 
         app.Clock.Advance(TimeSpan.FromDays(14) - TimeSpan.FromMinutes(1));
@@ -69,7 +70,7 @@ public sealed class RequestJobsTests
     {
         using var app = new AppFactory();
         app.Settings["SelfService:Requests:StaleAfterDays"] = "2";
-        var request = await Ask(app, "owner@globex.example", new RequestDraft { Kind = RequestKind.Plan, PlanCode = "enterprise" });
+        var request = await Ask(app, DemoUsers.GlobexOwner, new RequestDraft { Kind = RequestKind.Plan, PlanCode = "enterprise" });
         app.Clock.Advance(TimeSpan.FromDays(2.5));
         await app.Get<ExpireStaleRequestsJob>().Execute(CancellationToken.None);
         Assert.Equal(RequestState.Expired, (await app.Get<RequestStore>().FindAsync(request.Id))!.State);

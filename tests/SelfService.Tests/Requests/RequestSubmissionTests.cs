@@ -4,6 +4,7 @@ using AngleSharp.Html.Dom;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using SelfService.Demo;
 using SelfService.Requests;
 using SelfService.Tests.Infrastructure;
 using static SelfService.Tests.Requests.RequestTestKit;
@@ -58,7 +59,7 @@ public sealed class RequestSubmissionTests(KestrelApp server) : IClassFixture<Ke
     [Fact]
     public async Task SameToken_Twice_GivesTheFirstRequest_AndProvisionsOnce()
     {
-        var owner = await Actor(App, "owner@globex.example");
+        var owner = await Actor(App, DemoUsers.GlobexOwner);
         var before = await AddOnQuantity(App, "globex", "storage-pack");
         var token = Guid.NewGuid().ToString("N");
 
@@ -76,9 +77,9 @@ public sealed class RequestSubmissionTests(KestrelApp server) : IClassFixture<Ke
     public async Task IdenticalRequest_WhileOneIsPending_IsRefusedWithIt_AndAcceptedOnceThatOneIsDecided()
     {
         var draft = new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 3 };
-        var waiting = await Ask(App, "owner@initech.example", draft with { SubmissionKey = "a" });
+        var waiting = await Ask(App, DemoUsers.InitechOwner, draft with { SubmissionKey = "a" });
 
-        var owner = await Actor(App, "owner@initech.example");
+        var owner = await Actor(App, DemoUsers.InitechOwner);
         var again = await App.Get<RequestSubmissions>().SubmitAsync("initech", owner, draft with { Justification = "Still need them", SubmissionKey = "b" });
         Assert.Equal(OutcomeStatus.Duplicate, again.Status);
         Assert.Equal(waiting.Id, again.Request!.Id);
@@ -87,7 +88,7 @@ public sealed class RequestSubmissionTests(KestrelApp server) : IClassFixture<Ke
         var other = await App.Get<RequestSubmissions>().SubmitAsync("initech", owner, draft with { Quantity = 2, Justification = "Two will do", SubmissionKey = "c" });
         Assert.True(other.Succeeded, "a different quantity is a different request");
 
-        Assert.True((await Decide(App, "approver@vendor.example", waiting, new RequestDecision(false, "Not this month"))).Succeeded);
+        Assert.True((await Decide(App, DemoUsers.Approver, waiting, new RequestDecision(false, "Not this month"))).Succeeded);
         var later = await App.Get<RequestSubmissions>().SubmitAsync("initech", owner, draft with { Justification = "Next month then", SubmissionKey = "d" });
         Assert.True(later.Succeeded);
     }
@@ -96,7 +97,7 @@ public sealed class RequestSubmissionTests(KestrelApp server) : IClassFixture<Ke
     [Fact]
     public async Task ConcurrentPostsOfOneForm_MakeOneRequest_AndOneProvisioning()
     {
-        var client = await server.SignedIn("owner@hooli.example");
+        var client = await server.SignedIn(DemoUsers.HooliOwner);
         var form = await client.GetDocument("/customers/hooli/requests/new?kind=addon&code=storage-pack&quantity=1");
         var token = form.QuerySelector<IHtmlInputElement>("input[name=SubmissionKey]")!.Value;
         Assert.Equal(32, token.Length);
@@ -129,7 +130,7 @@ public sealed class RequestSubmissionTests(KestrelApp server) : IClassFixture<Ke
     [Fact]
     public async Task ConcurrentIdenticalRequests_FromDifferentForms_LeaveOnePending_AndTheOthersLinkToIt()
     {
-        var clients = await Task.WhenAll(new[] { "owner@umbrella.example", "owner@umbrella.example", "owner@umbrella.example" }.Select(server.SignedIn));
+        var clients = await Task.WhenAll(new[] { DemoUsers.UmbrellaOwner, DemoUsers.UmbrellaOwner, DemoUsers.UmbrellaOwner }.Select(server.SignedIn));
         var forms = new List<(PageClient Client, Dictionary<string, string> Fields)>();
         foreach (var client in clients.Concat(clients))
         {

@@ -1,3 +1,4 @@
+using SelfService.Demo;
 using SelfService.Entitlements;
 using SelfService.Requests;
 using SelfService.Tests.Infrastructure;
@@ -11,11 +12,11 @@ public abstract class RequestWorkflowTests(AppFactory app)
     [SkippableFact]
     public async Task TwentyConcurrentFinalApprovals_ProvisionExactlyOnce()
     {
-        var request = await Ask(app, "owner@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 });
+        var request = await Ask(app, DemoUsers.AcmeOwner, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 });
         Assert.Equal(RequestStep.Vendor, request.Step);
         var before = await AddOnQuantity(app, "acme", "extra-seats");
         var provisionedBefore = await AuditCount(app, "subscription.add-on-changed");
-        var approver = await Actor(app, "approver@vendor.example");
+        var approver = await Actor(app, DemoUsers.Approver);
         var service = app.Get<RequestDecisions>();
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
@@ -40,7 +41,7 @@ public abstract class RequestWorkflowTests(AppFactory app)
     {
         var before = (await app.Get<EntitlementService>().ForCustomerAsync("globex"))!.For("api-calls")!.Limit;
 
-        var request = await Ask(app, "owner@globex.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "api-calls-pack", Quantity = 1 });
+        var request = await Ask(app, DemoUsers.GlobexOwner, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "api-calls-pack", Quantity = 1 });
 
         Assert.Equal(RequestState.Approved, request.State);
         var after = (await app.Get<EntitlementService>().ForCustomerAsync("globex"))!.For("api-calls")!.Limit;
@@ -52,16 +53,16 @@ public abstract class RequestWorkflowTests(AppFactory app)
     [SkippableFact]
     public async Task MembersRequest_WaitsForOwnerOrAdmin_ThenTheVendor_AndNotifiesEach()
     {
-        var request = await Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.Plan, PlanCode = "enterprise" });
+        var request = await Ask(app, DemoUsers.AcmeMember, new RequestDraft { Kind = RequestKind.Plan, PlanCode = "enterprise" });
         Assert.Equal(RequestStep.Customer, request.Step);
         Assert.Equal(2, await Scalar<long>(app, "select count(*) from Notification where Kind = 'request.needs-approval' and Link like @link", new { link = $"%/requests/{request.Id}" }));
 
         // The vendor cannot skip the customer's step.
-        Assert.Equal(OutcomeStatus.Forbidden, (await Decide(app, "approver@vendor.example", request, new RequestDecision(true))).Status);
+        Assert.Equal(OutcomeStatus.Forbidden, (await Decide(app, DemoUsers.Approver, request, new RequestDecision(true))).Status);
 
-        var spend = await Decide(app, "admin@acme.example", request, new RequestDecision(true));
+        var spend = await Decide(app, DemoUsers.AcmeAdmin, request, new RequestDecision(true));
         Assert.Equal(RequestStep.Vendor, spend.Request!.Step);
-        var final = await Decide(app, "approver@vendor.example", spend.Request, new RequestDecision(true));
+        var final = await Decide(app, DemoUsers.Approver, spend.Request, new RequestDecision(true));
         Assert.Equal(RequestState.Approved, final.Request!.State);
         Assert.Equal("Enterprise", (await app.Get<EntitlementService>().ForCustomerAsync("acme"))!.Plan.Name);
         Assert.Equal(1, await Scalar<long>(app, "select count(*) from Notification where DedupKey = @key and UserId is null", new { key = $"request-{request.Id}-decided" }));
@@ -70,36 +71,36 @@ public abstract class RequestWorkflowTests(AppFactory app)
     [SkippableFact]
     public async Task Rejection_NeedsAReason_AndChangesNothingWithoutOne()
     {
-        var request = await Ask(app, "owner@initech.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        var request = await Ask(app, DemoUsers.InitechOwner, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
 
-        var missing = await Decide(app, "approver@vendor.example", request, new RequestDecision(false, "  "));
+        var missing = await Decide(app, DemoUsers.Approver, request, new RequestDecision(false, "  "));
         Assert.Equal(OutcomeStatus.Invalid, missing.Status);
         Assert.Contains("Reason", missing.Errors!.Keys);
         Assert.True((await app.Get<RequestStore>().FindAsync(request.Id))!.IsPending);
 
-        var rejected = await Decide(app, "approver@vendor.example", request, new RequestDecision(false, "Seats come with the Enterprise plan."));
+        var rejected = await Decide(app, DemoUsers.Approver, request, new RequestDecision(false, "Seats come with the Enterprise plan."));
         Assert.Equal(RequestState.Rejected, rejected.Request!.State);
         Assert.Equal(0, await AddOnQuantity(app, "initech", "extra-seats"));
 
         // Nobody decides it again, nor cancels it.
-        Assert.Equal(OutcomeStatus.AlreadyDecided, (await Decide(app, "approver@vendor.example", rejected.Request, new RequestDecision(true))).Status);
-        var cancel = await app.Get<RequestCancellations>().CancelAsync(request.Id, rejected.Request.Version, await Actor(app, "owner@initech.example"));
+        Assert.Equal(OutcomeStatus.AlreadyDecided, (await Decide(app, DemoUsers.Approver, rejected.Request, new RequestDecision(true))).Status);
+        var cancel = await app.Get<RequestCancellations>().CancelAsync(request.Id, rejected.Request.Version, await Actor(app, DemoUsers.InitechOwner));
         Assert.Equal(OutcomeStatus.AlreadyDecided, cancel.Status);
     }
 
     [SkippableFact]
     public async Task Approver_MayLowerTheQuantity_NotRaiseIt()
     {
-        var request = await Ask(app, "owner@hooli.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "storage-pack", Quantity = 4 });
+        var request = await Ask(app, DemoUsers.HooliOwner, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "storage-pack", Quantity = 4 });
         // storage-pack needs no approval: Hooli's Owner got it at once, so ask for something that does.
         Assert.Equal(RequestState.Approved, request.State);
-        var access = await Ask(app, "owner@hooli.example", new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "api-calls", Amount = 100_000, DurationDays = 10 });
+        var access = await Ask(app, DemoUsers.HooliOwner, new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "api-calls", Amount = 100_000, DurationDays = 10 });
 
-        var raised = await Decide(app, "approver@vendor.example", access, new RequestDecision(true, Quantity: 200_000, DurationDays: 11));
+        var raised = await Decide(app, DemoUsers.Approver, access, new RequestDecision(true, Quantity: 200_000, DurationDays: 11));
         Assert.Equal(OutcomeStatus.Invalid, raised.Status);
         Assert.Equal(["DurationDays", "Quantity"], raised.Errors!.Keys.Order());
 
-        var lowered = await Decide(app, "approver@vendor.example", access, new RequestDecision(true, Quantity: 50_000, DurationDays: 3));
+        var lowered = await Decide(app, DemoUsers.Approver, access, new RequestDecision(true, Quantity: 50_000, DurationDays: 3));
         Assert.Equal(RequestState.Approved, lowered.Request!.State);
         Assert.Equal(50_000, lowered.Request.ApprovedQuantity);
         var grant = (await app.Get<EntitlementService>().ForCustomerAsync("hooli"))!.Grants.Single(g => g.Id == lowered.Request.ProvisionedGrantId);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure;
 using Microsoft.AspNetCore.Routing;
+using SelfService.Demo;
 using SelfService.Requests;
 using SelfService.Tests.Infrastructure;
 using SelfService.Tests.Integration;
@@ -27,14 +28,14 @@ public abstract class PageSweepTests<TFactory>(TFactory app, ITestOutputHelper o
     public async Task EveryPageAndForm_AnswersMalformedInputWithAPageOrA4xx_AndStoresNothing()
     {
         // Something in every state a page can show: a pending request, a webhook endpoint.
-        var request = await RequestTestKit.Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
-        var pending = await RequestTestKit.Ask(app, "owner@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 }); // × 1 already waits
+        var request = await RequestTestKit.Ask(app, DemoUsers.AcmeMember, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        var pending = await RequestTestKit.Ask(app, DemoUsers.AcmeOwner, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 }); // × 1 already waits
         var api = await ApiTestClient.WithScopes(app, SelfService.Api.ApiScopes.All);
         using (var created = await api.Send(HttpMethod.Post, "/api/v1/webhook-endpoints", """{"url":"https://example.com/a","events":["entitlements.changed"]}"""))
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        var owner = await SignedIn("owner@acme.example");
-        var operatorClient = await SignedIn("operator@vendor.example");
+        var owner = await SignedIn(DemoUsers.AcmeOwner);
+        var operatorClient = await SignedIn(DemoUsers.Operator);
         var anonymous = new PageClient(app.HttpsClient());
         var sweep = new Sweep(app, output);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 using SelfService.Tests.Integration;
 
@@ -10,8 +11,8 @@ public sealed class ResponseHeaderTests(AppFactory app) : IClassFixture<AppFacto
     [Fact]
     public async Task CsvExports_AreNotStored()
     {
-        var owner = await PageClient.SignedInAs(app, "owner@acme.example");
-        var operatorClient = await PageClient.SignedInAs(app, "operator@vendor.example");
+        var owner = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
+        var operatorClient = await PageClient.SignedInAs(app, DemoUsers.Operator);
 
         foreach (var (client, url) in new[] { (owner, "/customers/acme/usage?handler=Csv&feature=api-calls"), (operatorClient, "/vendor/audit?handler=Csv"), (operatorClient, "/vendor/analytics?handler=OverviewCsv") })
         {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SelfService.Data;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Robustness;
@@ -39,7 +40,7 @@ public sealed class ServerErrorTests : IDisposable
     public async Task AFailingPage_ShowsAReference_ThatTheErrorLogLineCarries()
     {
         var client = new PageClient(_host.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false }));
-        Assert.Equal(HttpStatusCode.Redirect, (await client.SignIn("operator@vendor.example")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.SignIn(DemoUsers.Operator)).StatusCode);
         await BreakTheWebhookTable();
 
         var response = await client.Get("/vendor/webhooks");

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 using Yarp.ReverseProxy.Configuration;
 
@@ -58,7 +59,7 @@ public sealed class ReverseProxyTests : IAsyncLifetime
         };
         var client = new PageClient(new HttpClient(handler) { BaseAddress = new Uri(_proxyUrl) });
 
-        var signIn = await client.SignIn("owner@acme.example");
+        var signIn = await client.SignIn(DemoUsers.AcmeOwner);
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         var cookies = handler.CookieContainer.GetCookies(new Uri(_proxyUrl));
         Assert.All(cookies, c => Assert.True(c.Secure, $"{c.Name} is not Secure-only"));

@@ -1,4 +1,5 @@
 using SelfService.Catalog;
+using SelfService.Demo;
 using SelfService.Entitlements;
 using SelfService.Tests.Infrastructure;
 using SelfService.Upgrades;
@@ -91,7 +92,7 @@ public sealed class UpgradeAdvisorSupersededPlanTests(AppFactory app) : IClassFi
         var business = before.CurrentPlans.Single(p => p.Code == "business");
         var input = OfferInput.From(before, business);
         input.Entitlements.Single(e => e.FeatureId == calls.Id).Value = "250000";
-        var saved = await app.Get<CatalogEditor>().SavePlanAsync(business.Id, input, "operator@vendor.example");
+        var saved = await app.Get<CatalogEditor>().SavePlanAsync(business.Id, input, DemoUsers.Operator);
         Assert.True(saved.Errors.Count == 0, string.Join("; ", saved.Errors.Select(e => $"{e.Key}: {e.Value}")));
 
         var acme = (await app.Get<EntitlementService>().ForCustomerAsync("acme"))!;
@@ -103,7 +104,7 @@ public sealed class UpgradeAdvisorSupersededPlanTests(AppFactory app) : IClassFi
         Assert.Equal(250_000, advice.NewValue.Amount);
 
         // The prompt's request goes through: moving to the current version is a plan change (approved by policy here).
-        var request = await SelfService.Tests.Requests.RequestTestKit.Ask(app, "owner@acme.example",
+        var request = await SelfService.Tests.Requests.RequestTestKit.Ask(app, DemoUsers.AcmeOwner,
             new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.Plan, PlanCode = "business" });
         Assert.Equal(SelfService.Requests.RequestState.Approved, request.State);
         var moved = (await app.Get<EntitlementService>().ForCustomerAsync("acme"))!;

@@ -1,6 +1,7 @@
 using AngleSharp.Dom;
 using System.Net;
 using AngleSharp.Html.Dom;
+using SelfService.Demo;
 using SelfService.Events;
 using SelfService.Tests.Infrastructure;
 using SelfService.Tests.Pages.Staff;
@@ -95,7 +96,7 @@ public sealed class WebhookPagesTests : IAsyncLifetime
     public async Task CustomerUsers_AndApprovers_CannotOpenTheWebhookPages()
     {
         var (id, _) = await WebhookDeliveryTests.CreateEndpoint(_app, _receiver.Url);
-        foreach (var email in new[] { "owner@acme.example", "approver@vendor.example" })
+        foreach (var email in new[] { DemoUsers.AcmeOwner, DemoUsers.Approver })
         {
             var client = await PageClient.SignedInAs(_app, email);
             foreach (var url in new[] { "/vendor/webhooks", $"/vendor/webhooks/{id}" })

@@ -1,5 +1,6 @@
 using System.Net;
 using SelfService.Accounts;
+using SelfService.Demo;
 using SelfService.Identity;
 using SelfService.Tests.Infrastructure;
 
@@ -20,7 +21,7 @@ public abstract class SignInTests(AppFactory app)
     public async Task Post_CustomerUser_LandsOnTheirAccount_WithASecureSessionCookie()
     {
         var client = PageClient.Anonymous(app);
-        var response = await client.SignIn("member@acme.example");
+        var response = await client.SignIn(DemoUsers.AcmeMember);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/customers/acme", response.Headers.Location!.OriginalString);
@@ -40,7 +41,7 @@ public abstract class SignInTests(AppFactory app)
     public async Task Post_WrongPassword_ShowsErrorAndStaysSignedOut()
     {
         var client = PageClient.Anonymous(app);
-        var response = await client.SignIn("admin@acme.example", "not-the-password");
+        var response = await client.SignIn(DemoUsers.AcmeAdmin, "not-the-password");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var page = await PageClient.Parse(response);
@@ -66,7 +67,7 @@ public abstract class SignInTests(AppFactory app)
         var client = PageClient.Anonymous(app);
         var response = await client.Http.PostAsync("/account/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["Email"] = "owner@acme.example", ["Password"] = PageClient.DemoPassword,
+            ["Email"] = DemoUsers.AcmeOwner, ["Password"] = PageClient.DemoPassword,
         }));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
@@ -76,30 +77,30 @@ public abstract class SignInTests(AppFactory app)
     {
         var client = PageClient.Anonymous(app);
         for (var i = 0; i < AttemptThrottle.FreeFailuresPerPair; i++)
-            Assert.Equal(HttpStatusCode.OK, (await client.SignIn("owner@globex.example", "wrong-" + i)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.SignIn(DemoUsers.GlobexOwner, "wrong-" + i)).StatusCode);
 
-        var response = await client.SignIn("owner@globex.example");
+        var response = await client.SignIn(DemoUsers.GlobexOwner);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.Equal("1", response.Headers.RetryAfter!.ToString());
         Assert.Contains("Too many failed sign-ins for this account from your network. Try again in 1 seconds", (await PageClient.Parse(response)).ByTestId("form-error").Text());
 
         app.Clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(HttpStatusCode.OK, (await client.SignIn("owner@globex.example", "wrong-again")).StatusCode);
-        var longer = await client.SignIn("owner@globex.example");
+        Assert.Equal(HttpStatusCode.OK, (await client.SignIn(DemoUsers.GlobexOwner, "wrong-again")).StatusCode);
+        var longer = await client.SignIn(DemoUsers.GlobexOwner);
         Assert.Equal(HttpStatusCode.TooManyRequests, longer.StatusCode);
         Assert.Equal("2", longer.Headers.RetryAfter!.ToString());
 
         app.Clock.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(HttpStatusCode.Redirect, (await client.SignIn("owner@globex.example")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.SignIn(DemoUsers.GlobexOwner)).StatusCode);
         // The success cleared the pair: the next mistake is free again.
-        Assert.Equal(HttpStatusCode.OK, (await PageClient.Anonymous(app).SignIn("owner@globex.example", "wrong")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PageClient.Anonymous(app).SignIn(DemoUsers.GlobexOwner, "wrong")).StatusCode);
     }
 
     [SkippableFact]
     public async Task SignOut_EndsTheSession()
     {
-        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
         var page = await client.GetDocument("/customers/acme");
 
         var response = await client.Submit(page.Form("form[data-testid=sign-out]"), new());
@@ -111,7 +112,7 @@ public abstract class SignInTests(AppFactory app)
     [SkippableFact]
     public async Task Session_EndsAfterTheIdleTimeout()
     {
-        var client = await PageClient.SignedInAs(app, "admin@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeAdmin);
         Assert.Equal(HttpStatusCode.OK, (await client.Get("/customers/acme")).StatusCode);
 
         app.Clock.Advance(IdentitySetup.IdleTimeout + TimeSpan.FromMinutes(1));
@@ -126,7 +127,7 @@ public abstract class SessionAbsoluteTimeoutTests(AppFactory app)
     [SkippableFact]
     public async Task Session_EndsAfterTheAbsoluteTimeout_EvenWhenActive()
     {
-        var client = await PageClient.SignedInAs(app, "owner@hooli.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.HooliOwner);
         var elapsed = TimeSpan.Zero;
         while (elapsed < IdentitySetup.AbsoluteTimeout - TimeSpan.FromMinutes(20))
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using SelfService.Demo;
 using SelfService.Entitlements;
 using SelfService.Tests.Infrastructure;
 
@@ -9,7 +10,7 @@ public abstract class AccountTests(AppFactory app)
     [SkippableFact]
     public async Task Get_Member_SeesPlanAddOnsAndEveryEntitlementWithItsSources()
     {
-        var client = await PageClient.SignedInAs(app, "member@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeMember);
         var overview = await client.GetDocument("/customers/acme");
 
         Assert.Equal("Business", overview.ByTestId("plan-name").Text());
@@ -33,7 +34,7 @@ public abstract class AccountTests(AppFactory app)
     public async Task Get_ShowsTheSameEntitlementsAsTheEngine()
     {
         var engine = (await app.Get<EntitlementService>().ForCustomerAsync("hooli"))!;
-        var client = await PageClient.SignedInAs(app, "owner@hooli.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.HooliOwner);
         var page = await client.GetDocument("/customers/hooli/entitlements");
 
         var shown = page.AllByTestId("entitlement").ToDictionary(e => e.GetAttribute("data-handle")!, e => e.ByTestId("entitlement-value").Text());
@@ -47,14 +48,14 @@ public abstract class AccountTests(AppFactory app)
     [SkippableFact]
     public async Task Get_Admin_SeesAMembersRequestUnderNeedsAttention_OnlyUntilItIsDecided()
     {
-        var request = await SelfService.Tests.Requests.RequestTestKit.Ask(app, "member@acme.example",
+        var request = await SelfService.Tests.Requests.RequestTestKit.Ask(app, DemoUsers.AcmeMember,
             new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 }); // goes on to the vendor: nothing provisioned, the other tests see Acme as seeded
-        var admin = await PageClient.SignedInAs(app, "admin@acme.example");
+        var admin = await PageClient.SignedInAs(app, DemoUsers.AcmeAdmin);
         bool Listed(AngleSharp.Html.Dom.IHtmlDocument page) => page.AllByTestId("attention-item")
             .Any(i => i.GetAttribute("data-kind") == "request" && i.QuerySelector($"a[href='/customers/acme/requests/{request.Id}']") is not null && i.Text().Contains("asks for", StringComparison.Ordinal));
         Assert.True(Listed(await admin.GetDocument("/customers/acme")));
 
-        var decided = await SelfService.Tests.Requests.RequestTestKit.Decide(app, "admin@acme.example", request, new SelfService.Requests.RequestDecision(true));
+        var decided = await SelfService.Tests.Requests.RequestTestKit.Decide(app, DemoUsers.AcmeAdmin, request, new SelfService.Requests.RequestDecision(true));
         Assert.True(decided.Succeeded);
 
         Assert.False(Listed(await admin.GetDocument("/customers/acme")));
@@ -63,7 +64,7 @@ public abstract class AccountTests(AppFactory app)
     [SkippableFact]
     public async Task Get_VendorStaff_SeeAnyCustomer()
     {
-        var client = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.Approver);
         var list = await client.GetDocument("/");
         Assert.Equal(5, list.ByTestId("customers").QuerySelectorAll("tbody tr").Length);
 
@@ -74,14 +75,14 @@ public abstract class AccountTests(AppFactory app)
     [SkippableFact]
     public async Task Get_UnknownCustomer_AsStaff_Is404()
     {
-        var client = await PageClient.SignedInAs(app, "operator@vendor.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.Operator);
         Assert.Equal(HttpStatusCode.NotFound, (await client.Get("/customers/nobody")).StatusCode);
     }
 
     [SkippableFact]
     public async Task Get_Home_AsCustomerUser_RedirectsToOwnAccount()
     {
-        var client = await PageClient.SignedInAs(app, "owner@globex.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.GlobexOwner);
         var response = await client.Get("/");
         Assert.Equal("/customers/globex", response.Headers.Location!.OriginalString);
     }
@@ -93,7 +94,7 @@ public abstract class TemporaryGrantPageTests(AppFactory app)
     [SkippableFact]
     public async Task Get_TemporaryGrant_SaysWhenItEnds_AndDisappearsAfter()
     {
-        var client = await PageClient.SignedInAs(app, "owner@umbrella.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.UmbrellaOwner);
         var page = await client.GetDocument("/customers/umbrella/entitlements");
         var fourK = page.QuerySelector("[data-testid=entitlement][data-handle='4k-streaming']")!;
         Assert.Contains("ends in 2 days", fourK.ByTestId("source").Text());
@@ -103,7 +104,7 @@ public abstract class TemporaryGrantPageTests(AppFactory app)
         Assert.Contains("ends in 2 days", grant.ByTestId("grant-window").Text());
 
         app.Clock.Advance(TimeSpan.FromDays(2));
-        client = await PageClient.SignedInAs(app, "owner@umbrella.example");
+        client = await PageClient.SignedInAs(app, DemoUsers.UmbrellaOwner);
         var after = await client.GetDocument("/customers/umbrella/entitlements");
         Assert.Null(after.QuerySelector("[data-testid=entitlement][data-handle='4k-streaming']"));
         Assert.NotNull(after.QuerySelector("[data-testid=locked] [data-testid=upgrade-prompt][data-feature='4k-streaming']"));

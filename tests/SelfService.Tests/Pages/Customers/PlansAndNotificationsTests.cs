@@ -1,6 +1,7 @@
 using System.Net;
 using Dapper;
 using SelfService.Data;
+using SelfService.Demo;
 using SelfService.Notifications;
 using SelfService.Tests.Infrastructure;
 
@@ -11,7 +12,7 @@ public sealed class PlansAndNotificationsTests(AppFactory app) : IClassFixture<A
     [Fact]
     public async Task Plans_DowngradePreview_ListsEveryFeatureOverTheNewPlansValue()
     {
-        var page = await (await PageClient.SignedInAs(app, "owner@acme.example")).GetDocument("/customers/acme/plans");
+        var page = await (await PageClient.SignedInAs(app, DemoUsers.AcmeOwner)).GetDocument("/customers/acme/plans");
 
         var starter = page.QuerySelector("[data-testid=plan-option][data-code=starter]")!;
         Assert.Equal("−$70", starter.ByTestId("price-difference").Text());
@@ -40,7 +41,7 @@ public sealed class PlansAndNotificationsTests(AppFactory app) : IClassFixture<A
             await notifications.NotifyAsync(c, tx, globex, null, "grant.ended", "Not for Acme", "", null, app.Now);
         });
 
-        var owner = await PageClient.SignedInAs(app, "owner@acme.example");
+        var owner = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
         var page = await owner.GetDocument("/customers/acme/notifications");
         Assert.Equal("1", page.ByTestId("unread-count").Text().Split(' ').Last());
         var item = Assert.Single(page.AllByTestId("notification"));
@@ -53,7 +54,7 @@ public sealed class PlansAndNotificationsTests(AppFactory app) : IClassFixture<A
         var after = await owner.GetDocument("/customers/acme/notifications");
         Assert.Null(after.QuerySelector("[data-testid=unread-count]"));
 
-        var member = await (await PageClient.SignedInAs(app, "member@acme.example")).GetDocument("/customers/acme");
+        var member = await (await PageClient.SignedInAs(app, DemoUsers.AcmeMember)).GetDocument("/customers/acme");
         Assert.Equal("1", member.ByTestId("unread-count").Text().Split(' ').Last()); // read state is per user
     }
 }

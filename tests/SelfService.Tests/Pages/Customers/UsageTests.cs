@@ -5,6 +5,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using SelfService.Catalog;
 using SelfService.Data;
+using SelfService.Demo;
 using SelfService.Metering;
 using SelfService.Tests.Infrastructure;
 
@@ -20,9 +21,9 @@ public abstract class UsageTests(AppFactory app)
     }
 
     [SkippableTheory]
-    [InlineData("acme", "owner@acme.example", 1)]
-    [InlineData("initech", "owner@initech.example", 8)]
-    [InlineData("hooli", "owner@hooli.example", 1)]
+    [InlineData("acme", DemoUsers.AcmeOwner, 1)]
+    [InlineData("initech", DemoUsers.InitechOwner, 8)]
+    [InlineData("hooli", DemoUsers.HooliOwner, 1)]
     public async Task Get_NumbersEqualTheUsageService_ToTheUnit(string key, string email, int anchor)
     {
         var (customerId, features) = await Customer(key);
@@ -45,7 +46,7 @@ public abstract class UsageTests(AppFactory app)
     [SkippableFact]
     public async Task Get_AcmeNearItsApiCallsCap_PromptsTheCheapestWayToCoverTheForecast()
     {
-        var page = await (await PageClient.SignedInAs(app, "owner@acme.example")).GetDocument("/customers/acme/usage");
+        var page = await (await PageClient.SignedInAs(app, DemoUsers.AcmeOwner)).GetDocument("/customers/acme/usage");
         var card = page.QuerySelector("[data-testid=usage-card][data-handle=api-calls]")!;
 
         Assert.Equal("86 %", card.ByTestId("usage-percent").Text());
@@ -60,7 +61,7 @@ public abstract class UsageTests(AppFactory app)
     [SkippableFact]
     public async Task Get_AsMember_PromptSaysAnOwnerOrAdminCanAsk_InsteadOfALink()
     {
-        var page = await (await PageClient.SignedInAs(app, "member@acme.example")).GetDocument("/customers/acme/usage");
+        var page = await (await PageClient.SignedInAs(app, DemoUsers.AcmeMember)).GetDocument("/customers/acme/usage");
         var prompt = page.QuerySelector("[data-testid=usage-card][data-handle=api-calls] [data-testid=upgrade-prompt]")!;
 
         Assert.Null(prompt.QuerySelector("[data-testid=upgrade-request]"));
@@ -70,7 +71,7 @@ public abstract class UsageTests(AppFactory app)
     [SkippableFact]
     public async Task Get_OverSoftCap_ShowsOverage_AndTheCheapestPlanOrAddOn()
     {
-        var page = await (await PageClient.SignedInAs(app, "owner@initech.example")).GetDocument("/customers/initech/usage");
+        var page = await (await PageClient.SignedInAs(app, DemoUsers.InitechOwner)).GetDocument("/customers/initech/usage");
         var card = page.QuerySelector("[data-testid=usage-card][data-handle=api-calls]")!;
 
         Assert.Equal("112 %", card.ByTestId("usage-percent").Text());
@@ -83,7 +84,7 @@ public abstract class UsageTests(AppFactory app)
     [SkippableFact]
     public async Task Get_LockedFeature_NamesTheCheapestPlanThatUnlocksIt()
     {
-        var page = await (await PageClient.SignedInAs(app, "owner@acme.example")).GetDocument("/customers/acme/entitlements");
+        var page = await (await PageClient.SignedInAs(app, DemoUsers.AcmeOwner)).GetDocument("/customers/acme/entitlements");
         var sso = page.QuerySelector("[data-testid=locked] [data-testid=upgrade-prompt][data-feature=sso]")!;
 
         Assert.Contains("the Enterprise plan (+$400 a month compared with Business)", sso.ByTestId("upgrade-option").Text());
@@ -95,14 +96,14 @@ public abstract class UsageTests(AppFactory app)
     public async Task Get_StandardCustomer_LockedPremiumFeatureOffersTheCheapestUnlock()
     {
         app.Clock.Advance(TimeSpan.Zero);
-        var page = await (await PageClient.SignedInAs(app, "owner@umbrella.example")).GetDocument("/customers/umbrella/usage");
+        var page = await (await PageClient.SignedInAs(app, DemoUsers.UmbrellaOwner)).GetDocument("/customers/umbrella/usage");
         Assert.NotNull(page.QuerySelector("[data-testid=usage-card][data-handle=max-simultaneous-streams]"));
     }
 
     [SkippableFact]
     public async Task Csv_ContainsExactlyTheSeriesTheChartShows()
     {
-        var client = await PageClient.SignedInAs(app, "admin@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeAdmin);
         var page = await client.GetDocument("/customers/acme/usage?period=previous&granularity=day");
         var chart = JsonDocument.Parse(page.QuerySelector("#chart-data-api-calls")!.TextContent).RootElement;
         var href = page.QuerySelector("[data-testid=usage-card][data-handle=api-calls] [data-testid=csv]")!.GetAttribute("href")!;
@@ -125,7 +126,7 @@ public abstract class UsageTests(AppFactory app)
     [SkippableFact]
     public async Task Get_PeriodPicker_ShowsThePreviousPeriodAndTwelveMonths()
     {
-        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
         var current = await client.GetDocument("/customers/acme/usage");
         var previous = await client.GetDocument("/customers/acme/usage?period=previous");
         var year = await client.GetDocument("/customers/acme/usage?period=12m&granularity=hour");
@@ -141,7 +142,7 @@ public abstract class UsageTests(AppFactory app)
     [SkippableFact]
     public async Task Get_Overview_ListsWhatNeedsAttention_WithLinks()
     {
-        var acme = await (await PageClient.SignedInAs(app, "owner@acme.example")).GetDocument("/customers/acme");
+        var acme = await (await PageClient.SignedInAs(app, DemoUsers.AcmeOwner)).GetDocument("/customers/acme");
         var items = acme.AllByTestId("attention-item").ToList();
         var caps = items.Where(i => i.GetAttribute("data-kind") == "cap").Select(i => i.Text()).ToList();
         Assert.Equal(2, caps.Count);
@@ -150,7 +151,7 @@ public abstract class UsageTests(AppFactory app)
         var cap = items.First(i => i.GetAttribute("data-kind") == "cap");
         Assert.Equal("/customers/acme/usage", cap.QuerySelector("a")!.GetAttribute("href"));
 
-        var umbrella = await (await PageClient.SignedInAs(app, "owner@umbrella.example")).GetDocument("/customers/umbrella");
+        var umbrella = await (await PageClient.SignedInAs(app, DemoUsers.UmbrellaOwner)).GetDocument("/customers/umbrella");
         var grant = Assert.Single(umbrella.AllByTestId("attention-item"), i => i.GetAttribute("data-kind") == "grant");
         Assert.Contains("4K streaming granted for \"4K for the Winter Premiere screening\" ends in 2 days.", grant.Text());
     }
@@ -214,7 +215,7 @@ public sealed class UsageQueryCountTests : IDisposable
                 """, new { now });
             Assert.Equal(350_400, await c.ExecuteScalarAsync<long>("select count(*) from UsageHourly where CustomerId = (select Id from Customer where ExternalKey = 'bigco')"));
         }
-        var operatorClient = await PageClient.SignedInAs(_app, "operator@vendor.example");
+        var operatorClient = await PageClient.SignedInAs(_app, DemoUsers.Operator);
 
         var big = await StatementsForUsagePage(operatorClient, "bigco");
         var small = await StatementsForUsagePage(operatorClient, "smallco");

@@ -1,6 +1,7 @@
 using AngleSharp.Dom;
 using System.Net;
 using SelfService.Api;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Pages.Staff;
@@ -34,7 +35,7 @@ public sealed class ApiKeysTests(AppFactory app) : IClassFixture<AppFactory>
         var key = await app.Get<ApiKeyStore>().VerifyAsync(plaintext);
         Assert.NotNull(key);
         Assert.Equal([ApiScopes.EntitlementsRead, ApiScopes.ProvisioningWrite], key.ScopeList);
-        Assert.Equal("operator@vendor.example", key.CreatedBy);
+        Assert.Equal(DemoUsers.Operator, key.CreatedBy);
 
         var later = await client.GetDocument(posted.Headers.Location!.OriginalString); // the refresh
         Assert.DoesNotContain(plaintext, later.DocumentElement.OuterHtml);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Reflection;
 using Microsoft.AspNetCore.Razor.Hosting;
+using SelfService.Demo;
 using SelfService.Pages.Staff;
 using SelfService.Tests.Infrastructure;
 
@@ -40,7 +41,7 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
             .Where(m => m.Name.StartsWith("OnPost", StringComparison.Ordinal))
             .Select(m => m.Name["OnPost".Length..].Replace("Async", "", StringComparison.Ordinal));
 
-    public static TheoryData<string> Outsiders => new("owner@acme.example", "member@acme.example", "owner@globex.example", "approver@vendor.example");
+    public static TheoryData<string> Outsiders => new(DemoUsers.AcmeOwner, DemoUsers.AcmeMember, DemoUsers.GlobexOwner, DemoUsers.Approver);
 
     [Fact]
     public void EveryOperatorPage_IsFound()
@@ -90,12 +91,12 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
     [Fact]
     public async Task AuditLog_IsForVendorStaff_NotForCustomers()
     {
-        var customer = await PageClient.SignedInAs(app, "owner@acme.example");
+        var customer = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
         await AssertRefused(customer, await customer.Get("/vendor/audit"), "GET /vendor/audit");
         await AssertRefused(customer, await customer.Get("/vendor/audit?handler=Csv"), "GET /vendor/audit?handler=Csv");
 
         // Read-only and offered to approvers by the main navigation.
-        var approver = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var approver = await PageClient.SignedInAs(app, DemoUsers.Approver);
         Assert.Equal(HttpStatusCode.OK, (await approver.Get("/vendor/audit")).StatusCode);
     }
 

@@ -2,13 +2,14 @@ using System.Net;
 using AngleSharp.Html.Dom;
 using Dapper;
 using SelfService.Data;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Pages.Staff;
 
 public static class OperatorClient
 {
-    public const string Email = "operator@vendor.example";
+    public const string Email = DemoUsers.Operator;
 
     public static Task<PageClient> SignIn(AppFactory app) => PageClient.SignedInAs(app, Email);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using SelfService.Demo;
 using SelfService.Requests;
 using SelfService.Tests.Infrastructure;
 using static SelfService.Tests.Requests.RequestTestKit;
@@ -13,13 +14,13 @@ public abstract class DetailTests(AppFactory app)
 
     /// <summary>A new pending request each time: a quantity no other pending one has (an identical one would be refused).</summary>
     private Task<AccessRequest> MembersSeatsRequest() =>
-        Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = Asked.AddOrUpdate(app, 1, (_, n) => n + 1) });
+        Ask(app, DemoUsers.AcmeMember, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = Asked.AddOrUpdate(app, 1, (_, n) => n + 1) });
 
     [SkippableFact]
     public async Task Member_CannotApproveTheSpend_EvenByPostingTheFormDirectly()
     {
         var request = await MembersSeatsRequest();
-        var member = await PageClient.SignedInAs(app, "member@acme.example");
+        var member = await PageClient.SignedInAs(app, DemoUsers.AcmeMember);
         var page = await member.GetDocument($"/customers/acme/requests/{request.Id}");
         Assert.Empty(page.AllByTestId("approve-spend"));
 
@@ -34,7 +35,7 @@ public abstract class DetailTests(AppFactory app)
     public async Task OtherCustomersUser_CannotSeeOrDecideTheRequest()
     {
         var request = await MembersSeatsRequest();
-        var other = await PageClient.SignedInAs(app, "owner@initech.example");
+        var other = await PageClient.SignedInAs(app, DemoUsers.InitechOwner);
 
         Assert.Equal(HttpStatusCode.NotFound, (await other.Get($"/customers/acme/requests/{request.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await other.Get($"/customers/initech/requests/{request.Id}")).StatusCode);
@@ -54,7 +55,7 @@ public abstract class DetailTests(AppFactory app)
     public async Task Admin_ApprovesTheSpend_ThenTheRequestWaitsForTheVendor()
     {
         var request = await MembersSeatsRequest();
-        var admin = await PageClient.SignedInAs(app, "admin@acme.example");
+        var admin = await PageClient.SignedInAs(app, DemoUsers.AcmeAdmin);
         var page = await admin.GetDocument($"/customers/acme/requests/{request.Id}");
 
         var response = await admin.Submit(page.Form("form[data-testid=approve-form]"), new());
@@ -74,7 +75,7 @@ public abstract class DetailTests(AppFactory app)
     public async Task Admin_RejectsWithoutAReason_SeesTheErrorBesideTheField_AndNothingChanges()
     {
         var request = await MembersSeatsRequest();
-        var admin = await PageClient.SignedInAs(app, "admin@acme.example");
+        var admin = await PageClient.SignedInAs(app, DemoUsers.AcmeAdmin);
         var page = await admin.GetDocument($"/customers/acme/requests/{request.Id}");
 
         var response = await admin.Submit(page.Form("form[data-testid=reject-form]"), new() { ["Reason"] = "" });
@@ -88,13 +89,13 @@ public abstract class DetailTests(AppFactory app)
     public async Task Requester_CancelsAPendingRequest_AndNobodyCanDecideItAfterwards()
     {
         var request = await MembersSeatsRequest();
-        var member = await PageClient.SignedInAs(app, "member@acme.example");
+        var member = await PageClient.SignedInAs(app, DemoUsers.AcmeMember);
         var page = await member.GetDocument($"/customers/acme/requests/{request.Id}");
 
         Assert.Equal(HttpStatusCode.Redirect, (await member.Submit(page.Form("form[data-testid=cancel-form]"), new())).StatusCode);
         Assert.Equal(RequestState.Cancelled, (await app.Get<RequestStore>().FindAsync(request.Id))!.State);
 
-        var owner = await PageClient.SignedInAs(app, "owner@acme.example");
+        var owner = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
         var approve = await owner.PostDirect($"/customers/acme/requests/{request.Id}?handler=Approve", "/customers/acme/requests",
             new() { ["Version"] = (request.Version + 1).ToString() });
         Assert.Equal(HttpStatusCode.Conflict, approve.StatusCode);
@@ -107,11 +108,11 @@ public abstract class DetailTests(AppFactory app)
     public async Task CustomersAuditTrail_ShowsOnlyItsOwnEntries()
     {
         var request = await MembersSeatsRequest();
-        var member = await PageClient.SignedInAs(app, "member@acme.example");
+        var member = await PageClient.SignedInAs(app, DemoUsers.AcmeMember);
         var trail = await member.GetDocument("/customers/acme/audit");
         Assert.Contains(trail.AllByTestId("audit-entry"), e => e.Text().Contains($"request #{request.Id}"));
 
-        var other = await PageClient.SignedInAs(app, "owner@globex.example");
+        var other = await PageClient.SignedInAs(app, DemoUsers.GlobexOwner);
         var theirs = await other.GetDocument("/customers/globex/audit");
         Assert.DoesNotContain(theirs.AllByTestId("audit-entry"), e => e.Text().Contains($"request #{request.Id}"));
         Assert.Equal(HttpStatusCode.NotFound, (await other.Get("/customers/acme/audit")).StatusCode);

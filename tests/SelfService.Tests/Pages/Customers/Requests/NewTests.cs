@@ -1,6 +1,7 @@
 using System.Net;
 using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 using static SelfService.Tests.Requests.RequestTestKit;
 
@@ -12,7 +13,7 @@ public abstract class NewTests(AppFactory app)
     [SkippableFact]
     public async Task Get_AddOnLink_FillsTheFormIn_AndShowsWhatChanges()
     {
-        var client = await PageClient.SignedInAs(app, "member@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeMember);
         var page = await client.GetDocument("/customers/acme/requests/new?kind=addon&code=extra-seats&quantity=2");
 
         Assert.Equal("extra-seats", page.QuerySelector<IHtmlSelectElement>("select[name=AddOnCode]")!.Value);
@@ -25,7 +26,7 @@ public abstract class NewTests(AppFactory app)
     [SkippableFact]
     public async Task Post_PreviewButton_KeepsWhatWasTyped_ShowsWhatChangesAndItsPrice_AndSendsNothing()
     {
-        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
         var before = await RequestCount(app);
 
         var response = await client.PostDirect("/customers/acme/requests/new?handler=Preview", "/customers/acme/requests/new?kind=addon", new()
@@ -47,7 +48,7 @@ public abstract class NewTests(AppFactory app)
     [SkippableFact]
     public async Task GetPreview_FollowsTheQuantity_AsTheApproverWillSeeIt()
     {
-        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
         foreach (var (quantity, after, price) in new[] { (1, "50 members", "+$20"), (2, "60 members", "+$40"), (3, "70 members", "+$60") })
         {
             var fragment = await client.GetDocument($"/customers/acme/requests/new?handler=Preview&kind=addon&code=extra-seats&quantity={quantity}");
@@ -58,8 +59,8 @@ public abstract class NewTests(AppFactory app)
         var empty = await client.GetDocument("/customers/acme/requests/new?handler=Preview&kind=addon&code=extra-seats");
         Assert.Empty(empty.AllByTestId("impact"));
 
-        var request = await Ask(app, "owner@acme.example", new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 3 });
-        var approver = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var request = await Ask(app, DemoUsers.AcmeOwner, new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 3 });
+        var approver = await PageClient.SignedInAs(app, DemoUsers.Approver);
         var detail = await approver.GetDocument($"/vendor/approvals/{request.Id}");
         var row = detail.QuerySelector("[data-testid=impact-row][data-handle=max-members]")!;
         Assert.Equal(("40 members", "70 members"), (row.ByTestId("impact-before").Text(), row.ByTestId("impact-after").Text()));
@@ -68,7 +69,7 @@ public abstract class NewTests(AppFactory app)
     [SkippableFact]
     public async Task Get_PlanLink_ShowsTheDowngradePreview_AndAsksToConfirm()
     {
-        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
         var upgrade = await client.GetDocument("/customers/acme/requests/new?kind=plan&code=enterprise");
         Assert.Equal("enterprise", upgrade.QuerySelector<IHtmlSelectElement>("select[name=PlanCode]")!.Value);
         Assert.Null(upgrade.QuerySelector("input[name=ConfirmDowngrade]"));
@@ -91,7 +92,7 @@ public abstract class NewTests(AppFactory app)
     [InlineData("yes\u0000")]
     public async Task Post_DowngradeConfirmationTamperedToAValueTheCheckboxNeverSends_Is400_AndStoresNothing(string value)
     {
-        var client = await PageClient.SignedInAs(app, "owner@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
         var downgrade = await client.GetDocument("/customers/acme/requests/new?kind=plan&code=starter");
         var before = await RequestCount(app);
 
@@ -105,7 +106,7 @@ public abstract class NewTests(AppFactory app)
     [SkippableFact]
     public async Task Get_AccessLink_FillsFeatureAndDays()
     {
-        var client = await PageClient.SignedInAs(app, "owner@umbrella.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.UmbrellaOwner);
         var page = await client.GetDocument("/customers/umbrella/requests/new?kind=access&feature=4k-streaming&days=7");
         Assert.Equal("4k-streaming", page.QuerySelector<IHtmlSelectElement>("select[name=FeatureHandle]")!.Value);
         Assert.Equal("7", page.QuerySelector<IHtmlInputElement>("input[name=DurationDays]")!.Value);
@@ -124,7 +125,7 @@ public abstract class NewTests(AppFactory app)
     [InlineData("addon&code=extra-seats", "Justification", "", "Say why")]
     public async Task Post_BadInput_ShowsTheErrorBesideTheField_AndNothingChanges(string query, string field, string value, string message)
     {
-        var client = await PageClient.SignedInAs(app, "admin@acme.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.AcmeAdmin);
         var page = await client.GetDocument($"/customers/acme/requests/new?kind={query}");
         var requests = await RequestCount(app);
         var seats = await AddOnQuantity(app, "acme", "extra-seats");
@@ -146,7 +147,7 @@ public abstract class NewTests(AppFactory app)
     [SkippableFact]
     public async Task Post_Valid_SendsTheRequest_AndShowsItWaitingForTheVendor()
     {
-        var client = await PageClient.SignedInAs(app, "owner@globex.example");
+        var client = await PageClient.SignedInAs(app, DemoUsers.GlobexOwner);
         var page = await client.GetDocument("/customers/globex/requests/new?kind=plan&code=enterprise");
 
         var response = await client.Submit(page.Form("form[data-testid=request-form]"), new() { ["Justification"] = "We need SSO." });

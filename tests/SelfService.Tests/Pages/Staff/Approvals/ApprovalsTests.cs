@@ -1,5 +1,6 @@
 using System.Net;
 using AngleSharp.Html.Dom;
+using SelfService.Demo;
 using SelfService.Requests;
 using SelfService.Tests.Infrastructure;
 using static SelfService.Tests.Requests.RequestTestKit;
@@ -11,12 +12,12 @@ public abstract class ApprovalsTests(AppFactory app)
     [SkippableFact]
     public async Task Queue_ShowsWaitingRequestsOldestFirst_WithTheirCount_AndFilters()
     {
-        var first = await Ask(app, "owner@initech.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        var first = await Ask(app, DemoUsers.InitechOwner, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
         app.Clock.Advance(TimeSpan.FromHours(3));
-        var second = await Ask(app, "owner@umbrella.example", new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "4k-streaming", DurationDays = 5 });
-        var customerStep = await Ask(app, "member@acme.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        var second = await Ask(app, DemoUsers.UmbrellaOwner, new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "4k-streaming", DurationDays = 5 });
+        var customerStep = await Ask(app, DemoUsers.AcmeMember, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
 
-        var approver = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var approver = await PageClient.SignedInAs(app, DemoUsers.Approver);
         var page = await approver.GetDocument("/vendor/approvals");
 
         var ids = page.AllByTestId("queue-row").Select(r => long.Parse(r.GetAttribute("data-id")!)).ToList();
@@ -36,8 +37,8 @@ public abstract class ApprovalsTests(AppFactory app)
     [SkippableFact]
     public async Task Detail_ShowsPlanBeforeAfterAndUsage_AndApprovingForLessProvisionsThat()
     {
-        var request = await Ask(app, "owner@initech.example", new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "max-members", Amount = 10, DurationDays = 30 });
-        var approver = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var request = await Ask(app, DemoUsers.InitechOwner, new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "max-members", Amount = 10, DurationDays = 30 });
+        var approver = await PageClient.SignedInAs(app, DemoUsers.Approver);
         var page = await approver.GetDocument($"/vendor/approvals/{request.Id}");
 
         Assert.StartsWith("Business", page.ByTestId("customer-plan").Text());
@@ -60,8 +61,8 @@ public abstract class ApprovalsTests(AppFactory app)
     [SkippableFact]
     public async Task Reject_WithoutReason_ShowsTheErrorBesideTheField_AndNothingChanges()
     {
-        var request = await Ask(app, "owner@hooli.example", new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "api-calls", Amount = 1000, DurationDays = 3 });
-        var approver = await PageClient.SignedInAs(app, "approver@vendor.example");
+        var request = await Ask(app, DemoUsers.HooliOwner, new RequestDraft { Kind = RequestKind.Access, FeatureHandle = "api-calls", Amount = 1000, DurationDays = 3 });
+        var approver = await PageClient.SignedInAs(app, DemoUsers.Approver);
         var page = await approver.GetDocument($"/vendor/approvals/{request.Id}");
 
         var response = await approver.Submit(page.Form("form[data-testid=reject-form]"), new() { ["Reason"] = "   " });
@@ -74,8 +75,8 @@ public abstract class ApprovalsTests(AppFactory app)
     [SkippableFact]
     public async Task CustomerUsers_CannotReachTheQueue_NorDecide_EvenByPostingDirectly()
     {
-        var request = await Ask(app, "owner@globex.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
-        var owner = await PageClient.SignedInAs(app, "owner@globex.example");
+        var request = await Ask(app, DemoUsers.GlobexOwner, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 1 });
+        var owner = await PageClient.SignedInAs(app, DemoUsers.GlobexOwner);
 
         AssertRefused(await owner.Get("/vendor/approvals"));
         AssertRefused(await owner.Get($"/vendor/approvals/{request.Id}"));
@@ -87,8 +88,8 @@ public abstract class ApprovalsTests(AppFactory app)
     [SkippableFact]
     public async Task Operators_MayLook_ButNotDecide()
     {
-        var request = await Ask(app, "owner@globex.example", new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 }); // not the same as the pending × 1 of the test above
-        var op = await PageClient.SignedInAs(app, "operator@vendor.example");
+        var request = await Ask(app, DemoUsers.GlobexOwner, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = 2 }); // not the same as the pending × 1 of the test above
+        var op = await PageClient.SignedInAs(app, DemoUsers.Operator);
 
         var page = await op.GetDocument($"/vendor/approvals/{request.Id}");
         Assert.Empty(page.AllByTestId("decide"));

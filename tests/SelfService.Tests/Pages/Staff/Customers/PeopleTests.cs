@@ -1,6 +1,7 @@
 using System.Net;
 using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
+using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Pages.Staff.Customers;
@@ -19,7 +20,7 @@ public sealed class PeopleTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task Operator_CreatesACustomer_ItsOwnerIsInvited_AndGetsIn()
     {
-        var op = await PageClient.SignedInAs(App, "operator@vendor.example");
+        var op = await PageClient.SignedInAs(App, DemoUsers.Operator);
         Assert.Equal("/vendor/customers/new", (await op.GetDocument("/vendor/customers")).ByTestId("new-customer-link").GetAttribute("href"));
         var created = await Create(op, new()
         {
@@ -46,7 +47,7 @@ public sealed class PeopleTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task NewCustomer_BadInput_IsShownBesideEachField_AndCreatesNothing()
     {
-        var op = await PageClient.SignedInAs(App, "operator@vendor.example");
+        var op = await PageClient.SignedInAs(App, DemoUsers.Operator);
         var page = await PageClient.Parse(await Create(op, new()
         {
             ["Input.Key"] = "-bad key", ["Input.Name"] = "", ["Input.Plan"] = "nope", ["Input.BillingAnchorDay"] = "32", ["Input.OwnerEmail"] = "x",
@@ -61,7 +62,7 @@ public sealed class PeopleTests(MailApp mail) : IClassFixture<MailApp>
         Assert.Contains("already exists", taken.QuerySelector("#key-error")!.TextContent);
         var userElsewhere = await PageClient.Parse(await Create(op, new()
         {
-            ["Input.Key"] = "acme2", ["Input.Name"] = "Acme 2", ["Input.Plan"] = "starter", ["Input.BillingAnchorDay"] = "1", ["Input.OwnerEmail"] = "owner@acme.example",
+            ["Input.Key"] = "acme2", ["Input.Name"] = "Acme 2", ["Input.Plan"] = "starter", ["Input.BillingAnchorDay"] = "1", ["Input.OwnerEmail"] = DemoUsers.AcmeOwner,
         }));
         Assert.Contains("already belongs to a user", userElsewhere.QuerySelector("#owner-email-error")!.TextContent);
         Assert.Equal(HttpStatusCode.NotFound, (await op.Get("/vendor/customers/acme2/people")).StatusCode);
@@ -70,15 +71,15 @@ public sealed class PeopleTests(MailApp mail) : IClassFixture<MailApp>
     [Fact]
     public async Task Operator_SeesAndResendsACustomersInvitations()
     {
-        var owner = await PageClient.SignedInAs(App, "owner@hooli.example");
+        var owner = await PageClient.SignedInAs(App, DemoUsers.HooliOwner);
         var team = await owner.GetDocument("/customers/hooli/team");
         await owner.Submit(team.Form("form[data-testid=invite-form]"), new() { ["email"] = "richard@hooli.example", ["role"] = "Admin" });
         var first = MailApp.LinkPath(await mail.MailTo("richard@hooli.example"), "/account/invitation/");
 
-        var op = await PageClient.SignedInAs(App, "operator@vendor.example");
+        var op = await PageClient.SignedInAs(App, DemoUsers.Operator);
         var page = await op.GetDocument("/vendor/customers/hooli/people");
         var row = page.QuerySelector("[data-testid=invitation][data-email='richard@hooli.example']")!;
-        Assert.Contains("owner@hooli.example", row.Text());
+        Assert.Contains(DemoUsers.HooliOwner, row.Text());
         var resent = await op.Submit(row.QuerySelector<IHtmlFormElement>("form[action*=Resend]")!, new());
         Assert.Contains("sent again", (await op.GetDocument(resent.Headers.Location!.OriginalString)).ByTestId("flash").Text());
 
