@@ -32,6 +32,8 @@ public sealed class JobsOptions
 
 public static class JobsSetup
 {
+    private static readonly Lock FilterLock = new();
+
     /// <summary>After every feature has listed its jobs: a schedule that names no job stops start-up, naming the setting.</summary>
     public static WebApplicationBuilder CheckJobSchedules(this WebApplicationBuilder builder)
     {
@@ -69,8 +71,12 @@ public static class JobsSetup
                 .UseRecommendedSerializerSettings()
                 .UseLogProvider(HangfireLogging.Instance)
                 .UseStorage(sp.GetRequiredService<JobStorage>());
-            // Hangfire's filters are process-wide: one instance, added by the first host.
-            if (!GlobalJobFilters.Filters.Any(f => ReferenceEquals(f.Instance, JobRunLogging.Instance))) c.UseFilter(JobRunLogging.Instance);
+            // Hangfire's filters are process-wide and their list is not thread-safe: one instance, added once, by the first
+            // host to start (hosts may start at the same time, as test apps do).
+            lock (FilterLock)
+            {
+                if (!GlobalJobFilters.Filters.Any(f => ReferenceEquals(f.Instance, JobRunLogging.Instance))) c.UseFilter(JobRunLogging.Instance);
+            }
         });
         if (options.Server)
         {

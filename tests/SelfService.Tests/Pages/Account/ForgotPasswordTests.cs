@@ -5,18 +5,17 @@ using SelfService.Data;
 using SelfService.Demo;
 using SelfService.Tests.Infrastructure;
 
-namespace SelfService.Tests.Accounts;
+namespace SelfService.Tests.Pages.Account;
 
-/// <summary>Changing and resetting passwords, with the mail read from a real SMTP server and its link followed.</summary>
-public sealed class PasswordTests(MailApp mail) : IClassFixture<MailApp>
+/// <summary>
+/// The forgotten-password page (<c>/account/forgot-password</c>) and the reset link it mails, read from a real SMTP server
+/// and followed.
+/// </summary>
+public sealed class ForgotPasswordTests(MailApp mail) : IClassFixture<MailApp>
 {
     private AppFactory App => mail.App;
 
-    private static HttpClient Replaying(AppFactory app, string cookie) => PageClient.Replaying(app, cookie);
-
-    private Task<string> SessionCookie(string email) => PageClient.SessionCookie(App, email);
-
-    private async Task<HttpResponseMessage> AskForReset(PageClient client, string email)
+    internal static async Task<HttpResponseMessage> AskForReset(PageClient client, string email)
     {
         var page = await client.GetDocument("/account/forgot-password");
         return await client.Submit(page.Form(), new() { ["Email"] = email });
@@ -33,7 +32,7 @@ public sealed class PasswordTests(MailApp mail) : IClassFixture<MailApp>
     public async Task ForgotPassword_MailsASingleUseLink_ThatSetsANewPassword_AndEndsEverySession()
     {
         const string email = DemoUsers.GlobexOwner;
-        var openElsewhere = await SessionCookie(email);
+        var openElsewhere = await PageClient.SessionCookie(App, email);
         var client = PageClient.Anonymous(App);
 
         var known = await PageClient.Parse(await AskForReset(client, email));
@@ -59,7 +58,7 @@ public sealed class PasswordTests(MailApp mail) : IClassFixture<MailApp>
         Assert.Contains("signed out", (await client.GetDocument("/account/sign-in?notice=password-reset")).ByTestId("notice").Text());
 
         // The session open before the reset is over; the old password no longer works, the new one does.
-        Assert.Equal(HttpStatusCode.Redirect, (await Replaying(App, openElsewhere).GetAsync("/customers/globex")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await PageClient.Replaying(App, openElsewhere).GetAsync("/customers/globex")).StatusCode);
         Assert.NotEqual(HttpStatusCode.Redirect, (await PageClient.Anonymous(App).SignIn(email)).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await PageClient.Anonymous(App).SignIn(email, "lantern harbour violet 42")).StatusCode);
 
@@ -74,21 +73,6 @@ public sealed class PasswordTests(MailApp mail) : IClassFixture<MailApp>
         // The owner is told by mail that the password changed.
         var notice = await mail.MailTo(email, 2);
         Assert.Equal("Your SelfService password was changed", notice.Subject);
-    }
-
-    [Fact]
-    public async Task ResetLink_ExpiresAfterAnHour()
-    {
-        const string email = DemoUsers.UmbrellaOwner;
-        var client = PageClient.Anonymous(App);
-        await AskForReset(client, email);
-        var link = MailApp.LinkPath(await mail.MailTo(email), "/account/reset-password/");
-
-        // Tests of this class run one after another, and each takes its links after this move of the shared clock.
-        App.Clock.Advance(TimeSpan.FromMinutes(61));
-        var page = await client.GetDocument(link);
-        Assert.Contains("expired", page.ByTestId("link-problem").Text());
-        Assert.Null(page.QuerySelector("input[name=NewPassword]"));
     }
 
     [Fact]
@@ -118,47 +102,4 @@ public sealed class PasswordTests(MailApp mail) : IClassFixture<MailApp>
         Assert.Contains("like name@example.com", page.QuerySelector("#email-error")!.Text());
     }
 
-    [Fact]
-    public async Task ChangePassword_NeedsTheCurrentOne_EndsOtherSessions_KeepsThisOne()
-    {
-        const string email = DemoUsers.AcmeAdmin;
-        var other = await SessionCookie(email);
-        var client = await PageClient.SignedInAs(App, email);
-
-        var form = await client.GetDocument("/account/password");
-        var wrong = await PageClient.Parse(await client.Submit(form.Form(), new() { ["CurrentPassword"] = "not my password", ["NewPassword"] = "a long enough passphrase" }));
-        Assert.Contains("not your current password", wrong.QuerySelector("#current-password-error")!.Text());
-        var asEmail = await PageClient.Parse(await client.Submit(form.Form(), new() { ["CurrentPassword"] = PageClient.DemoPassword, ["NewPassword"] = "ADMIN@acme.example" }));
-        Assert.Contains("email address", asEmail.QuerySelector("#new-password-error")!.Text());
-        var empty = await PageClient.Parse(await client.Submit(form.Form(), new() { ["CurrentPassword"] = "", ["NewPassword"] = "" }));
-        Assert.Contains("Enter your current password", empty.QuerySelector("#current-password-error")!.Text());
-        Assert.Equal(HttpStatusCode.OK, (await Replaying(App, other).GetAsync("/customers/acme")).StatusCode);
-
-        var done = await client.Submit(form.Form(), new() { ["CurrentPassword"] = PageClient.DemoPassword, ["NewPassword"] = "copper kettle morning rain" });
-        Assert.Equal(HttpStatusCode.Redirect, done.StatusCode);
-        Assert.Contains("was changed", (await client.GetDocument(done.Headers.Location!.OriginalString)).ByTestId("password-changed").Text());
-
-        Assert.Equal(HttpStatusCode.OK, (await client.Get("/customers/acme")).StatusCode);
-        Assert.Equal(HttpStatusCode.Redirect, (await Replaying(App, other).GetAsync("/customers/acme")).StatusCode);
-        Assert.Equal(HttpStatusCode.Redirect, (await PageClient.Anonymous(App).SignIn(email, "copper kettle morning rain")).StatusCode);
-        Assert.Equal("Your SelfService password was changed", (await mail.MailTo(email)).Subject);
-
-        await using var c = await App.Get<Db>().OpenAsync();
-        Assert.Equal(1, await c.ExecuteScalarAsync<int>("select count(*) from AuditEntry where Kind = 'password.changed' and Actor = @email", new { email }));
-    }
-
-    [Theory]
-    [InlineData("short", "at least 12")]
-    [InlineData("password1234", "most common")]
-    [InlineData("QWERTYUIOP123", "most common")]
-    [InlineData("ada.lovelace@example.com", "email address")]
-    [InlineData("ada.lovelace", "email address")]
-    [InlineData("correct horse battery staple", null)]
-    [InlineData("twelve chars", null)]
-    public void PasswordPolicy_LengthAddressAndCommonPasswords_NoCompositionRules(string password, string? problem)
-    {
-        var said = PasswordPolicy.Problem(password, "Ada.Lovelace@example.com");
-        if (problem is null) Assert.Null(said);
-        else Assert.Contains(problem, said);
-    }
 }

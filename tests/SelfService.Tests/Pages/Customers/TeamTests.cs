@@ -5,61 +5,14 @@ using Dapper;
 using SelfService.Accounts;
 using SelfService.Data;
 using SelfService.Demo;
+using SelfService.Tests.Accounts;
 using SelfService.Tests.Infrastructure;
 
-namespace SelfService.Tests.Accounts;
+namespace SelfService.Tests.Pages.Customers;
 
-/// <summary>
-/// The team page and invitations, through real forms, with each invitation read from a real SMTP server and its link
-/// followed. Tests share one app: each works on people it invites itself, or on a customer no other test changes.
-/// </summary>
-public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
+/// <summary>The team page of Owners and Admins (<c>/customers/{customer}/team</c>): inviting, roles, removing, leaving; what Members and staff see.</summary>
+public sealed class TeamTests(MailApp mail) : TeamTestKit(mail), IClassFixture<MailApp>
 {
-    private const string NewPassword = "orchard lamp river stone";
-    private AppFactory App => mail.App;
-
-    private static async Task<IHtmlDocument> Invite(PageClient inviter, string customer, string email, string role)
-    {
-        var page = await inviter.GetDocument($"/customers/{customer}/team");
-        var response = await inviter.Submit(page.Form("form[data-testid=invite-form]"), new() { ["email"] = email, ["role"] = role });
-        if (response.StatusCode == HttpStatusCode.Redirect) return await inviter.GetDocument(response.Headers.Location!.OriginalString);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await PageClient.Parse(response);
-    }
-
-    private async Task<string> InvitationLink(string email, int count = 1) => MailApp.LinkPath(await mail.MailTo(email, count), "/account/invitation/");
-
-    /// <summary>Invites, reads the mail, accepts: the invitee's signed-in client.</summary>
-    private async Task<PageClient> Join(PageClient inviter, string customer, string email, string role, string name = "New Person")
-    {
-        var before = mail.Smtp.To(email).Count;
-        var after = await Invite(inviter, customer, email, role);
-        Assert.Contains($"Invitation sent to {email}", after.ByTestId("flash").Text());
-        var link = await InvitationLink(email, before + 1);
-        var invitee = PageClient.Anonymous(App);
-        var form = await invitee.GetDocument(link);
-        Assert.True(form.QuerySelector("main form[method=post]") is not null, form.QuerySelector("main")?.TextContent);
-        var accepted = await invitee.Submit(form.Form(), new() { ["Name"] = name, ["Password"] = NewPassword });
-        Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
-        Assert.Equal($"/customers/{customer}", accepted.Headers.Location!.OriginalString);
-        return invitee;
-    }
-
-    private static IEnumerable<string> Emails(IHtmlDocument page, string table) =>
-        page.QuerySelectorAll($"[data-testid={table}] tbody tr").Select(r => r.GetAttribute("data-email")!);
-
-    private async Task<long> UserId(string email)
-    {
-        await using var c = await App.Get<Db>().OpenAsync();
-        return await c.ExecuteScalarAsync<long>("select Id from AppUser where Email = @email", new { email });
-    }
-
-    private async Task<int> Count(string sql, object args)
-    {
-        await using var c = await App.Get<Db>().OpenAsync();
-        return await c.ExecuteScalarAsync<int>(sql, args);
-    }
-
     [Fact]
     public async Task OwnerInvites_TheInviteeAcceptsFromTheMail_IsSignedIn_AndAppearsOnTheTeam()
     {
@@ -68,7 +21,7 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
         Assert.Contains("nina.new@example.com", Emails(pending, "invitations"));
         Assert.Contains("Expires", pending.ByTestId("invitations").Text());
 
-        var message = await mail.MailTo("nina.new@example.com");
+        var message = await Mail.MailTo("nina.new@example.com");
         Assert.Equal("You are invited to Acme Corp on SelfService", message.Subject);
         Assert.Contains("Olga Owner (owner@acme.example) invited you to join Acme Corp as a Member", message.TextBody);
         var link = MailApp.LinkPath(message, "/account/invitation/");
@@ -100,32 +53,6 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
         var activity = await owner.GetDocument("/customers/acme/audit");
         Assert.Contains(activity.AllByTestId("audit-entry"), e => e.GetAttribute("data-kind") == "invitation.sent" && e.Text().Contains("nina.new@example.com"));
         Assert.Contains(activity.AllByTestId("audit-entry"), e => e.GetAttribute("data-kind") == "invitation.accepted" && e.Text().Contains("nina.new@example.com"));
-    }
-
-    [Fact]
-    public async Task InvitingTwice_SendsOneMail_AndAcceptingTwice_MakesOnePerson()
-    {
-        var owner = await PageClient.SignedInAs(App, DemoUsers.AcmeOwner);
-        var page = await owner.GetDocument("/customers/acme/team");
-        var form = page.Form("form[data-testid=invite-form]");
-        var first = await owner.Submit(form, new() { ["email"] = "double@example.com", ["role"] = "Member" });
-        var second = await PageClient.Parse(await owner.Submit(form, new() { ["email"] = "double@example.com", ["role"] = "Member" }));
-        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
-        Assert.Contains("already has a pending invitation", second.ByTestId("invite-email-error").Text());
-
-        var link = await InvitationLink("double@example.com");
-        await Task.Delay(300);
-        Assert.Single(mail.Smtp.To("double@example.com"));
-
-        var invitee = PageClient.Anonymous(App);
-        var accept = (await invitee.GetDocument(link)).Form();
-        var results = await Task.WhenAll(
-            invitee.Submit(accept, new() { ["Name"] = "Dee Double", ["Password"] = NewPassword }),
-            invitee.Submit(accept, new() { ["Name"] = "Dee Double", ["Password"] = NewPassword }));
-        // Both answers lead into the account (the second acceptance is the same one), and there is one person.
-        Assert.All(results, r => Assert.Equal("/customers/acme", r.Headers.Location?.OriginalString));
-        Assert.Equal(1, await Count("select count(*) from AppUser where Email = 'double@example.com'", new { }));
-        Assert.Equal(1, await Count("select count(*) from AuditEntry where Kind = 'invitation.accepted' and Actor = 'double@example.com'", new { }));
     }
 
     [Fact]
@@ -223,56 +150,6 @@ public sealed class TeamTests(MailApp mail) : IClassFixture<MailApp>
         Assert.Equal("/account/sign-in?notice=left", response.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.Redirect, (await elsewhere.Get("/customers/acme")).StatusCode);
         Assert.DoesNotContain("leaver@example.com", Emails(await owner.GetDocument("/customers/acme/team"), "people"));
-    }
-
-    [Fact]
-    public async Task ExpiredResentAndRevokedLinks_SaySo_AndOfferToAskForANewOne()
-    {
-        var owner = await PageClient.SignedInAs(App, DemoUsers.GlobexOwner);
-        await Invite(owner, "globex", "late@example.com", "Admin");
-        var first = await InvitationLink("late@example.com");
-
-        // Resent: a new link; the first one is replaced.
-        var page = await owner.GetDocument("/customers/globex/team");
-        var row = page.QuerySelector("[data-testid=invitation][data-email='late@example.com']")!;
-        await owner.Submit(row.QuerySelector<IHtmlFormElement>("form[action*=Resend]")!, new());
-        var second = await InvitationLink("late@example.com", 2);
-        Assert.NotEqual(first, second);
-        Assert.Contains("revoked or replaced", (await PageClient.Anonymous(App).GetDocument(first)).ByTestId("link-problem").Text());
-
-        // Asking for a new one from a dead link tells the customer's Owners and Admins, once.
-        var invitee = PageClient.Anonymous(App);
-        var dead = await invitee.GetDocument(first);
-        var asked = await PageClient.Parse(await invitee.Submit(dead.Form(), new()));
-        Assert.Contains("We asked", asked.ByTestId("asked-again").Text());
-        await invitee.Submit(dead.Form(), new());
-        var request = await mail.MailTo(DemoUsers.GlobexOwner);
-        Assert.Equal("late@example.com asks for a new invitation to Globex", request.Subject);
-        Assert.Contains("/customers/globex/team", request.TextBody);
-        await Task.Delay(300);
-        Assert.Single(mail.Smtp.To(DemoUsers.GlobexOwner), m => m.Subject?.Contains("asks for a new invitation") == true);
-
-        // Revoked: the current link stops working and the invitation leaves the list.
-        page = await owner.GetDocument("/customers/globex/team");
-        row = page.QuerySelector("[data-testid=invitation][data-email='late@example.com']")!;
-        await owner.Submit(row.QuerySelector<IHtmlFormElement>("form[action*=Revoke]")!, new());
-        Assert.Contains("revoked", (await PageClient.Anonymous(App).GetDocument(second)).ByTestId("link-problem").Text());
-        Assert.DoesNotContain("late@example.com", Emails(await owner.GetDocument("/customers/globex/team"), "invitations"));
-    }
-
-    [Fact]
-    public async Task AnInvitation_ExpiresAfterSevenDays()
-    {
-        var owner = await PageClient.SignedInAs(App, DemoUsers.UmbrellaOwner);
-        await Invite(owner, "umbrella", "slow@example.com", "Member");
-        var link = await InvitationLink("slow@example.com");
-        // The clock only moves forward; later tests sign in anew and take their own links.
-        App.Clock.Advance(Team.InvitationValidFor + TimeSpan.FromMinutes(1));
-        var page = await PageClient.Anonymous(App).GetDocument(link);
-        Assert.Contains("has expired", page.ByTestId("link-problem").Text());
-        Assert.NotNull(page.QuerySelector("[data-testid=ask-again]"));
-        var owner2 = await PageClient.SignedInAs(App, DemoUsers.UmbrellaOwner);
-        Assert.Contains("Expired", (await owner2.GetDocument("/customers/umbrella/team")).QuerySelector("[data-testid=invitation][data-email='slow@example.com']")!.Text());
     }
 
     [Theory]
