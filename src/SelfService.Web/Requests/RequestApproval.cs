@@ -39,7 +39,7 @@ public sealed class RequestApproval(RequestTransitions transitions, Subscription
     /// Approves <paramref name="request"/> finally. Null when another decision won the race; an Invalid outcome (and no
     /// change) when the approved quantity or duration does not fit the subscription as it is now.
     /// </summary>
-    public async Task<RequestOutcome?> ApproveAsync(DbConnection c, DbTransaction tx, AccessRequest request, string actor, string action,
+    public async Task<RequestOutcome?> ApproveAsync(DbConnection c, DbTransaction tx, CustomerRequest request, string actor, string action,
         int? quantity, int? days, string? note, DateTime now, bool customerApproval = false)
     {
         var errors = new Dictionary<string, string>();

@@ -30,18 +30,18 @@ internal static class RequestDuplicates
          where r.PendingKey = @pendingKey and r.State = 'Pending'
         """;
 
-    public static async Task<AccessRequest?> SentWithAsync(Db db, long customerId, string token, CancellationToken ct)
+    public static async Task<CustomerRequest?> SentWithAsync(Db db, long customerId, string token, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<AccessRequest>(new CommandDefinition(BySubmissionSql, new { customerId, token }, cancellationToken: ct));
+        return await c.QuerySingleOrDefaultAsync<CustomerRequest>(new CommandDefinition(BySubmissionSql, new { customerId, token }, cancellationToken: ct));
     }
 
-    public static async Task<AccessRequest?> PendingLikeAsync(Db db, string pendingKey, CancellationToken ct)
+    public static async Task<CustomerRequest?> PendingLikeAsync(Db db, string pendingKey, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<AccessRequest>(new CommandDefinition(PendingByKeySql, new { pendingKey }, cancellationToken: ct));
+        return await c.QuerySingleOrDefaultAsync<CustomerRequest>(new CommandDefinition(PendingByKeySql, new { pendingKey }, cancellationToken: ct));
     }
 
-    public static RequestOutcome Refused(AccessRequest waiting) => new(OutcomeStatus.Duplicate, waiting,
+    public static RequestOutcome Refused(CustomerRequest waiting) => new(OutcomeStatus.Duplicate, waiting,
         new Dictionary<string, string> { [""] = $"The same request is already waiting: request #{waiting.Id}." });
 }

@@ -11,7 +11,7 @@ public enum RequestState { Pending, Approved, Rejected, Cancelled, Expired }
 public enum RequestStep { Customer, Vendor }
 
 /// <summary>A customer user's request for an add-on, a plan change or temporary access to a feature.</summary>
-public sealed record AccessRequest
+public sealed record CustomerRequest
 {
     public long Id { get; init; }
     public long CustomerId { get; init; }
@@ -76,7 +76,7 @@ public sealed record AccessRequest
 }
 
 /// <summary>One step of a request's history: submitted, approved at a step, rejected, provisioned, cancelled, expired.</summary>
-public sealed record AccessRequestEvent
+public sealed record CustomerRequestEvent
 {
     public long Id { get; init; }
     public long RequestId { get; init; }
@@ -169,7 +169,7 @@ public sealed record RequestDecision(bool Approve, string? Reason = null, int? Q
 public enum OutcomeStatus { Done, Invalid, NotFound, Forbidden, AlreadyDecided, Duplicate }
 
 /// <summary>The result of a submission or a decision: done (with the request), errors by field, or why nothing happened.</summary>
-public sealed record RequestOutcome(OutcomeStatus Status, AccessRequest? Request = null, IReadOnlyDictionary<string, string>? Errors = null, string? Message = null)
+public sealed record RequestOutcome(OutcomeStatus Status, CustomerRequest? Request = null, IReadOnlyDictionary<string, string>? Errors = null, string? Message = null)
 {
     public bool Succeeded => Status == OutcomeStatus.Done;
     public static RequestOutcome Invalid(Dictionary<string, string> errors) => new(OutcomeStatus.Invalid, Errors: errors);

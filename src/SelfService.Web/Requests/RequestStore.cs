@@ -68,26 +68,26 @@ public sealed class RequestStore(Db db)
 
     internal const string CustomerIdSql = "select Id from Customer where ExternalKey = @customer";
 
-    public async Task<AccessRequest?> FindAsync(long id, CancellationToken ct = default)
+    public async Task<CustomerRequest?> FindAsync(long id, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<AccessRequest>(new CommandDefinition(ByIdSql, new { id }, cancellationToken: ct));
+        return await c.QuerySingleOrDefaultAsync<CustomerRequest>(new CommandDefinition(ByIdSql, new { id }, cancellationToken: ct));
     }
 
-    public async Task<IReadOnlyList<AccessRequestEvent>> EventsAsync(long id, CancellationToken ct = default)
+    public async Task<IReadOnlyList<CustomerRequestEvent>> EventsAsync(long id, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.QueryAsync<AccessRequestEvent>(new CommandDefinition(EventsSql, new { id }, cancellationToken: ct))).AsList();
+        return (await c.QueryAsync<CustomerRequestEvent>(new CommandDefinition(EventsSql, new { id }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>A customer's requests, newest first, each with its history.</summary>
-    public async Task<IReadOnlyList<(AccessRequest Request, IReadOnlyList<AccessRequestEvent> History)>> ForCustomerAsync(string customer, CancellationToken ct = default)
+    public async Task<IReadOnlyList<(CustomerRequest Request, IReadOnlyList<CustomerRequestEvent> History)>> ForCustomerAsync(string customer, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
         using var grid = await c.QueryMultipleAsync(new CommandDefinition(ForCustomerSql, new { customer }, cancellationToken: ct));
-        var requests = (await grid.ReadAsync<AccessRequest>()).AsList();
-        var events = (await grid.ReadAsync<AccessRequestEvent>()).ToLookup(e => e.RequestId);
-        return requests.Select(r => (r, (IReadOnlyList<AccessRequestEvent>)events[r.Id].ToList())).ToList();
+        var requests = (await grid.ReadAsync<CustomerRequest>()).AsList();
+        var events = (await grid.ReadAsync<CustomerRequestEvent>()).ToLookup(e => e.RequestId);
+        return requests.Select(r => (r, (IReadOnlyList<CustomerRequestEvent>)events[r.Id].ToList())).ToList();
     }
 
     /// <summary>
@@ -98,7 +98,7 @@ public sealed class RequestStore(Db db)
 
     internal string NewestFirstQueueSql => $"{SelectSql}\n{QueueWhereClause}\n{db.Dialect.Page("r.CreatedAt desc, r.Id desc")}";
 
-    public async Task<IReadOnlyList<AccessRequest>> QueueAsync(QueueFilter filter, int limit = 200, CancellationToken ct = default)
+    public async Task<IReadOnlyList<CustomerRequest>> QueueAsync(QueueFilter filter, int limit = 200, CancellationToken ct = default)
     {
         var state = filter.State is null or QueueFilter.Waiting ? nameof(RequestState.Pending)
             : filter.State == QueueFilter.All ? null
@@ -106,7 +106,7 @@ public sealed class RequestStore(Db db)
         var step = filter.State is null or QueueFilter.Waiting ? nameof(RequestStep.Vendor) : null;
         var sql = state == nameof(RequestState.Pending) ? OldestFirstQueueSql : NewestFirstQueueSql;
         await using var c = await db.OpenAsync(ct);
-        return (await c.QueryAsync<AccessRequest>(new CommandDefinition(sql, new
+        return (await c.QueryAsync<CustomerRequest>(new CommandDefinition(sql, new
         {
             customer = string.IsNullOrWhiteSpace(filter.Customer) ? null : filter.Customer,
             kind = filter.Kind?.ToString(),

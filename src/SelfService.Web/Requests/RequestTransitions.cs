@@ -13,34 +13,34 @@ namespace SelfService.Requests;
 /// </summary>
 public sealed class RequestTransitions(Db db)
 {
-    public async Task<AccessRequest?> FindAsync(long id, CancellationToken ct = default)
+    public async Task<CustomerRequest?> FindAsync(long id, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<AccessRequest>(new CommandDefinition(RequestStore.ByIdSql, new { id }, cancellationToken: ct));
+        return await c.QuerySingleOrDefaultAsync<CustomerRequest>(new CommandDefinition(RequestStore.ByIdSql, new { id }, cancellationToken: ct));
     }
 
     internal string LockedVersionSql => db.Dialect.LockingRows(RequestStore.VersionSql, "AccessRequest");
 
     /// <summary>Reads a request inside a write transaction, holding its row until the transaction ends.</summary>
-    public async Task<AccessRequest?> LockedAsync(DbConnection c, DbTransaction tx, long id)
+    public async Task<CustomerRequest?> LockedAsync(DbConnection c, DbTransaction tx, long id)
     {
         await c.ExecuteScalarAsync<int?>(LockedVersionSql, new { id }, tx);
-        return await c.QuerySingleOrDefaultAsync<AccessRequest>(RequestStore.ByIdSql, new { id }, tx);
+        return await c.QuerySingleOrDefaultAsync<CustomerRequest>(RequestStore.ByIdSql, new { id }, tx);
     }
 
     /// <summary>A customer's users see their own customer's requests; the vendor's staff see every request.</summary>
-    public static bool CanSee(RequestActor actor, AccessRequest request) =>
+    public static bool CanSee(RequestActor actor, CustomerRequest request) =>
         Roles.Vendor.Contains(actor.Role) || actor.CustomerKey is not null && actor.CustomerKey == request.CustomerKey;
 
     /// <summary>Whether <paramref name="actor"/> decides the step <paramref name="request"/> waits on (or would, were it pending).</summary>
-    public static bool MayDecide(RequestActor actor, AccessRequest request) => request.Step switch
+    public static bool MayDecide(RequestActor actor, CustomerRequest request) => request.Step switch
     {
         RequestStep.Customer => actor.IsCustomerApprover && actor.CustomerKey == request.CustomerKey,
         RequestStep.Vendor => actor.IsVendorApprover,
         _ => actor.IsVendorApprover || actor.IsCustomerApprover && actor.CustomerKey == request.CustomerKey,
     };
 
-    public static RequestOutcome? AlreadyDecided(AccessRequest request, int version)
+    public static RequestOutcome? AlreadyDecided(CustomerRequest request, int version)
     {
         if (!request.IsPending)
         {
@@ -64,7 +64,7 @@ public sealed class RequestTransitions(Db db)
         """;
 
     /// <summary>The one way a request changes state: only from Pending at the version read, so a second decider changes nothing.</summary>
-    public static async Task<bool> TransitionAsync(DbConnection c, DbTransaction tx, AccessRequest request, RequestState state, RequestStep? step,
+    public static async Task<bool> TransitionAsync(DbConnection c, DbTransaction tx, CustomerRequest request, RequestState state, RequestStep? step,
         string? decidedBy, DateTime now, string? reason, int? approvedQuantity = null, int? approvedDays = null, long? grantId = null)
     {
         var final = state != RequestState.Pending;
@@ -83,5 +83,5 @@ public sealed class RequestTransitions(Db db)
         c.ExecuteAsync(InsertEventSql,
             new { RequestId = requestId, At = at, Actor = actor, Action = action, Note = note }, tx);
 
-    public static string Link(AccessRequest request) => $"/customers/{request.CustomerKey}/requests/{request.Id}";
+    public static string Link(CustomerRequest request) => $"/customers/{request.CustomerKey}/requests/{request.Id}";
 }

@@ -38,7 +38,7 @@ public static class RequestTestKit
         """, new { customer, addOn });
 
     /// <summary>Asks as <paramref name="email"/> and returns the new request, failing the test if it was refused.</summary>
-    public static async Task<AccessRequest> Ask(AppFactory app, string email, RequestDraft draft)
+    public static async Task<CustomerRequest> Ask(AppFactory app, string email, RequestDraft draft)
     {
         var actor = await Actor(app, email);
         var outcome = await app.Get<RequestSubmissions>().SubmitAsync(actor.CustomerKey!, actor, draft with { Justification = draft.Justification ?? "We need it for the launch." });
@@ -46,7 +46,7 @@ public static class RequestTestKit
         return outcome.Request!;
     }
 
-    public static async Task<RequestOutcome> Decide(AppFactory app, string email, AccessRequest request, RequestDecision decision) =>
+    public static async Task<RequestOutcome> Decide(AppFactory app, string email, CustomerRequest request, RequestDecision decision) =>
         await app.Get<RequestDecisions>().DecideAsync(request.Id, request.Version, await Actor(app, email), decision);
 
     /// <summary>Refused as a browser would see it: 403, 404, or sent to the "not allowed" page.</summary>

@@ -10,8 +10,8 @@ namespace SelfService.Pages.Customers.Requests;
 /// <summary>One request: what was asked, its state and history; cancel while pending; the Owner/Admin step for a Member's request.</summary>
 public sealed class DetailModel(RequestStore store, RequestDecisions decisions, RequestCancellations cancellations, TimeProvider clock) : PageModel
 {
-    public AccessRequest AccessRequest { get; private set; } = null!;
-    public IReadOnlyList<AccessRequestEvent> History { get; private set; } = [];
+    public CustomerRequest CustomerRequest { get; private set; } = null!;
+    public IReadOnlyList<CustomerRequestEvent> History { get; private set; } = [];
     public DateTime Now { get; private set; }
     public string? Message { get; private set; }
     public bool Sent { get; private set; }
@@ -22,9 +22,9 @@ public sealed class DetailModel(RequestStore store, RequestDecisions decisions, 
     public RequestActor Actor => RequestActor.From(User);
 
     /// <summary>This user decides the customer's step of this request now.</summary>
-    public bool CanApproveSpend => AccessRequest.IsPending && AccessRequest.Step == RequestStep.Customer && RequestTransitions.MayDecide(Actor, AccessRequest);
+    public bool CanApproveSpend => CustomerRequest.IsPending && CustomerRequest.Step == RequestStep.Customer && RequestTransitions.MayDecide(Actor, CustomerRequest);
 
-    public bool CanCancel => AccessRequest.IsPending && !User.IsVendorStaff() && (AccessRequest.RequestedByUserId == Actor.UserId || Actor.IsCustomerApprover);
+    public bool CanCancel => CustomerRequest.IsPending && !User.IsVendorStaff() && (CustomerRequest.RequestedByUserId == Actor.UserId || Actor.IsCustomerApprover);
 
     public async Task<IActionResult> OnGetAsync(string customer, long id, bool sent, CancellationToken ct)
     {
@@ -55,7 +55,7 @@ public sealed class DetailModel(RequestStore store, RequestDecisions decisions, 
     {
         var request = await store.FindAsync(id, ct);
         if (request is null || request.CustomerKey != customer) return false;
-        AccessRequest = request;
+        CustomerRequest = request;
         History = await store.EventsAsync(id, ct);
         Now = clock.GetUtcNow().UtcDateTime;
         return true;

@@ -9,7 +9,7 @@ namespace SelfService.Pages.Customers.Requests;
 public sealed class IndexModel(RequestStore store, RequestSubmissions submissions, TemporaryGrants grants, IOptions<RequestsOptions> options, TimeProvider clock) : PageModel
 {
     public string Customer { get; private set; } = "";
-    public IReadOnlyList<(AccessRequest Request, IReadOnlyList<AccessRequestEvent> History)> Requests { get; private set; } = [];
+    public IReadOnlyList<(CustomerRequest Request, IReadOnlyList<CustomerRequestEvent> History)> Requests { get; private set; } = [];
     public IReadOnlyList<TemporaryGrant> Ending { get; private set; } = [];
     public DateTime Now { get; private set; }
     public int MaxDays => options.Value.MaxAccessDays;

@@ -30,7 +30,7 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
     /// <summary>One per form shown: the same form posted twice makes one request (the second post finds the first).</summary>
     [BindProperty] public string? SubmissionKey { get; set; }
     /// <summary>The pending request this one would repeat, when the submission was refused for it.</summary>
-    public AccessRequest? DuplicateOf { get; private set; }
+    public CustomerRequest? DuplicateOf { get; private set; }
 
     public AccountEntitlements Account { get; private set; } = null!;
     public CatalogSnapshot Snapshot { get; private set; } = null!;

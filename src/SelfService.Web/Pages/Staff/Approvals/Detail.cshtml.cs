@@ -24,8 +24,8 @@ public sealed class DetailModel(RequestStore store, RequestDecisions decisions, 
 {
     public const int UsageDays = 14;
 
-    public AccessRequest AccessRequest { get; private set; } = null!;
-    public IReadOnlyList<AccessRequestEvent> History { get; private set; } = [];
+    public CustomerRequest CustomerRequest { get; private set; } = null!;
+    public IReadOnlyList<CustomerRequestEvent> History { get; private set; } = [];
     public AccountEntitlements Account { get; private set; } = null!;
     public RequestImpactResult? Impact { get; private set; }
     public PlanChangePreviewResult? Preview { get; private set; }
@@ -40,8 +40,8 @@ public sealed class DetailModel(RequestStore store, RequestDecisions decisions, 
     [BindProperty, Display(Name = "Note")] public string? Note { get; set; }
     [BindProperty, Display(Name = "Reason")] public string? Reason { get; set; }
 
-    public bool CanDecide => AccessRequest.IsPending && AccessRequest.Step == RequestStep.Vendor && User.IsInRole(Roles.Approver);
-    public bool HasQuantity => AccessRequest.Kind == RequestKind.AddOn || AccessRequest.Kind == RequestKind.Access && AccessRequest.FeatureKind != nameof(FeatureKind.Boolean);
+    public bool CanDecide => CustomerRequest.IsPending && CustomerRequest.Step == RequestStep.Vendor && User.IsInRole(Roles.Approver);
+    public bool HasQuantity => CustomerRequest.Kind == RequestKind.AddOn || CustomerRequest.Kind == RequestKind.Access && CustomerRequest.FeatureKind != nameof(FeatureKind.Boolean);
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct) =>
         await LoadAsync(id, ct) ? Page() : NotFound();
@@ -69,7 +69,7 @@ public sealed class DetailModel(RequestStore store, RequestDecisions decisions, 
         if (request is null) return false;
         var account = await entitlements.ForCustomerAsync(request.CustomerKey, ct: ct);
         if (account is null) return false;
-        AccessRequest = request;
+        CustomerRequest = request;
         Account = account;
         Now = account.At;
         History = await store.EventsAsync(id, ct);

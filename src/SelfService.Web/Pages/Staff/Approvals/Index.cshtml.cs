@@ -16,7 +16,7 @@ public sealed class IndexModel(RequestStore store, CustomerStore customers, Time
     [BindProperty(SupportsGet = true)] public string? Kind { get; set; }
     [BindProperty(SupportsGet = true)] public string? State { get; set; }
 
-    public IReadOnlyList<AccessRequest> Requests { get; private set; } = [];
+    public IReadOnlyList<CustomerRequest> Requests { get; private set; } = [];
     public IReadOnlyList<CustomerSummary> Customers { get; private set; } = [];
     public long Waiting { get; private set; }
     public DateTime Now { get; private set; }
@@ -45,7 +45,7 @@ public sealed class IndexModel(RequestStore store, CustomerStore customers, Time
     }
 
     /// <summary>How long a request has waited (or waited before it was decided): "3 days", "5 hours".</summary>
-    public string Age(AccessRequest r)
+    public string Age(CustomerRequest r)
     {
         var span = (r.DecidedAt ?? Now) - r.CreatedAt;
         return span.TotalDays >= 1 ? Plural((int)span.TotalDays, "day") : span.TotalHours >= 1 ? Plural((int)span.TotalHours, "hour") : Plural(Math.Max(1, (int)span.TotalMinutes), "minute");

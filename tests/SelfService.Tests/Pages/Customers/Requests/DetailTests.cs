@@ -13,7 +13,7 @@ public abstract class DetailTests(AppFactory app)
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<AppFactory, int> Asked = new();
 
     /// <summary>A new pending request each time: a quantity no other pending one has (an identical one would be refused).</summary>
-    private Task<AccessRequest> MembersSeatsRequest() =>
+    private Task<CustomerRequest> MembersSeatsRequest() =>
         Ask(app, DemoUsers.AcmeMember, new RequestDraft { Kind = RequestKind.AddOn, AddOnCode = "extra-seats", Quantity = Asked.AddOrUpdate(app, 1, (_, n) => n + 1) });
 
     [SkippableFact]
