@@ -25,6 +25,8 @@ if [ -z "${SELFSERVICE_TEST_POSTGRESQL:-}" ]; then
   trap 'bash tests/postgresql.sh stop' EXIT
 fi
 export SELFSERVICE_TEST_POSTGRESQL
+# Test hosts never reload their settings: a watcher each would exhaust the user's inotify instances (128 by default).
+export DOTNET_hostBuilder__reloadConfigOnChange=false
 
 dotnet build SelfService.sln -c Debug -nologo -v quiet || { echo "tests: 0 passed, 1 failed, 0 skipped"; exit 1; }
 

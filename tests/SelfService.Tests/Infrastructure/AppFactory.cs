@@ -13,6 +13,16 @@ namespace SelfService.Tests.Infrastructure;
 /// </summary>
 public class AppFactory : WebApplicationFactory<Program>
 {
+    static AppFactory()
+    {
+        // A host watches its appsettings files for changes, with one inotify instance each; a suite starts hundreds of
+        // hosts, and several suites on one machine share the user's 128 instances. Test hosts never reload their settings.
+        Environment.SetEnvironmentVariable(NoReload, "false");
+    }
+
+    /// <summary>The host setting (<c>hostBuilder:reloadConfigOnChange</c>) that stops a host watching its settings files.</summary>
+    public const string NoReload = "DOTNET_hostBuilder__reloadConfigOnChange";
+
     /// <summary>The instant the demo is seeded at; chosen mid-period for most demo customers.</summary>
     public static readonly DateTimeOffset Start = new(2026, 11, 20, 10, 30, 0, TimeSpan.Zero);
 
