@@ -25,6 +25,9 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
 {
     private static readonly string[] Columns = ["CustomerId", "FeatureId", "EventId", "Quantity", "OccurredAt", "ReceivedAt"];
 
+    /// <summary>Test seam: runs after a batch's rows are written and before the safety-lag check and the commit.</summary>
+    internal Func<CancellationToken, Task>? BeforeCommit { get; set; }
+
     // Event ids are exact: 'Case-1', 'case-1' and 'case-1 ' are three events on every database.
     internal string InsertSql => db.Dialect.InsertIgnoringDuplicates("UsageEvent", Columns, ["CustomerId", "EventId"], textKeys: ["EventId"]);
 
@@ -95,6 +98,8 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
             await tx.RollbackAsync(ct);
             return new IngestionResult(0, 0, conflicts);
         }
+
+        if (BeforeCommit is { } beforeCommit) await beforeCommit(ct);
 
         // See UsageRollup: on a database server the rollup trusts that a batch commits within half its safety lag of being received.
         var lag = options.Value.SafetyLagFor(db.Dialect);

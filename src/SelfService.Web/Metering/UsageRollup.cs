@@ -21,10 +21,12 @@ public sealed record RollupResult(long EventsFolded, int BucketsWritten, long Ev
 /// Server and PostgreSQL two batches can take ids 100 and 101 and commit 101 first (identities and sequences are
 /// not transactional); a rollup reading then would advance past 100 and never count it (reads count raw events
 /// above the watermark only). So on a database server the rollup folds
-/// only events received at least <see cref="MeteringOptions.RollupSafetyLag"/> (one minute) ago, stopping at
-/// the first younger id, and ingestion refuses to commit a batch more than half that lag after receiving it
-/// (the client retries). An id below the watermark therefore always belongs to a committed, folded event;
-/// half the lag is left for clock skew between servers. A lag costs nothing in correctness of reads: events
+/// only events received at least <see cref="MeteringOptions.RollupSafetyLag"/> (one minute) ago, up to the last
+/// such id below the first younger one (never into the gap before it: a batch still open holds ids there), and
+/// ingestion refuses to commit a batch more than half that lag after receiving it (the client retries). A batch
+/// still open is then younger than half the lag, and so is any committed batch with ids above it; so every id up
+/// to the watermark belongs to a committed, folded event (Metering/RollupSafetyLagTests holds a batch open to show
+/// it); half the lag is left for clock skew between servers. A lag costs nothing in correctness of reads: events
 /// not yet folded are read raw. (Tracking in-flight transactions would need server permissions we avoid.)
 /// </remarks>
 public sealed class UsageRollup(Db db, TimeProvider clock, IOptions<MeteringOptions> options, ThresholdMonitor thresholds, ILogger<UsageRollup> logger)
@@ -44,6 +46,8 @@ public sealed class UsageRollup(Db db, TimeProvider clock, IOptions<MeteringOpti
     internal const string LastEventSql = "select max(Id) from UsageEvent where Id > @after";
 
     internal const string FirstTooRecentSql = "select min(Id) from UsageEvent where Id > @after and ReceivedAt >= @cutoff";
+
+    internal const string LastOldEventSql = "select max(Id) from UsageEvent where Id > @after and Id < @young";
 
     internal const string EventsSql = """
         select Id, CustomerId, FeatureId, Quantity, OccurredAt
@@ -126,9 +130,11 @@ public sealed class UsageRollup(Db db, TimeProvider clock, IOptions<MeteringOpti
         {
             from = await connection.ExecuteScalarAsync<long>(new CommandDefinition(WatermarkSql, new { name = UsageService.RollupName }, cancellationToken: ct));
             var last = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(LastEventSql, new { after = from }, cancellationToken: ct));
+            // Stop at the last old event below the first young one, not just below the young one: the ids between them
+            // may belong to a batch still open (invisible here), which would otherwise end up below the watermark.
             if (last is { } l && lag > TimeSpan.Zero &&
                 await connection.ExecuteScalarAsync<long?>(new CommandDefinition(FirstTooRecentSql, new { after = from, cutoff = now - lag }, cancellationToken: ct)) is { } young)
-                last = young - 1;
+                last = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(LastOldEventSql, new { after = from, young }, cancellationToken: ct));
             if (last is not { } end || end <= from) return (0, 0, from, false);
             upTo = Math.Min(end, from + o.RollupChunk);
 
