@@ -4,12 +4,13 @@ using AngleSharp.Html.Dom;
 using SelfService.Demo;
 using SelfService.Events;
 using SelfService.Tests.Infrastructure;
-using SelfService.Tests.Pages.Staff;
+using SelfService.Tests.Webhooks;
 using SelfService.Webhooks;
 
-namespace SelfService.Tests.Webhooks;
+namespace SelfService.Tests.Pages.Staff.Webhooks;
 
-public sealed class WebhookPagesTests : IAsyncLifetime
+/// <summary>The webhook endpoints page for Operators (<c>/vendor/webhooks</c>): creating one, its secret shown once; who may see it.</summary>
+public sealed class IndexTests : IAsyncLifetime
 {
     private readonly WebhookApp _app = new();
     private WebhookReceiver _receiver = null!;
@@ -73,23 +74,6 @@ public sealed class WebhookPagesTests : IAsyncLifetime
         Assert.Contains("(sent again)", attempts[1]);
         Assert.Contains("200", attempts[1]);
         Assert.Equal(2, _receiver.Requests.Count);
-    }
-
-    [Fact]
-    public async Task EndpointDisabledByGone_ShowsTheNotice_AndCanBeEnabledAgain()
-    {
-        var (id, _) = await WebhookDeliveryTests.CreateEndpoint(_app, _receiver.Url);
-        _receiver.AnswerWith(410);
-        await WebhookDeliveryTests.Emit(_app);
-        await _app.Get<WebhookDeliveries>().DeliverDueAsync(default);
-        var client = await OperatorClient.SignIn(_app);
-
-        var page = await client.GetDocument($"/vendor/webhooks/{id}");
-        Assert.Contains("410 Gone", page.ByTestId("disabled-notice").Text());
-        var toggle = (IHtmlFormElement)page.ByTestId("toggle-enabled").Closest("form")!;
-        var enabled = await client.Follow(await client.Submit(toggle, new()));
-        Assert.Empty(enabled.AllByTestId("disabled-notice"));
-        Assert.True((await _app.Get<WebhookEndpointStore>().FindAsync(id))!.Enabled);
     }
 
     [Fact]

@@ -1,0 +1,42 @@
+using AngleSharp.Dom;
+using System.Net;
+using AngleSharp.Html.Dom;
+using SelfService.Demo;
+using SelfService.Events;
+using SelfService.Tests.Infrastructure;
+using SelfService.Tests.Webhooks;
+using SelfService.Webhooks;
+
+namespace SelfService.Tests.Pages.Staff.Webhooks;
+
+/// <summary>One webhook endpoint's page (<c>/vendor/webhooks/{id}</c>): its attempts, the notice when it was disabled, enabling it again.</summary>
+public sealed class EndpointTests : IAsyncLifetime
+{
+    private readonly WebhookApp _app = new();
+    private WebhookReceiver _receiver = null!;
+
+    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        _app.Dispose();
+    }
+
+    [Fact]
+    public async Task EndpointDisabledByGone_ShowsTheNotice_AndCanBeEnabledAgain()
+    {
+        var (id, _) = await WebhookDeliveryTests.CreateEndpoint(_app, _receiver.Url);
+        _receiver.AnswerWith(410);
+        await WebhookDeliveryTests.Emit(_app);
+        await _app.Get<WebhookDeliveries>().DeliverDueAsync(default);
+        var client = await OperatorClient.SignIn(_app);
+
+        var page = await client.GetDocument($"/vendor/webhooks/{id}");
+        Assert.Contains("410 Gone", page.ByTestId("disabled-notice").Text());
+        var toggle = (IHtmlFormElement)page.ByTestId("toggle-enabled").Closest("form")!;
+        var enabled = await client.Follow(await client.Submit(toggle, new()));
+        Assert.Empty(enabled.AllByTestId("disabled-notice"));
+        Assert.True((await _app.Get<WebhookEndpointStore>().FindAsync(id))!.Enabled);
+    }
+}
