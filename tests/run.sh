@@ -25,8 +25,9 @@ if [ -z "${SELFSERVICE_TEST_POSTGRESQL:-}" ]; then
   trap 'bash tests/postgresql.sh stop' EXIT
 fi
 export SELFSERVICE_TEST_POSTGRESQL
-# Test hosts never reload their settings: a watcher each would exhaust the user's inotify instances (128 by default).
-export DOTNET_hostBuilder__reloadConfigOnChange=false
+# Test hosts never reload their settings and poll what they watch: a watcher each would exhaust the user's inotify
+# instances (128 by default) when suites run side by side.
+export DOTNET_hostBuilder__reloadConfigOnChange=false DOTNET_USE_POLLING_FILE_WATCHER=true
 
 dotnet build SelfService.sln -c Debug -nologo -v quiet || { echo "tests: 0 passed, 1 failed, 0 skipped"; exit 1; }
 

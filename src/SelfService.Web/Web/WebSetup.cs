@@ -25,7 +25,10 @@ public static class WebSetup
             o.ModelBindingMessageProvider.SetNonPropertyAttemptedValueIsInvalidAccessor(value => BadInput.NotAValueItTakes(value, "this field"));
         });
 #if DEBUG
-        if (builder.Environment.IsDevelopment()) pages.AddRazorRuntimeCompilation();
+        // Edited pages show at the next request while developing; not in a host told not to watch its files
+        // (DOTNET_hostBuilder__reloadConfigOnChange=false: test hosts, which would each take inotify instances).
+        if (builder.Environment.IsDevelopment() && builder.Configuration.GetValue("hostBuilder:reloadConfigOnChange", true))
+            pages.AddRazorRuntimeCompilation();
 #endif
         builder.Services.AddAntiforgery(o =>
         {

@@ -15,13 +15,18 @@ public class AppFactory : WebApplicationFactory<Program>
 {
     static AppFactory()
     {
-        // A host watches its appsettings files for changes, with one inotify instance each; a suite starts hundreds of
-        // hosts, and several suites on one machine share the user's 128 instances. Test hosts never reload their settings.
-        Environment.SetEnvironmentVariable(NoReload, "false");
+        // A host watches files with one inotify instance per watcher (its settings files; wwwroot, for the version
+        // stamps on stylesheet and script links); a suite keeps dozens of hosts alive at once, and several suites on one
+        // machine share the user's 128 instances. Test hosts never reload their settings and poll the files they watch.
+        foreach (var (name, value) in NoFileWatchers) Environment.SetEnvironmentVariable(name, value);
     }
 
-    /// <summary>The host setting (<c>hostBuilder:reloadConfigOnChange</c>) that stops a host watching its settings files.</summary>
-    public const string NoReload = "DOTNET_hostBuilder__reloadConfigOnChange";
+    /// <summary>The environment that keeps a host off inotify: no settings reload, polling file watchers.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NoFileWatchers = new Dictionary<string, string>
+    {
+        ["DOTNET_hostBuilder__reloadConfigOnChange"] = "false",
+        ["DOTNET_USE_POLLING_FILE_WATCHER"] = "true",
+    };
 
     /// <summary>The instant the demo is seeded at; chosen mid-period for most demo customers.</summary>
     public static readonly DateTimeOffset Start = new(2026, 11, 20, 10, 30, 0, TimeSpan.Zero);

@@ -274,11 +274,11 @@ public abstract class ScaleOutTests(TestDatabase database, ITestOutputHelper out
             // Short enough that the worker folds this test's events while it watches; long enough for a loaded machine.
             ["SelfService__Metering__RollupSafetyLag"] = "00:00:10",
             ["Logging__LogLevel__Default"] = "Warning",
-            // Development watches its files for changes; many processes on one machine run out of inotify instances.
-            [AppFactory.NoReload] = "false",
             ["Logging__LogLevel__SelfService.Jobs.JobRun"] = "Information",
             ["Logging__Console__FormatterName"] = "simple",
         };
+        // Development watches its files for changes; many processes on one machine run out of inotify instances.
+        foreach (var (key, value) in AppFactory.NoFileWatchers) environment[key] = value;
         if (worker) environment["SelfService__Mode"] = "Worker";
         else environment["SelfService__Jobs__Server"] = "false";
         var process = AppProcess.Start(name, worker, port ?? FreePort(), environment, output);
