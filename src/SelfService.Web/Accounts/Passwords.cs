@@ -48,7 +48,7 @@ public sealed class Passwords(Db db, Mailer mailer, PublicUrl publicUrl, UserSto
             var ended = await sessions.EndAllForUserAsync(c, tx, user.Id, SessionEndReasons.PasswordChanged, exceptToken: currentSession);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = user.Email, CustomerId = user.CustomerId, Kind = AccountAuditKinds.PasswordChanged, Subject = $"password of {user.Email}",
+                At = now, Actor = user.Email, CustomerId = user.CustomerId, Kind = AuditKinds.PasswordChanged, Subject = $"password of {user.Email}",
                 NewValue = ended == 0 ? "no other session was open" : $"{ended} other session(s) signed out",
             });
             await mail.QueueAsync(c, tx, ChangedMail(user, "changed"));
@@ -141,7 +141,7 @@ public sealed class Passwords(Db db, Mailer mailer, PublicUrl publicUrl, UserSto
             var ended = await sessions.EndAllForUserAsync(c, tx, user.Id, SessionEndReasons.PasswordReset);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = user.Email, CustomerId = user.CustomerId, Kind = AccountAuditKinds.PasswordReset, Subject = $"password of {user.Email}",
+                At = now, Actor = user.Email, CustomerId = user.CustomerId, Kind = AuditKinds.PasswordReset, Subject = $"password of {user.Email}",
                 NewValue = ended == 0 ? "no session was open" : $"{ended} session(s) signed out", Reason = "reset through a link sent by mail",
             });
             await mail.QueueAsync(c, tx, ChangedMail(user, "reset"));

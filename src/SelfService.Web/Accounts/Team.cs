@@ -284,7 +284,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
         }
 
         await IssueAsync(ch, address, name ?? open?.Name, role, replacing: open);
-        await Audit(ch, AccountAuditKinds.Invited, $"invitation of {address}", newValue: role);
+        await Audit(ch, AuditKinds.InvitationSent, $"invitation of {address}", newValue: role);
         return null;
     }
 
@@ -299,7 +299,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
             if (invitation.ExpiresAt <= ch.Now && (await SeatsAsync(ch.Customer.ExternalKey, ch.Customer.Id, ch.Now, ch.C, ch.Tx)).Full)
                 return new TeamRefusal("", $"All seats of {ch.Customer.Name} are taken: remove someone or revoke an invitation first.");
             await IssueAsync(ch, invitation.Email, invitation.Name, invitation.Role, replacing: invitation);
-            await Audit(ch, AccountAuditKinds.InvitationResent, $"invitation of {invitation.Email}", newValue: invitation.Role);
+            await Audit(ch, AuditKinds.InvitationResent, $"invitation of {invitation.Email}", newValue: invitation.Role);
             return null;
         }, ct);
 
@@ -312,7 +312,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
             if (invitation is not { IsOpen: true }) return new TeamRefusal("", "That invitation was already accepted or revoked.");
             if (!CanManage(ch.Role, invitation.Role)) return new TeamRefusal("", $"Only an Owner can revoke an invitation as {invitation.Role}.");
             await ch.C.ExecuteAsync(RevokeSql, new { id = invitation.Id, now = ch.Now, open = true, closed = false }, ch.Tx);
-            await Audit(ch, AccountAuditKinds.InvitationRevoked, $"invitation of {invitation.Email}", oldValue: invitation.Role);
+            await Audit(ch, AuditKinds.InvitationRevoked, $"invitation of {invitation.Email}", oldValue: invitation.Role);
             return null;
         }, ct);
 
@@ -405,7 +405,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
             }
             await audit.WriteAsync(c, tx, new AuditEntry
             {
-                At = now, Actor = row.Email, CustomerId = row.CustomerId, Kind = AccountAuditKinds.InvitationAccepted, Subject = $"person {row.Email}",
+                At = now, Actor = row.Email, CustomerId = row.CustomerId, Kind = AuditKinds.InvitationAccepted, Subject = $"person {row.Email}",
                 NewValue = row.Role, Reason = $"invited by {row.InvitedBy}",
             });
             return (await users.FindAsync(id, c, tx, ct), InvitationState.Valid, null);
@@ -477,7 +477,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
                 return new TeamRefusal("Role", $"{person.DisplayName} is the last Owner of {ch.Customer.Name}: make someone else an Owner first.");
             await ch.C.ExecuteAsync(SetRoleSql, new { id = person.Id, role }, ch.Tx);
             await sessions.EndAllForUserAsync(ch.C, ch.Tx, person.Id, SessionEndReasons.RoleChanged);
-            await Audit(ch, AccountAuditKinds.RoleChanged, $"person {person.Email}", person.Role, role);
+            await Audit(ch, AuditKinds.PersonRoleChanged, $"person {person.Email}", person.Role, role);
             return null;
         }, ct);
 
@@ -493,7 +493,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
                 return new TeamRefusal("", $"{person.DisplayName} is the last Owner of {ch.Customer.Name} and cannot be removed.");
             await ch.C.ExecuteAsync(RemoveSql, new { id = person.Id, now = ch.Now }, ch.Tx);
             await sessions.EndAllForUserAsync(ch.C, ch.Tx, person.Id, SessionEndReasons.Removed);
-            await Audit(ch, AccountAuditKinds.Removed, $"person {person.Email}", person.Role);
+            await Audit(ch, AuditKinds.PersonRemoved, $"person {person.Email}", person.Role);
             return null;
         }, ct);
 
@@ -506,7 +506,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
                 return new TeamRefusal("", $"You are the last Owner of {ch.Customer.Name}: make someone else an Owner before you leave.");
             await ch.C.ExecuteAsync(RemoveSql, new { id = person.Id, now = ch.Now }, ch.Tx);
             await sessions.EndAllForUserAsync(ch.C, ch.Tx, person.Id, SessionEndReasons.Removed);
-            await Audit(ch, AccountAuditKinds.Left, $"person {person.Email}", person.Role);
+            await Audit(ch, AuditKinds.PersonLeft, $"person {person.Email}", person.Role);
             return null;
         }, ct);
 }

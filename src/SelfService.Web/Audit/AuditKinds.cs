@@ -51,5 +51,14 @@ public static class AuditKinds
     public const string SigningKeyCreated = "signing-key.created";
     public const string SigningKeyRotated = "signing-key.rotated";
 
-    // People and passwords: AccountAuditKinds in the Accounts folder (password.*, invitation.*, person.*).
+    // People and passwords (written by Accounts: Team and Passwords)
+    public const string PasswordChanged = "password.changed";
+    public const string PasswordReset = "password.reset";
+    public const string InvitationSent = "invitation.sent";
+    public const string InvitationResent = "invitation.resent";
+    public const string InvitationRevoked = "invitation.revoked";
+    public const string InvitationAccepted = "invitation.accepted";
+    public const string PersonRoleChanged = "person.role-changed";
+    public const string PersonRemoved = "person.removed";
+    public const string PersonLeft = "person.left";
 }
