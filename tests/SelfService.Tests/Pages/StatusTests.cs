@@ -2,9 +2,9 @@ using SelfService.Tests.Infrastructure;
 
 namespace SelfService.Tests.Pages;
 
-public sealed class StatusTests(AppFactory app) : IClassFixture<AppFactory>
+public abstract class StatusTests(AppFactory app)
 {
-    [Theory]
+    [SkippableTheory]
     [InlineData(404, "Page not found")]
     [InlineData(403, "Not allowed")]
     [InlineData(500, "Something went wrong")]
@@ -15,7 +15,7 @@ public sealed class StatusTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal("/", page.QuerySelector("main a[href='/']")!.GetAttribute("href"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AnUnknownAddress_Answers404_WithTheStatusPage()
     {
         var response = await PageClient.Anonymous(app).Get("/no-such-page");
@@ -25,3 +25,9 @@ public sealed class StatusTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Contains("not yours to see", page.QuerySelector("main")!.Text());
     }
 }
+
+public sealed class SqliteStatusTests(SqliteApp app) : StatusTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlStatusTests(PostgreSqlApp app) : StatusTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerStatusTests(SqlServerApp app) : StatusTests(app), IClassFixture<SqlServerApp>;
