@@ -16,9 +16,30 @@ public static class BadInput
     /// <summary>The model-binding message for a value its field cannot take; also how <see cref="PageRequestFilter"/> tells tampering apart.</summary>
     public static string NotAValueItTakes(string value, string field) => $"The value '{value}' is not valid for {field}.";
 
-    /// <summary>Reads a posted form up front, so a form the framework refuses to parse answers 400 (413 when too large).</summary>
+    /// <summary>
+    /// Refuses a query string holding a NUL character (no link or form sends one; PostgreSQL refuses it in text, so it
+    /// would reach a search as a 500) with a 400 naming the parameter: problem+json under <c>/api</c>, the status page
+    /// elsewhere. Then reads a posted form up front, so a form the framework refuses to parse answers 400 (413 when too
+    /// large).
+    /// </summary>
     public static async Task UnreadableForms(HttpContext context, Func<Task> next)
     {
+        var withNul = context.Request.Query.Where(q => q.Key.Contains('\0') || q.Value.Any(v => v?.Contains('\0') == true)).Select(q => q.Key.Replace("\0", "")).ToList();
+        if (withNul.Count > 0)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BadInput).FullName!)
+                .LogInformation("Refused a query string with a NUL character in {Parameters}", string.Join(", ", withNul));
+            if (context.Request.Path.StartsWithSegments("/api"))
+            {
+                var errors = withNul.Distinct().ToDictionary(name => name, _ => (object?)new[] { "holds a NUL character, which no value may contain" });
+                await SelfService.Api.ApiProblems.Problem(StatusCodes.Status400BadRequest, SelfService.Api.ApiProblems.Validation,
+                    "The query string holds a character no value may contain.", extensions: new Dictionary<string, object?> { ["errors"] = errors })
+                    .ExecuteAsync(context);
+                return;
+            }
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
         if (context.Request.HasFormContentType)
         {
             try

@@ -77,7 +77,12 @@ public sealed class Sweep(AppFactory app, ITestOutputHelper output)
     private async Task<Dictionary<string, string>> Snapshot()
     {
         await using var c = await app.Get<Db>().OpenAsync();
-        var tables = await c.QueryAsync<string>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'");
+        var tables = await c.QueryAsync<string>(app.Database switch
+        {
+            TestDatabase.Sqlite => "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'",
+            TestDatabase.PostgreSql => "select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'",
+            _ => "select table_name from information_schema.tables where table_schema = 'dbo' and table_type = 'BASE TABLE'",
+        });
         var state = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var table in tables.Where(t => !Volatile.Contains(t)))
         {
