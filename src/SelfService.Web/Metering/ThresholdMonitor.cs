@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SelfService.Catalog;
 using SelfService.Data;
 using SelfService.Entitlements;
+using SelfService.Events;
 using SelfService.Notifications;
 
 namespace SelfService.Metering;
@@ -28,7 +29,7 @@ public sealed record ThresholdCrossing
 /// crossing is seen within a rollup interval of the event that caused it and is never lost to a crash.
 /// </summary>
 public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, UsageService usage, NotificationService notifications,
-    IOptions<MeteringOptions> options)
+    IOptions<MeteringOptions> options, OutboundEvents events)
 {
     public const string NotificationKind = "usage-threshold";
 
@@ -98,6 +99,11 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
                         var (title, body) = Message(feature, pct, used, cap, hardCap, period.Key);
                         await notifications.NotifyAsync(c, tx, customer.Key, null, NotificationKind, title, body, $"/customers/{key}/usage", now,
                             $"threshold:{customer.Key}:{feature.Id}:{period.Key.Start:yyyyMMdd}:{pct}");
+                        await events.EmitAsync(c, tx, EventTypes.UsageThresholdCrossed, customer.Key, new
+                        {
+                            customer = key, feature = feature.Handle, threshold = pct, usage = used, cap, hardCap,
+                            period = new { start = period.Key.Start, end = period.Key.End },
+                        }, now);
                     }
                 }
             }

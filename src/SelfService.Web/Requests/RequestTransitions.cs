@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using SelfService.Data;
 using SelfService.Entitlements;
+using SelfService.Events;
 using SelfService.Identity;
 
 namespace SelfService.Requests;
@@ -11,7 +12,7 @@ namespace SelfService.Requests;
 /// moves a request's state, and its history events. Every transition is a conditional update on (state, version), so
 /// whatever the concurrency exactly one decision wins.
 /// </summary>
-public sealed class RequestTransitions(Db db)
+public sealed class RequestTransitions(Db db, OutboundEvents events)
 {
     public async Task<AccessRequest?> FindAsync(long id, CancellationToken ct = default)
     {
@@ -82,6 +83,26 @@ public sealed class RequestTransitions(Db db)
     public Task EventAsync(DbConnection c, DbTransaction tx, long requestId, DateTime at, string actor, string action, string? note) =>
         c.ExecuteAsync(InsertEventSql,
             new { RequestId = requestId, At = at, Actor = actor, Action = action, Note = note }, tx);
+
+    /// <summary>The <c>kind</c> of the request events: <c>add-on</c>, <c>plan</c> or <c>access</c>.</summary>
+    public static string EventKind(RequestKind kind) => kind switch { RequestKind.AddOn => "add-on", RequestKind.Plan => "plan", _ => "access" };
+
+    /// <summary><c>request.submitted</c>, in the submission's transaction.</summary>
+    public Task SubmittedAsync(DbConnection c, DbTransaction tx, AccessRequest r, DateTime now) =>
+        events.EmitAsync(c, tx, EventTypes.RequestSubmitted, r.CustomerId, new
+        {
+            customer = r.CustomerKey, requestId = r.Id, kind = EventKind(r.Kind), item = r.TargetCode, quantity = r.Quantity,
+            durationDays = r.DurationDays, requestedBy = r.RequestedBy, justification = r.Justification,
+        }, now);
+
+    /// <summary><c>request.decided</c>, in the transaction of the final decision (approved, rejected, cancelled or expired).</summary>
+    public Task DecidedAsync(DbConnection c, DbTransaction tx, AccessRequest r, RequestState decision, string decidedBy, string? reason, DateTime now) =>
+        events.EmitAsync(c, tx, EventTypes.RequestDecided, r.CustomerId, new
+        {
+            customer = r.CustomerKey, requestId = r.Id, kind = EventKind(r.Kind), item = r.TargetCode,
+            decision = decision.ToString().ToLowerInvariant(), decidedBy, reason,
+            quantity = r.EffectiveQuantity, durationDays = r.EffectiveDurationDays, grantId = r.ProvisionedGrantId,
+        }, now);
 
     public static string Link(AccessRequest request) => $"/customers/{request.CustomerKey}/requests/{request.Id}";
 }
