@@ -29,7 +29,7 @@ public sealed record ThresholdCrossing
 /// crossing is seen within a rollup interval of the event that caused it and is never lost to a crash.
 /// </summary>
 public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, UsageService usage, NotificationService notifications,
-    IOptions<MeteringOptions> options, OutboundEvents events)
+    IOptions<MeteringOptions> options, OutboundEvents events, IEnumerable<IUsageAlerts> alerts)
 {
     public const string NotificationKind = "usage-threshold";
 
@@ -87,6 +87,8 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
                 foreach (var (_, feature, cap, hardCap) in period)
                 {
                     var used = totals.GetValueOrDefault(feature.Id);
+                    foreach (var alert in alerts)
+                        await alert.CheckAsync(c, tx, new UsageReading(customer.Key, key, feature, cap, hardCap, (decimal)used, period.Key), now, ct);
                     foreach (var pct in thresholds.Where(t => used * 100 >= (double)cap * t))
                     {
                         var inserted = await c.ExecuteAsync(new CommandDefinition(InsertCrossingSql, new
