@@ -103,6 +103,11 @@ public sealed class NotificationSettingsModel(CustomerStore customers, Entitleme
     {
         if (!await LoadAsync(customer, ct)) return NotFound();
         if (MyId is not { } me) return Forbid();
+        if (MailKinds.FirstOrDefault(k => !MailChoices.Kinds.ContainsKey(k)) is { } unknown)
+        {
+            ModelState.AddModelError(nameof(MailKinds), $"\"{unknown}\" is not a kind of mail.");
+            return Page();
+        }
         foreach (var kind in MailChoices.Kinds.Keys) await mailChoices.SetAsync(me, kind, MailKinds.Contains(kind), ct);
         Flash = "Your mail choices are saved.";
         return RedirectToPage(new { customer });
