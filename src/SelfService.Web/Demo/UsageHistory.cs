@@ -15,7 +15,7 @@ internal sealed class UsageHistory(SqlDialect dialect, DateTime now, int months)
 
     private static readonly string[] Columns = ["CustomerId", "FeatureId", "HourStart", "Total", "Peak", "LatestAt", "LatestValue", "EventCount"];
 
-    private sealed record Bucket(long CustomerId, long FeatureId, DateTime HourStart, double Total, double Peak, DateTime LatestAt, double LatestValue, long EventCount);
+    private sealed record Bucket(long CustomerId, long FeatureId, DateTime HourStart, decimal Total, decimal Peak, DateTime LatestAt, decimal LatestValue, long EventCount);
 
     private IEnumerable<DateTime> Hours()
     {
@@ -77,7 +77,8 @@ internal sealed class UsageHistory(SqlDialect dialect, DateTime now, int months)
             var value = from + (to - from) * progress + (to - from) * 0.03 * (random.NextDouble() - 0.5);
             value = wholeNumbers ? Math.Round(value) : Math.Round(value, 1);
             if (d == days) value = to;
-            buckets.Add(new Bucket(customerId, featureId, hour, value, value, hour, value, 1));
+            var exact = Math.Round((decimal)value, 1);
+            buckets.Add(new Bucket(customerId, featureId, hour, exact, exact, hour, exact, 1));
             if (hour == _currentHour) break;
         }
         await dialect.InsertManyAsync(c, tx, "UsageHourly", Columns, buckets);

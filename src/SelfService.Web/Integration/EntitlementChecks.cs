@@ -27,7 +27,7 @@ public sealed record SourceView(
 public sealed record EntitlementCheck(
     string Customer, string Feature, string Name, string Kind, string? Unit, string? Aggregation,
     bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap,
-    double? Usage, double? Remaining, double? Requested, bool Overage,
+    decimal? Usage, decimal? Remaining, decimal? Requested, bool Overage,
     DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<SourceView> Sources);
 
 public sealed record PlanView(string Code, int Version, string Name);
@@ -58,7 +58,7 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
 
         var period = UsagePeriod.Containing(account.At, account.Subscription.BillingAnchorDay);
         var numeric = account.Entitlements.Where(e => e.Feature.IsNumeric).Select(e => e.Feature).ToList();
-        var totals = numeric.Count == 0 ? new Dictionary<long, double>()
+        var totals = numeric.Count == 0 ? new Dictionary<long, decimal>()
             : await usage.TotalsAsync(account.Customer.Id, numeric, period.Start, period.End, ct);
         var checks = account.Entitlements
             .Select(e => Evaluate(account.Customer.ExternalKey, e.Feature, e, account.IsActive, totals.GetValueOrDefault(e.Feature.Id), period, null))
@@ -71,7 +71,7 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
     public enum Outcome { Ok, UnknownCustomer, UnknownFeature }
 
     /// <summary>One feature, optionally for <paramref name="requested"/> more units of use.</summary>
-    public async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, double? requested, CancellationToken ct = default)
+    public async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, decimal? requested, CancellationToken ct = default)
     {
         var account = await entitlements.ForCustomerAsync(customerKey, ct: ct);
         if (account is null)
@@ -104,7 +104,7 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
     /// (allowed while usage + requested stays within the limit). A soft cap always allows and flags the use beyond it as overage.
     /// </summary>
     public static EntitlementCheck Evaluate(string customer, Feature feature, EffectiveEntitlement? entitlement, bool active,
-        double usage, UsagePeriod? period, double? requested)
+        decimal usage, UsagePeriod? period, decimal? requested)
     {
         var sources = entitlement?.Sources.Select(View).ToList() ?? [];
         var entitled = entitlement?.HasAccess == true;

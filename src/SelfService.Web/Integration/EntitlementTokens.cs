@@ -6,7 +6,7 @@ namespace SelfService.Integration;
 
 /// <summary>What one entitlement says inside a token: enough for an app to decide offline until the token expires.</summary>
 public sealed record TokenEntitlement(
-    bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap, double? Usage, double? Remaining, bool Overage, DateTime? PeriodEnd);
+    bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap, decimal? Usage, decimal? Remaining, bool Overage, DateTime? PeriodEnd);
 
 /// <summary>The claims of an entitlement token. Registered claims (RFC 7519) keep their short names.</summary>
 public sealed record EntitlementTokenPayload(

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using SelfService.Api;
 using SelfService.Catalog;
+using SelfService.Data;
 
 namespace SelfService.Integration;
 
@@ -124,11 +125,14 @@ public static class IntegrationEndpoints
 
     private static async Task<IResult> GetEntitlement(string customer, string feature, string? requested, EntitlementChecks checks, CancellationToken ct)
     {
-        double? amount = null;
+        decimal? amount = null;
         if (requested is not null)
         {
-            if (double.TryParse(requested, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) && n >= 0) amount = n;
-            else return ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["requested"] = ["Must be a number of at least 0."] });
+            if (Quantities.ParseExact(requested.Trim()) is not { } exact)
+                return ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["requested"] = ["Must be a number of at least 0."] });
+            if (exact.Error is { } reason)
+                return ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["requested"] = [$"{requested} {reason}"] });
+            amount = exact.Value;
         }
         var (outcome, check) = await checks.FeatureAsync(customer, feature, amount, ct);
         return outcome switch

@@ -16,7 +16,7 @@ public sealed record ThresholdCrossing
     public long FeatureId { get; init; }
     public DateTime PeriodStart { get; init; }
     public int Threshold { get; init; }
-    public double Usage { get; init; }
+    public decimal Usage { get; init; }
     public long Cap { get; init; }
     public DateTime CrossedAt { get; init; }
 }
@@ -86,7 +86,7 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
                 foreach (var (_, feature, cap, hardCap) in period)
                 {
                     var used = totals.GetValueOrDefault(feature.Id);
-                    foreach (var pct in thresholds.Where(t => used * 100 >= (double)cap * t))
+                    foreach (var pct in thresholds.Where(t => used * 100 >= (decimal)cap * t))
                     {
                         var inserted = await c.ExecuteAsync(new CommandDefinition(InsertCrossingSql, new
                         {
@@ -105,7 +105,7 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
         return recorded;
     }
 
-    internal static (string Title, string Body) Message(Feature feature, int pct, double used, long cap, bool hardCap, UsagePeriod period)
+    internal static (string Title, string Body) Message(Feature feature, int pct, decimal used, long cap, bool hardCap, UsagePeriod period)
     {
         var inv = CultureInfo.InvariantCulture;
         var unit = string.IsNullOrEmpty(feature.Unit) ? "" : " " + feature.Unit;

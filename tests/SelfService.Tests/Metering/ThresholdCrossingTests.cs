@@ -33,7 +33,7 @@ public sealed class ThresholdCrossingTests
         await rollup.RunAsync();
 
         var eighty = Assert.Single(await monitor.ForCustomerAsync(acme));
-        Assert.Equal((calls.Id, 80, 100_000L, 86_001.0), (eighty.FeatureId, eighty.Threshold, eighty.Cap, eighty.Usage));
+        Assert.Equal((calls.Id, 80, 100_000L, 86_001m), (eighty.FeatureId, eighty.Threshold, eighty.Cap, eighty.Usage));
         var note = Assert.Single(await Notifications(app, "acme"));
         Assert.Equal("/customers/acme/usage", note.Link);
         Assert.Equal("API calls: 80 % of your cap used", note.Title);

@@ -64,7 +64,7 @@ public abstract class UsageReadConsistencyTests : IDisposable
 
         var reads = 0;
         var wrong = new List<string>();
-        async Task Check(string surface, Func<Task<double>> read)
+        async Task Check(string surface, Func<Task<decimal>> read)
         {
             var low = baseline + Interlocked.Read(ref accepted);
             var value = await read();
