@@ -133,7 +133,7 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
             : null;
         return new EntitlementCheck(customer, feature.Handle, feature.Name, kind, feature.Unit, aggregation,
             HasAccess: allowed, Reason: reason, Limit: limit, Unlimited: unlimited, HardCap: hardCap,
-            Usage: usage, Remaining: limit is { } l ? Math.Max(0, l - usage) : null, Requested: requested,
+            Usage: Quantities.Normalize(usage), Remaining: limit is { } l ? Quantities.Normalize(Math.Max(0, l - usage)) : null, Requested: requested,
             Overage: allowed && !withinCap, PeriodStart: shownPeriod?.Start, PeriodEnd: shownPeriod?.End, sources);
     }
 
