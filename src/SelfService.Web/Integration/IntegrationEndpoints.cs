@@ -35,7 +35,12 @@ public static class IntegrationEndpoints
 
         api.MapPost("/customers/{customer}/token", PostToken).RequireAuthorization(read).WithTags(Tag)
             .WithName("IssueEntitlementToken").WithSummary("A signed JWT (ES256) of the customer's entitlements and usage as of now")
-            .WithDescription($"Short-lived; verify it with the public keys at `{JwksPath}` (match the `kid` header).")
+            .WithDescription($"""
+                Short-lived; verify it with the public keys at `{JwksPath}` (match the `kid` header). `exp` is at most 15 minutes after
+                issue and never past the end (or start) of a grant the token reflects, nor the end of the usage period it carries, so an
+                app deciding offline from an unexpired token decides as the check API would have at `usage_as_of.at`; `usage_as_of`
+                also names the rollup `watermark` the usage was read at. Usage figures are exact decimals (at most 10^18, 6 decimal places).
+                """)
             .Produces<IssuedToken>().Errors(401, 403, 404, 429);
 
         api.MapGet("/customers/{customer}", GetCustomer).RequireAuthorization(read).WithTags(ProvisioningTag)

@@ -176,7 +176,15 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
     /// peak, Latest takes the last value reported before <paramref name="to"/> whenever it was reported.
     /// One small read when the rollup has not moved since the last answer for this range: the events past its watermark.
     /// </summary>
-    public async Task<IReadOnlyDictionary<long, decimal>> TotalsAsync(long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
+    public async Task<IReadOnlyDictionary<long, decimal>> TotalsAsync(long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default) =>
+        (await TotalsAtWatermarkAsync(customerId, features, from, to, ct)).Totals;
+
+    /// <summary>
+    /// <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/> with the rollup
+    /// watermark the answer was read at: every event with a higher id was read raw.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<long, decimal> Totals, long Watermark)> TotalsAtWatermarkAsync(long customerId,
+        IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
     {
         from = Hour(from);
         to = Hour(to);
@@ -186,7 +194,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         var (watermark, unrolled) = await UnrolledAsync(connection, null, UnrolledSql, parameters, ct);
         if (!_rolledUp.TryGetValue(key, out var rolled) || rolled.Watermark != watermark)
         {
-            (rolled, unrolled, _) = await AtOneWatermarkAsync(connection, async tx =>
+            (rolled, unrolled, watermark) = await AtOneWatermarkAsync(connection, async tx =>
             {
                 var r = await ReadRolledUpAsync(connection, tx, parameters, ct);
                 return (r.Watermark, r);
@@ -194,7 +202,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             if (_rolledUp.Count >= MaxCachedRanges) _rolledUp.Clear();
             _rolledUp[key] = rolled;
         }
-        return Combine(features, from, rolled, unrolled);
+        return (Combine(features, from, rolled, unrolled), watermark);
     }
 
     /// <summary>
