@@ -115,21 +115,25 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
         var lastDay = period.End.AddDays(-1);
         var span = $"{period.Start.ToString("d MMM", inv)} – {lastDay.ToString("d MMM yyyy", inv)}";
         var figures = $"{EntitlementFormat.Number(used)} of {cap.ToString("#,0", inv)}{unit}";
+        // The title names the highest threshold crossed, and the cap when usage is at or past it (10,001 of 10,000 is not "80 %").
+        var atCap = used >= cap;
+        var reached = $"cap reached ({EntitlementFormat.Percent(used * 100 / cap)} used)";
         if (period.End <= now)
         {
             // A late event counted into a period that is over: nothing is refused any more, and the wording says so.
-            var pastTitle = pct < 100 ? $"{feature.Name}: {pct} % of the cap was used in the period that ended {lastDay.ToString("d MMM", inv)}"
-                : pct == 100 ? $"{feature.Name}: the cap was reached in the period that ended {lastDay.ToString("d MMM", inv)}"
-                : $"{feature.Name}: {pct} % of the cap was used, over the cap, in the period that ended {lastDay.ToString("d MMM", inv)}";
+            var ended = $"in the period that ended {lastDay.ToString("d MMM", inv)}";
+            var pastTitle = pct > 100 ? $"{feature.Name}: {pct} % of the cap was used, over the cap, {ended}"
+                : atCap ? $"{feature.Name}: {reached} {ended}"
+                : $"{feature.Name}: {pct} % of the cap was used {ended}";
             var pastBody = $"{figures} were used in the period {span}, which has ended: usage reported late was counted in it. " +
-                           (pct >= 100 && !hardCap ? "Use beyond the cap in that period counts as overage. " : "") +
+                           (atCap && !hardCap ? "Use beyond the cap in that period counts as overage. " : "") +
                            "The current period is not affected.";
             return (pastTitle, pastBody);
         }
-        var title = pct < 100 ? $"{feature.Name}: {pct} % of your cap used"
-            : pct == 100 ? $"{feature.Name}: cap reached"
-            : $"{feature.Name}: {pct} % of your cap used, over the cap";
-        var consequence = pct < 100
+        var title = pct > 100 ? $"{feature.Name}: {pct} % of your cap used, over the cap"
+            : atCap ? $"{feature.Name}: {reached}"
+            : $"{feature.Name}: {pct} % of your cap used";
+        var consequence = !atCap
             ? (hardCap ? "At the cap, further use is refused until the period ends." : "Use beyond the cap counts as overage.")
             : (hardCap ? "Further use is refused until the period ends." : "Further use counts as overage.");
         var body = $"{figures} used in the period {span}. {consequence} " +
