@@ -11,14 +11,14 @@ public enum CapStatus { NotCapped, Ok, Near, Over }
 
 /// <summary>One customer's standing on one feature now: what they have, what they used this period, and how close to the cap.</summary>
 public sealed record CustomerFeatureUsage(
-    long CustomerId, string CustomerKey, string CustomerName, PricePlan Plan, bool Has, EntitlementValue Value, bool HardCap, double Usage, UsagePeriod Period)
+    long CustomerId, string CustomerKey, string CustomerName, PricePlan Plan, bool Has, EntitlementValue Value, bool HardCap, decimal Usage, UsagePeriod Period)
 {
     public long FeatureId { get; init; }
 
     public long? Limit => Value.Unlimited || !Has ? null : Value.Amount ?? 0;
 
     /// <summary>Usage as a share of the cap, when there is a finite cap.</summary>
-    public double? Share => Limit is > 0 and { } limit ? Usage / limit : null;
+    public decimal? Share => Limit is > 0 and { } limit ? Usage / limit : null;
 
     public bool Uses => Usage > 0;
 
@@ -37,7 +37,7 @@ public sealed record FeatureAdoption(Feature Feature, int Subscribers, int Have,
 public sealed record PlanAdoption(string PlanCode, string PlanName, int Subscribers, int Have, int Use);
 
 /// <summary>One day of a feature's usage: how many customers reported it and the combined value (Sum: total; Max, Latest: sum of each customer's daily peak).</summary>
-public sealed record TrendPoint(DateTime Day, int Customers, double Value);
+public sealed record TrendPoint(DateTime Day, int Customers, decimal Value);
 
 public sealed record FeatureReport(Feature Feature, FeatureAdoption Adoption, IReadOnlyList<CustomerFeatureUsage> Customers,
     IReadOnlyList<PlanAdoption> ByPlan, IReadOnlyList<TrendPoint> Trend, DateTime At)
@@ -59,8 +59,8 @@ public sealed record UsageMatrix(CatalogSnapshot Catalog, IReadOnlyList<Customer
 /// </summary>
 public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usageReads, TimeProvider clock)
 {
-    public const double NearShare = 0.8;
-    public const double OverShare = 1.0;
+    public const decimal NearShare = 0.8m;
+    public const decimal OverShare = 1.0m;
     public const int TopCount = 10;
     public const int TrendDays = 30;
 
@@ -98,7 +98,7 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usa
             grants = (await grid.ReadAsync<EntitlementGrant>()).AsList();
         }
 
-        var usage = new Dictionary<(long Customer, long Feature), double>();
+        var usage = new Dictionary<(long Customer, long Feature), decimal>();
         foreach (var anchor in subscriptions.Select(s => s.BillingAnchorDay).Distinct())
         {
             var period = UsagePeriod.Containing(now, anchor);
