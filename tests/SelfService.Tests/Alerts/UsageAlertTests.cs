@@ -17,59 +17,11 @@ using SelfService.Tests.Pages.Staff;
 namespace SelfService.Tests.Alerts;
 
 /// <summary>
-/// The alerts each customer user chooses, set on their own settings page and judged by the rollup: mail reaches a real
-/// SMTP server once per user, period and threshold, never for a period that is over, and unsubscribes in one click.
+/// The alerts each customer user chooses, judged by the rollup: mail reaches a real SMTP server once per user, period
+/// and threshold, never for a period that is over; request decisions and grants ending are mailed too.
 /// </summary>
-public abstract class UsageAlertTests(TestDatabase database) : IAsyncLifetime
+public abstract class UsageAlertTests(TestDatabase database) : AlertTestKit(database)
 {
-    private const string Member = DemoUsers.AcmeMember;
-    private const string Owner = DemoUsers.AcmeOwner;
-    private readonly SmtpSink _smtp = new();
-    private readonly AppFactory _app = new() { Database = database };
-
-    public Task InitializeAsync()
-    {
-        _smtp.Configure(_app);
-        _app.Settings["SelfService:PublicUrl"] = MailApp.PublicBase;
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _app.Dispose();
-        await _smtp.DisposeAsync();
-    }
-
-    /// <summary>Sets one feature's thresholds on the signed-in person's settings page, in the form with <paramref name="form"/>.</summary>
-    private static async Task<HttpResponseMessage> Choose(PageClient client, string feature, string thresholds, bool email, string form = "mine-form")
-    {
-        var page = await client.GetDocument("/customers/acme/notifications/settings");
-        var row = page.ByTestId(form).QuerySelector($"[data-testid=alert-row][data-feature='{feature}']")!;
-        var name = ((IHtmlInputElement)row.QuerySelector("[data-testid=thresholds]")!).Name!;
-        var prefix = name[..name.LastIndexOf('.')];
-        var values = new Dictionary<string, string> { [name] = thresholds, [prefix + ".Portal"] = "true" };
-        if (email) values[prefix + ".Email"] = "true";
-        return await client.Submit((IHtmlFormElement)page.ByTestId(form), values);
-    }
-
-    private async Task Post(string id, decimal quantity, DateTime at)
-    {
-        var usage = await ApiTestClient.WithScopes(_app, ApiScopes.UsageWrite);
-        await (await usage.Send(HttpMethod.Post, "/api/v1/usage",
-            $$"""{"events":[{"id":"{{id}}","customer":"acme","feature":"api-calls","quantity":{{quantity}},"timestamp":"{{MeteringApp.Iso(at)}}"}]}""")).JsonOf(HttpStatusCode.OK);
-    }
-
-    /// <summary>The rollup, past its safety lag, then the mail job: what the job server would do a minute later.</summary>
-    private async Task RollupAndMail()
-    {
-        _app.Clock.Advance(TimeSpan.FromMinutes(2));
-        await _app.Get<UsageRollup>().RunAsync();
-        await _app.Get<MailDelivery>().DeliverDueAsync(default);
-    }
-
-    private async Task<int> QueuedAlertMail() =>
-        await (await _app.Get<Db>().OpenAsync()).ExecuteScalarAsync<int>("select count(*) from OutgoingMail where Kind = @kind", new { kind = UsageAlerts.MailKind });
-
     [SkippableFact]
     public async Task AUsersOwnFiftyPercentAlert_ArrivesByMailOnce_NotOnReplaysOrRollups_NorForAClosedPeriod()
     {
@@ -135,63 +87,6 @@ public abstract class UsageAlertTests(TestDatabase database) : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task AccountDefaults_SetByAnOwner_ApplyToWhoeverHasNotChosen_AndAMemberCannotSetThem()
-    {
-        var member = await PageClient.SignedInAs(_app, Member);
-        Assert.Empty((await member.GetDocument("/customers/acme/notifications/settings")).AllByTestId("account-form"));
-        var owner = await PageClient.SignedInAs(_app, Owner);
-        await owner.Follow(await Choose(owner, "api-calls", "70%", email: true, form: "account-form"));
-        Assert.Contains("Account default: 70 %", (await member.GetDocument("/customers/acme/notifications/settings"))
-            .QuerySelector("[data-testid=mine-form] [data-feature='api-calls'] [data-testid=effective]")!.TextContent);
-
-        await Post("default-1", 1, _app.Now);
-        await RollupAndMail();
-
-        // Everyone at Acme who has not chosen (Owner, Admin, Member) gets the account's 70 % by mail.
-        foreach (var email in new[] { Owner, DemoUsers.AcmeAdmin, Member })
-            Assert.Equal("API calls: 70 % of your cap used", (await _smtp.WaitFor(email)).Subject);
-    }
-
-    [SkippableFact]
-    public async Task Post_BadThresholds_ShowTheErrorBesideTheField_AndSaveNothing()
-    {
-        var member = await PageClient.SignedInAs(_app, Member);
-        var response = await Choose(member, "api-calls", "lots", email: true);
-
-        var page = await PageClient.Parse(response);
-        var name = ((IHtmlInputElement)page.ByTestId("mine-form").QuerySelector("[data-feature='api-calls'] [data-testid=thresholds]")!).Name!;
-        Assert.Contains("\"lots\" is not a threshold", page.ErrorFor(name));
-        await using var c = await _app.Get<Db>().OpenAsync();
-        Assert.Equal(0, await c.ExecuteScalarAsync<int>("select count(*) from AlertPreference"));
-    }
-
-    [SkippableFact]
-    public async Task UnsubscribeLink_TurnsOffThatKindOfMail_InOneClick_SignedOut()
-    {
-        var member = await PageClient.SignedInAs(_app, Member);
-        await member.Follow(await Choose(member, "api-calls", "50%", email: true));
-        await Post("unsub-1", 1, _app.Now);
-        await RollupAndMail();
-        var mail = await _smtp.WaitFor(Member);
-        var link = mail.Headers["List-Unsubscribe"]!.Trim('<', '>');
-        var path = new Uri(link).PathAndQuery;
-
-        // What a mail client does for List-Unsubscribe-Post: one POST, no page, no cookie.
-        using var anonymous = _app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var done = await anonymous.PostAsync(path, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
-        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
-        Assert.Contains("no more mail about usage alerts", await done.Content.ReadAsStringAsync());
-        Assert.False((await _app.Get<MailChoices>().ForUserAsync(await MemberId()))[MailChoices.Usage]);
-        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/unsubscribe/forged-token")).StatusCode);
-
-        // A higher threshold crossed later in the period: the portal still has it, the mailbox does not.
-        await Choose(member, "api-calls", "50%, 99%", email: true);
-        await Post("unsub-2", 13_000, _app.Now);
-        await RollupAndMail();
-        Assert.Single(_smtp.To(Member));
-    }
-
-    [SkippableFact]
     public async Task RequestDecision_IsMailedToTheRequester_WithTheRequestLink_AndItsOwnUnsubscribe()
     {
         var request = await SelfService.Tests.Requests.RequestTestKit.Ask(_app, Member,
@@ -249,12 +144,6 @@ public abstract class UsageAlertTests(TestDatabase database) : IAsyncLifetime
             await Task.Delay(50);
         } while (DateTime.UtcNow < until);
         return got;
-    }
-
-    private async Task<long> MemberId()
-    {
-        await using var c = await _app.Get<Db>().OpenAsync();
-        return await c.ExecuteScalarAsync<long>("select Id from AppUser where Email = @Member", new { Member });
     }
 }
 
