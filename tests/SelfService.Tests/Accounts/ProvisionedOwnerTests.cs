@@ -63,7 +63,7 @@ public sealed class ProvisionedOwnerTests(MailApp mail) : IClassFixture<MailApp>
         Assert.Equal(["owner.email", "owner.nick"], problem.ErrorFields());
 
         // An address of another customer's user: refused, and the customer is not created half way.
-        var taken = await crm.Send(HttpMethod.Put, "/api/v1/customers/stark", """{"name":"Stark","owner":{"email":DemoUsers.AcmeOwner}}""");
+        var taken = await crm.Send(HttpMethod.Put, "/api/v1/customers/stark", """{"name":"Stark","owner":{"email":"owner@acme.example"}}""");
         var refused = await taken.Problem(HttpStatusCode.BadRequest, ApiProblems.Validation);
         Assert.Equal(["owner.email"], refused.ErrorFields());
         Assert.Equal(HttpStatusCode.NotFound, (await crm.Send(HttpMethod.Get, "/api/v1/customers/stark")).StatusCode);
