@@ -1,0 +1,222 @@
+using System.Net;
+using System.Text.Json;
+using SelfService.Api;
+using SelfService.Audit;
+using SelfService.Catalog;
+using SelfService.Tests.Infrastructure;
+
+namespace SelfService.Tests.Integration;
+
+/// <summary>
+/// Geo-fenced entitlements through the API: region rules on a plan and on grants, checks per country, the embargo list,
+/// the policy for a check without a country, and bad codes.
+/// </summary>
+public abstract class RegionCheckTests(AppFactory app)
+{
+    private static string NewKey(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..16];
+
+    /// <summary>
+    /// A plan of the streaming family with 4K everywhere except the US and 2 streams in the EU only, and a new customer on it.
+    /// </summary>
+    private async Task<(HttpClient Client, string Customer)> CustomerOnGeoPlan()
+    {
+        var catalog = await app.Get<CatalogStore>().SnapshotAsync();
+        var fourK = catalog.Features.Single(f => f.Handle == "4k-streaming");
+        var streams = catalog.Features.Single(f => f.Handle == "max-simultaneous-streams");
+        var code = NewKey("geo");
+        var input = OfferInput.BlankPlan(catalog);
+        input.Code = code;
+        input.Family = "streaming";
+        input.Name = "Geo " + code;
+        input.Price = "20";
+        foreach (var row in input.Entitlements)
+        {
+            if (row.FeatureId == fourK.Id) (row.Value, row.RegionMode, row.Places) = ("included", "except", "us");
+            if (row.FeatureId == streams.Id) (row.Value, row.RegionMode, row.Places) = ("2", "only", "EU");
+        }
+        var saved = await app.Get<CatalogEditor>().SavePlanAsync(null, input, "operator@vendor.example");
+        Assert.True(saved.Ok, string.Join("; ", saved.Errors.Select(e => $"{e.Key}: {e.Value}")));
+
+        var client = await ApiTestClient.Provisioner(app);
+        var customer = NewKey("cust");
+        await (await client.Send(HttpMethod.Put, $"/api/v1/customers/{customer}", """{"name":"Geo Films"}""")).JsonOf(HttpStatusCode.Created);
+        await (await client.Send(HttpMethod.Put, $"/api/v1/customers/{customer}/subscription", $$"""{"plan":"{{code}}","billingAnchorDay":1}""")).JsonOf(HttpStatusCode.Created);
+        return (client, customer);
+    }
+
+    private static async Task<JsonElement> Check(HttpClient client, string customer, string feature, string? country) =>
+        await (await client.GetAsync($"/api/v1/customers/{customer}/entitlements/{feature}{(country is null ? "" : "?country=" + country)}")).JsonOf(HttpStatusCode.OK);
+
+    [SkippableFact]
+    public async Task Check_PerCountry_PlanEverywhereExceptUs_PlusAGrantInTheUs_Is4kEverywhere()
+    {
+        var (client, customer) = await CustomerOnGeoPlan();
+        Assert.Equal("region-not-allowed", (await Check(client, customer, "4k-streaming", "US")).GetProperty("reason").GetString());
+
+        var grant = await (await client.Send(HttpMethod.Post, $"/api/v1/customers/{customer}/grants",
+            """{"feature":"4k-streaming","value":true,"reason":"US launch","regions":{"only":["us"]}}""")).JsonOf(HttpStatusCode.Created);
+
+        Assert.Equal(["US"], grant.GetProperty("regions").GetProperty("only").EnumerateArray().Select(c => c.GetString()));
+        foreach (var country in new[] { "US", "DE", "GB", "JP", "us" })
+            Assert.True((await Check(client, customer, "4k-streaming", country)).GetProperty("hasAccess").GetBoolean(), country);
+        var us = await Check(client, customer, "4k-streaming", "US");
+        Assert.Equal("US", us.GetProperty("country").GetString());
+        Assert.Equal(["grant"], us.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("kind").GetString()));
+        var listed = await (await client.GetAsync($"/api/v1/customers/{customer}/grants")).JsonOf(HttpStatusCode.OK);
+        Assert.Equal("US", listed[0].GetProperty("regions").GetProperty("only")[0].GetString());
+    }
+
+    [SkippableFact]
+    public async Task Check_NumbersSumOnlyTheSourcesValidThere_AndANotAllowedCountrySaysWhereItIs()
+    {
+        var (client, customer) = await CustomerOnGeoPlan();
+        await (await client.Send(HttpMethod.Post, $"/api/v1/customers/{customer}/grants",
+            """{"feature":"max-simultaneous-streams","value":3,"reason":"DACH event","regions":{"only":["DACH"]}}""")).JsonOf(HttpStatusCode.Created);
+
+        Assert.Equal(5, (await Check(client, customer, "max-simultaneous-streams", "DE")).GetProperty("limit").GetInt64());
+        Assert.Equal(2, (await Check(client, customer, "max-simultaneous-streams", "FR")).GetProperty("limit").GetInt64());
+        Assert.Equal(3, (await Check(client, customer, "max-simultaneous-streams", "CH")).GetProperty("limit").GetInt64());
+        var us = await Check(client, customer, "max-simultaneous-streams", "US");
+        Assert.False(us.GetProperty("hasAccess").GetBoolean());
+        Assert.Equal("region-not-allowed", us.GetProperty("reason").GetString());
+        Assert.Equal(["EU", "DACH"], us.GetProperty("allowedIn").EnumerateArray().Select(r => r.GetProperty("only")[0].GetString()));
+
+        var account = await (await client.GetAsync($"/api/v1/customers/{customer}/entitlements?country=CH")).JsonOf(HttpStatusCode.OK);
+        Assert.Equal("CH", account.GetProperty("country").GetString());
+        var byFeature = account.GetProperty("entitlements").EnumerateArray().ToDictionary(e => e.GetProperty("feature").GetString()!);
+        Assert.Equal(3, byFeature["max-simultaneous-streams"].GetProperty("limit").GetInt64());
+        Assert.True(byFeature["4k-streaming"].GetProperty("hasAccess").GetBoolean());
+    }
+
+    [SkippableFact]
+    public async Task Check_WithoutACountry_DeniesAFeatureWhoseEverySourceHasARule_UnlessItsPolicyIsAnywhere()
+    {
+        var (client, customer) = await CustomerOnGeoPlan();
+
+        var streams = await Check(client, customer, "max-simultaneous-streams", null);
+        Assert.False(streams.GetProperty("hasAccess").GetBoolean());
+        Assert.Equal("country-required", streams.GetProperty("reason").GetString());
+        Assert.Equal("EU", streams.GetProperty("allowedIn")[0].GetProperty("only")[0].GetString());
+        Assert.Equal(JsonValueKind.Null, streams.GetProperty("country").ValueKind);
+
+        var catalog = await app.Get<CatalogStore>().SnapshotAsync();
+        var feature = catalog.Features.Single(f => f.Handle == "max-simultaneous-streams");
+        var input = FeatureInput.From(feature);
+        input.NoCountryPolicy = NoCountryPolicy.Anywhere;
+        Assert.True((await app.Get<CatalogEditor>().SaveFeatureAsync(feature.Id, input, "operator@vendor.example")).Ok);
+        try
+        {
+            var anywhere = await Check(client, customer, "max-simultaneous-streams", null);
+            Assert.True(anywhere.GetProperty("hasAccess").GetBoolean());
+            Assert.Equal(2, anywhere.GetProperty("limit").GetInt64());
+        }
+        finally
+        {
+            input.NoCountryPolicy = NoCountryPolicy.Deny;
+            await app.Get<CatalogEditor>().SaveFeatureAsync(feature.Id, input, "operator@vendor.example");
+        }
+    }
+
+    [SkippableFact]
+    public async Task Check_InAnEmbargoedCountry_DeniesEverything_AndTheChangeIsAudited()
+    {
+        var client = await ApiTestClient.Reader(app);
+        Assert.True((await Check(client, "acme", "max-members", "KP")).GetProperty("hasAccess").GetBoolean());
+
+        Assert.True((await app.Get<RegionStore>().SetEmbargoAsync("kp, IR", "operator@vendor.example")).Ok);
+        try
+        {
+            var check = await Check(client, "acme", "max-members", "KP");
+            Assert.False(check.GetProperty("hasAccess").GetBoolean());
+            Assert.Equal("embargoed", check.GetProperty("reason").GetString());
+            Assert.True((await Check(client, "acme", "max-members", "DE")).GetProperty("hasAccess").GetBoolean());
+            Assert.True((await Check(client, "acme", "max-members", null)).GetProperty("hasAccess").GetBoolean());
+            var audit = await app.Get<AuditSearch>().SearchAsync(new AuditFilter(Kind: AuditKinds.EmbargoChanged), 1);
+            Assert.Contains(audit.Rows, e => e.NewValue == "IR, KP");
+        }
+        finally
+        {
+            await app.Get<RegionStore>().SetEmbargoAsync("", "operator@vendor.example");
+        }
+    }
+
+    [SkippableFact]
+    public async Task Check_ARegionEdited_MovesTheStamp_SoTheNextCheckFollowsIt_AndBothAreAudited()
+    {
+        var (client, customer) = await CustomerOnGeoPlan();
+        var region = NewKey("R").ToUpperInvariant();
+        Assert.True((await app.Get<RegionStore>().SaveRegionAsync(null, new RegionInput(region, "the test region", "FR"), "operator@vendor.example")).Ok);
+        await (await client.Send(HttpMethod.Post, $"/api/v1/customers/{customer}/grants",
+            $$$"""{"feature":"sso","value":true,"reason":"test","regions":{"only":["{{{region}}}"]}}""")).JsonOf(HttpStatusCode.Created);
+        Assert.False((await Check(client, customer, "sso", "IT")).GetProperty("hasAccess").GetBoolean());
+
+        Assert.True((await app.Get<RegionStore>().SaveRegionAsync(region, new RegionInput(null, "the test region", "fr it"), "operator@vendor.example")).Ok);
+
+        Assert.True((await Check(client, customer, "sso", "IT")).GetProperty("hasAccess").GetBoolean());
+        var created = await app.Get<AuditSearch>().SearchAsync(new AuditFilter(Kind: AuditKinds.RegionCreated), 1);
+        var updated = await app.Get<AuditSearch>().SearchAsync(new AuditFilter(Kind: AuditKinds.RegionUpdated), 1);
+        Assert.Contains(created.Rows, e => e.Subject == $"region {region}" && e.NewValue == "the test region: FR");
+        Assert.Contains(updated.Rows, e => e.Subject == $"region {region}" && e.OldValue == "the test region: FR" && e.NewValue == "the test region: FR, IT");
+        Assert.False((await app.Get<RegionStore>().DeleteRegionAsync(region, "operator@vendor.example")).Ok); // a grant names it
+    }
+
+    [SkippableFact]
+    public async Task AGrantRestrictedToARegion_EndsAtItsInstant_LikeAnyGrant()
+    {
+        var (client, customer) = await CustomerOnGeoPlan();
+        var until = app.Now.AddHours(2);
+        await (await client.Send(HttpMethod.Post, $"/api/v1/customers/{customer}/grants",
+            $$$"""{"feature":"sso","value":true,"reason":"event","validUntil":"{{{until:yyyy-MM-ddTHH:mm:ssZ}}}","regions":{"except":["US"]}}""")).JsonOf(HttpStatusCode.Created);
+        Assert.True((await Check(client, customer, "sso", "DE")).GetProperty("hasAccess").GetBoolean());
+
+        app.Clock.Advance(TimeSpan.FromHours(2)); // the clock only moves forward; the other tests here read it afresh
+
+        var after = await Check(client, customer, "sso", "DE");
+        Assert.False(after.GetProperty("hasAccess").GetBoolean());
+        Assert.Equal("no-entitlement", after.GetProperty("reason").GetString());
+    }
+
+    [SkippableTheory]
+    [InlineData("XX", "assigned")]
+    [InlineData("UK", "GB")]
+    [InlineData("DEU", "alpha-2")]
+    [InlineData("", "alpha-2")]
+    public async Task Check_AMalformedCountry_Is400NamingIt(string country, string says)
+    {
+        var client = await ApiTestClient.Reader(app);
+
+        var one = await (await client.GetAsync($"/api/v1/customers/acme/entitlements/sso?country={country}")).Problem(HttpStatusCode.BadRequest, ApiProblems.Validation);
+        var all = await (await client.GetAsync($"/api/v1/customers/acme/entitlements?country={country}")).Problem(HttpStatusCode.BadRequest, ApiProblems.Validation);
+
+        Assert.Equal(["country"], one.ErrorFields());
+        Assert.Equal(["country"], all.ErrorFields());
+        Assert.Contains(says, one.GetProperty("errors").GetProperty("country")[0].GetString());
+    }
+
+    [SkippableFact]
+    public async Task PostGrant_BadRegions_Is400NamingEachBadPlace_AndStoresNothing()
+    {
+        var client = await ApiTestClient.Provisioner(app);
+        var before = await (await client.GetAsync("/api/v1/customers/acme/grants")).JsonOf(HttpStatusCode.OK);
+
+        var problem = await (await client.Send(HttpMethod.Post, "/api/v1/customers/acme/grants",
+            """{"feature":"sso","value":true,"reason":"x","regions":{"only":["DE","XX","Atlantis"]}}""")).Problem(HttpStatusCode.BadRequest, ApiProblems.Validation);
+        Assert.Equal(["regions.only[1]", "regions.only[2]"], problem.ErrorFields());
+
+        var both = await (await client.Send(HttpMethod.Post, "/api/v1/customers/acme/grants",
+            """{"feature":"sso","value":true,"reason":"x","regions":{"only":["DE"],"except":["US"]}}""")).Problem(HttpStatusCode.BadRequest, ApiProblems.Validation);
+        Assert.Equal(["regions.except"], both.ErrorFields());
+        var empty = await (await client.Send(HttpMethod.Post, "/api/v1/customers/acme/grants",
+            """{"feature":"sso","value":true,"reason":"x","regions":{"only":[]}}""")).Problem(HttpStatusCode.BadRequest, ApiProblems.Validation);
+        Assert.Equal(["regions.only"], empty.ErrorFields());
+
+        var after = await (await client.GetAsync("/api/v1/customers/acme/grants")).JsonOf(HttpStatusCode.OK);
+        Assert.Equal(before.GetArrayLength(), after.GetArrayLength());
+    }
+}
+
+public sealed class SqliteRegionCheckTests(SqliteApp app) : RegionCheckTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlRegionCheckTests(PostgreSqlApp app) : RegionCheckTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerRegionCheckTests(SqlServerApp app) : RegionCheckTests(app), IClassFixture<SqlServerApp>;
