@@ -109,6 +109,27 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
         return (Outcome.Ok, Evaluate(account.Customer.ExternalKey, feature, entitlement, account.IsActive, used, period, requested) with { Country = country });
     }
 
+    /// <summary>
+    /// Every source of each feature with a region rule, regions spelt out as countries, and the embargo list: what a token
+    /// carries so an app can answer for any country offline. Features without rules are left out.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<string, TokenRegions> Rules, IReadOnlyList<string> Embargo)> RegionRulesAsync(string customerKey, CancellationToken ct = default)
+    {
+        var account = await entitlements.ForCustomerAsync(customerKey, ct: ct);
+        if (account is null) return (new Dictionary<string, TokenRegions>(), []);
+        var regions = account.Regions;
+        var rules = account.Entitlements.Where(e => e.HasRegionRules).ToDictionary(e => e.Feature.Handle, e => new TokenRegions(
+            CatalogEditor.Policy(e.Feature.NoCountryPolicy), e.Feature.IsNumeric && e.HardCap,
+            e.AllSources.Select(s => new TokenSource(
+                View(s).Kind, s.Contribution.Unlimited ? null : s.Contribution.Amount, s.Contribution.Unlimited,
+                s.Rule is { Mode: RegionMode.Only } only ? Countries(only, regions) : null,
+                s.Rule is { Mode: RegionMode.Except } except ? Countries(except, regions) : null)).ToList()));
+        return (rules, regions.Embargo.Order(StringComparer.Ordinal).ToList());
+    }
+
+    private static IReadOnlyList<string> Countries(RegionRule rule, RegionCatalog regions) =>
+        rule.Places.SelectMany(regions.CountriesOf).Distinct().Order(StringComparer.Ordinal).ToList();
+
     private async Task<Customer?> CustomerAsync(string customerKey, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);

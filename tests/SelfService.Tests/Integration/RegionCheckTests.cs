@@ -176,6 +176,51 @@ public abstract class RegionCheckTests(AppFactory app)
         Assert.Equal("no-entitlement", after.GetProperty("reason").GetString());
     }
 
+    [SkippableFact]
+    public async Task Token_ClaimsVerifiedOffline_GiveTheSameAnswersAsTheApi_ForEveryCountryAsked()
+    {
+        var (client, customer) = await CustomerOnGeoPlan();
+        await (await client.Send(HttpMethod.Post, $"/api/v1/customers/{customer}/grants",
+            """{"feature":"4k-streaming","value":true,"reason":"US launch","regions":{"only":["US"]}}""")).JsonOf(HttpStatusCode.Created);
+        await (await client.Send(HttpMethod.Post, $"/api/v1/customers/{customer}/grants",
+            """{"feature":"max-simultaneous-streams","value":3,"reason":"DACH event","regions":{"only":["DACH"]}}""")).JsonOf(HttpStatusCode.Created);
+        await (await client.Send(HttpMethod.Post, $"/api/v1/customers/{customer}/grants",
+            """{"feature":"max-simultaneous-streams","value":"unlimited","reason":"Japan","regions":{"only":["JP"]}}""")).JsonOf(HttpStatusCode.Created);
+        await (await client.Send(HttpMethod.Post, $"/api/v1/customers/{customer}/grants",
+            """{"feature":"sso","value":true,"reason":"all but North America","regions":{"except":["NORTH-AMERICA"]}}""")).JsonOf(HttpStatusCode.Created);
+        Assert.True((await app.Get<RegionStore>().SetEmbargoAsync("KP", "operator@vendor.example")).Ok);
+        try
+        {
+            var (token, _) = await TokenVerifier.Issue(client, customer);
+            var verified = await TokenVerifier.Validate(token, await TokenVerifier.Jwks(app.CreateClient()), app.Now);
+            Assert.True(verified.IsValid, verified.Exception?.Message);
+            var claims = TokenVerifier.Payload(token);
+            Assert.Equal(["KP"], claims.GetProperty("embargo").EnumerateArray().Select(c => c.GetString()));
+
+            var answers = 0;
+            foreach (var feature in new[] { "4k-streaming", "max-simultaneous-streams", "sso" })
+            foreach (var country in new[] { "US", "DE", "FR", "AT", "CH", "GB", "JP", "MX", "KP", "BR" })
+            {
+                var api = await Check(client, customer, feature, country);
+                var offline = OfflineRegionCheck.Answer(claims, feature, country);
+                var what = $"{feature} in {country}";
+                Assert.True(api.GetProperty("hasAccess").GetBoolean() == offline.HasAccess, what);
+                Assert.True(api.GetProperty("unlimited").GetBoolean() == offline.Unlimited, what);
+                if (api.GetProperty("kind").GetString() != "boolean")
+                    Assert.True((api.GetProperty("limit").ValueKind == JsonValueKind.Null ? null : api.GetProperty("limit").GetInt64()) == offline.Limit, what);
+                answers++;
+            }
+            Assert.Equal(30, answers);
+            Assert.True(OfflineRegionCheck.Answer(claims, "max-simultaneous-streams", "JP").Unlimited);
+            Assert.Equal(5, OfflineRegionCheck.Answer(claims, "max-simultaneous-streams", "DE").Limit);
+            Assert.False(OfflineRegionCheck.Answer(claims, "sso", "MX").HasAccess);
+        }
+        finally
+        {
+            await app.Get<RegionStore>().SetEmbargoAsync("", "operator@vendor.example");
+        }
+    }
+
     [SkippableTheory]
     [InlineData("XX", "assigned")]
     [InlineData("UK", "GB")]
@@ -220,3 +265,34 @@ public sealed class SqliteRegionCheckTests(SqliteApp app) : RegionCheckTests(app
 public sealed class PostgreSqlRegionCheckTests(PostgreSqlApp app) : RegionCheckTests(app), IClassFixture<PostgreSqlApp>;
 
 public sealed class SqlServerRegionCheckTests(SqlServerApp app) : RegionCheckTests(app), IClassFixture<SqlServerApp>;
+
+/// <summary>
+/// The offline check a vendor's app makes from a verified token's claims, as the README describes it: the embargo list
+/// first, then the sources whose rule allows the country, combined as the API combines them.
+/// </summary>
+public static class OfflineRegionCheck
+{
+    public static (bool HasAccess, long? Limit, bool Unlimited) Answer(JsonElement claims, string feature, string country)
+    {
+        var active = claims.GetProperty("subscriptionStatus").GetString() == "active";
+        if (claims.TryGetProperty("embargo", out var embargo) && embargo.EnumerateArray().Any(c => c.GetString() == country)) return (false, 0, false);
+        var entitlement = claims.GetProperty("entitlements").GetProperty(feature);
+        if (!entitlement.TryGetProperty("regions", out var regions))
+        {
+            var unlimited = entitlement.GetProperty("unlimited").GetBoolean();
+            return (entitlement.GetProperty("hasAccess").GetBoolean(), unlimited ? null : entitlement.TryGetProperty("limit", out var l) ? l.GetInt64() : null, unlimited);
+        }
+        var counted = regions.GetProperty("sources").EnumerateArray().Where(s =>
+            s.TryGetProperty("only", out var only) ? only.EnumerateArray().Any(c => c.GetString() == country)
+            : !s.TryGetProperty("except", out var except) || except.EnumerateArray().All(c => c.GetString() != country)).ToList();
+        var isUnlimited = counted.Any(s => s.GetProperty("unlimited").GetBoolean());
+        var sum = counted.Where(s => !s.GetProperty("unlimited").GetBoolean()).Sum(s => s.GetProperty("value").GetInt64());
+        var numeric = entitlement.TryGetProperty("limit", out _) || entitlement.TryGetProperty("usage", out _);
+        if (!numeric) return (active && (isUnlimited || sum > 0), null, isUnlimited);
+        var usage = entitlement.TryGetProperty("usage", out var u) ? u.GetDouble() : 0;
+        var hardCap = regions.GetProperty("hardCap").GetBoolean();
+        var entitled = isUnlimited || sum > 0;
+        var withinCap = isUnlimited || usage < sum;
+        return (active && entitled && (withinCap || !hardCap), isUnlimited ? null : sum, isUnlimited);
+    }
+}
