@@ -13,6 +13,9 @@ public sealed record RegionRule(RegionMode Mode, IReadOnlyList<string> Places)
 {
     public string Stored => $"{Word(Mode)}:{string.Join(',', Places)}";
 
+    /// <summary>"only in EU, GB" or "everywhere except US", by codes (staff pages and audit).</summary>
+    public string Short => (Mode == RegionMode.Only ? "only in " : "everywhere except ") + string.Join(", ", Places);
+
     public static string Word(RegionMode mode) => mode == RegionMode.Only ? "only" : "except";
 
     /// <summary>The rule a stored column holds; null for none (or for a value no code could have written).</summary>
@@ -111,6 +114,25 @@ public sealed partial class RegionCatalog
         if (rule is null) return "everywhere";
         var places = Join(rule.Places.Select(InSentence).ToList());
         return rule.Mode == RegionMode.Only ? $"in {places}" : $"everywhere except {places}";
+    }
+
+    /// <summary>
+    /// Where an entitlement with sources under <paramref name="rules"/> applies at all: "in the EU and the UK",
+    /// "everywhere except the US", or null when some source counts everywhere (or the rules cover everywhere together).
+    /// </summary>
+    public string? DescribeWhere(IReadOnlyCollection<RegionRule?> rules)
+    {
+        if (rules.Count == 0 || rules.Any(r => r is null)) return null;
+        var only = rules.Where(r => r!.Mode == RegionMode.Only).SelectMany(r => r!.Places).Distinct().ToList();
+        var excepts = rules.Where(r => r!.Mode == RegionMode.Except).ToList();
+        if (excepts.Count == 0) return $"in {Join(only.Select(InSentence).ToList())}";
+        if (excepts.Count == 1 && only.Count == 0) return Describe(excepts[0]);
+        // Allowed where any source allows: outside the countries every except-rule names, or inside an only-rule.
+        var excluded = excepts
+            .Select(r => r!.Places.SelectMany(CountriesOf).ToHashSet(StringComparer.Ordinal))
+            .Aggregate((a, b) => { a.IntersectWith(b); return a; });
+        excluded.RemoveWhere(c => only.Any(p => Covers(p, c)));
+        return excluded.Count == 0 ? null : $"everywhere except {Join(excluded.Order(StringComparer.Ordinal).Select(InSentence).ToList())}";
     }
 
     private static string Join(IReadOnlyList<string> items) => items.Count switch

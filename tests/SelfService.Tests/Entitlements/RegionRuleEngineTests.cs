@@ -176,6 +176,21 @@ public sealed class RegionRuleEngineTests
     }
 
     [Theory]
+    [InlineData("only:EU,GB", null, "in the EU and the UK")]
+    [InlineData("only:EU", "only:GB", "in the EU and the UK")]
+    [InlineData("except:US", null, "everywhere except the US")]
+    [InlineData("except:US", "only:US", null)]
+    [InlineData("except:US,DE", "except:US", "everywhere except the US")]
+    [InlineData("only:DE", "none", null)]
+    public void DescribeWhere_SaysWhereAnyOfTheSourcesCounts(string first, string? second, string? expected)
+    {
+        var rules = new List<RegionRule?> { RegionRule.FromStored(first) };
+        if (second is not null) rules.Add(second == "none" ? null : RegionRule.FromStored(second));
+
+        Assert.Equal(expected, Regions.DescribeWhere(rules));
+    }
+
+    [Theory]
     [InlineData("de", "DE", null)]
     [InlineData("DE", "DE", null)]
     [InlineData("UK", null, "GB")]

@@ -221,6 +221,30 @@ public abstract class RegionCheckTests(AppFactory app)
         }
     }
 
+    [SkippableFact]
+    public async Task Usage_InACountryTheFeatureIsNotAllowed_Is400NamingTheEvent_AndAnalyticsSplitByCountry()
+    {
+        var (client, customer) = await CustomerOnGeoPlan();
+        var metering = await ApiTestClient.WithScopes(app, ApiScopes.UsageWrite);
+        string Event(string id, string country) =>
+            $$"""{"id":"{{id}}","customer":"{{customer}}","feature":"max-simultaneous-streams","quantity":2,"timestamp":"{{app.Now:yyyy-MM-ddTHH:mm:ssZ}}"{{(country.Length == 0 ? "" : $",\"country\":\"{country}\"")}}}""";
+
+        var refused = await (await metering.Send(HttpMethod.Post, "/api/v1/usage", $$"""{"events":[{{Event("de-1", "DE")}},{{Event("us-1", "US")}},{{Event("xx-1", "XX")}}]}"""))
+            .Problem(HttpStatusCode.BadRequest, ApiProblems.Validation);
+        Assert.Equal(["events[1].country", "events[2].country"], refused.ErrorFields());
+        Assert.Contains("region-not-allowed", refused.GetProperty("errors").GetProperty("events[1].country")[0].GetString());
+
+        var accepted = await (await metering.Send(HttpMethod.Post, "/api/v1/usage", $$"""{"events":[{{Event("de-1", "de")}},{{Event("fr-1", "FR")}},{{Event("none-1", "")}}]}"""))
+            .JsonOf(HttpStatusCode.OK);
+        Assert.Equal(3, accepted.GetProperty("accepted").GetInt32());
+
+        var feature = (await app.Get<CatalogStore>().FeaturesAsync()).Single(f => f.Handle == "max-simultaneous-streams");
+        var byCountry = await app.Get<SelfService.Analytics.UsageAnalytics>().ByCountryAsync(feature, app.Now);
+        Assert.Contains(byCountry, r => r.Country == "DE" && r.Value >= 2);
+        Assert.Contains(byCountry, r => r.Country == "FR");
+        Assert.DoesNotContain(byCountry, r => r.Country == "US");
+    }
+
     [SkippableTheory]
     [InlineData("XX", "assigned")]
     [InlineData("UK", "GB")]
