@@ -122,10 +122,12 @@ public abstract class RegionPagesTests(AppFactory app)
 
         var fourK = page.QuerySelector("[data-testid=entitlement][data-handle='4k-streaming']")!;
         Assert.Equal("— in the EU and the UK", fourK.ByTestId("where").Text());
-        Assert.Equal("in the EU and the UK", fourK.ByTestId("source-where").Text());
+        Assert.Equal("· in the EU and the UK", fourK.ByTestId("source-where").Text());
         var streams = page.QuerySelector("[data-testid=entitlement][data-handle='max-simultaneous-streams']")!;
         Assert.Null(streams.QuerySelector("[data-testid=where]")); // the plan's streams count everywhere
-        Assert.Equal(["in DACH"], streams.AllByTestId("source-where").Select(s => s.Text()));
+        Assert.Equal(["· in DACH"], streams.AllByTestId("source-where").Select(s => s.Text()));
+        Assert.Equal("1 stream", streams.ByTestId("entitlement-value").Text()); // Standard's stream counts everywhere
+        Assert.Equal("up to 3 streams where the rules beside it allow", streams.ByTestId("value-where").Text());
         var granted = await client.GetDocument("/customers/umbrella/entitlements?tab=granted");
         Assert.Contains(granted.AllByTestId("grant-where"), g => g.Text() == "in the EU and the UK");
     }
