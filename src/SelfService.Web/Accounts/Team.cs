@@ -138,7 +138,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
         if (account?.For(settings.SeatFeature) is not { Sources.Count: > 0, Limit: { } limit } seats)
             return new SeatUse(settings.SeatFeature, people, pending, null, null);
         var more = SelfService.Upgrades.UpgradeAdvisor.CheapestToCover(account, await catalog.SnapshotAsync(ct), seats.Feature, people + pending + 1,
-            new Dictionary<long, double> { [seats.Feature.Id] = people + pending });
+            new Dictionary<long, decimal> { [seats.Feature.Id] = people + pending });
         return new SeatUse(settings.SeatFeature, people, pending, limit, more);
     }
 

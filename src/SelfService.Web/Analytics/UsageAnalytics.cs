@@ -11,14 +11,14 @@ public enum CapStatus { NotCapped, Ok, Near, Over }
 
 /// <summary>One customer's standing on one feature now: what they have, what they used this period, and how close to the cap.</summary>
 public sealed record CustomerFeatureUsage(
-    long CustomerId, string CustomerKey, string CustomerName, PricePlan Plan, bool Has, EntitlementValue Value, bool HardCap, double Usage, UsagePeriod Period)
+    long CustomerId, string CustomerKey, string CustomerName, PricePlan Plan, bool Has, EntitlementValue Value, bool HardCap, decimal Usage, UsagePeriod Period)
 {
     public long FeatureId { get; init; }
 
     public long? Limit => Value.Unlimited || !Has ? null : Value.Amount ?? 0;
 
     /// <summary>Usage as a share of the cap, when there is a finite cap.</summary>
-    public double? Share => Limit is > 0 and { } limit ? Usage / limit : null;
+    public decimal? Share => Limit is > 0 and { } limit ? Usage / limit : null;
 
     public bool Uses => Usage > 0;
 
@@ -37,7 +37,7 @@ public sealed record FeatureAdoption(Feature Feature, int Subscribers, int Have,
 public sealed record PlanAdoption(string PlanCode, string PlanName, int Subscribers, int Have, int Use);
 
 /// <summary>One day of a feature's usage: how many customers reported it and the combined value (Sum: total; Max, Latest: sum of each customer's daily peak).</summary>
-public sealed record TrendPoint(DateTime Day, int Customers, double Value);
+public sealed record TrendPoint(DateTime Day, int Customers, decimal Value);
 
 /// <summary>One country's usage of a feature over the trend window; <see cref="Country"/> is null for events that named none.</summary>
 public sealed record CountryUsage(string? Country, int Customers, decimal Value, long Events);
@@ -62,8 +62,8 @@ public sealed record UsageMatrix(CatalogSnapshot Catalog, IReadOnlyList<Customer
 /// </summary>
 public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usageReads, TimeProvider clock)
 {
-    public const double NearShare = 0.8;
-    public const double OverShare = 1.0;
+    public const decimal NearShare = 0.8m;
+    public const decimal OverShare = 1.0m;
     public const int TopCount = 10;
     public const int TrendDays = 30;
 
@@ -101,7 +101,7 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usa
             grants = (await grid.ReadAsync<EntitlementGrant>()).AsList();
         }
 
-        var usage = new Dictionary<(long Customer, long Feature), double>();
+        var usage = new Dictionary<(long Customer, long Feature), decimal>();
         foreach (var anchor in subscriptions.Select(s => s.BillingAnchorDay).Distinct())
         {
             var period = UsagePeriod.Containing(now, anchor);
@@ -173,8 +173,8 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usa
         return points;
     }
 
-    internal const string ByCountrySql = """
-        select e.Country, count(distinct e.CustomerId) as Customers, sum(e.Quantity) as Total, max(e.Quantity) as Peak, count(*) as Events
+    internal string ByCountrySql => $"""
+        select e.Country, count(distinct e.CustomerId) as Customers, {db.Dialect.ExactSum("e.Quantity")} as Total, max(e.Quantity) as Peak, count(*) as Events
           from UsageEvent e
          where e.FeatureId = @featureId and e.OccurredAt >= @from and e.OccurredAt < @to
          group by e.Country
@@ -194,10 +194,19 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usa
         p.Add("from", new UtcInstant(from));
         p.Add("to", new UtcInstant(to));
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<(string? Country, long Customers, decimal Total, decimal Peak, long Events)>(
-            new CommandDefinition(ByCountrySql, p, cancellationToken: ct));
-        return rows.Select(r => new CountryUsage(r.Country?.Trim(), (int)r.Customers, feature.Aggregation == Aggregation.Sum ? r.Total : r.Peak, r.Events))
+        var rows = await connection.QueryAsync<CountryRow>(new CommandDefinition(ByCountrySql, p, cancellationToken: ct));
+        return rows.Select(r => new CountryUsage(r.Country?.Trim(), (int)r.Customers,
+                Quantities.FromDb(feature.Aggregation == Aggregation.Sum ? r.Total : r.Peak), r.Events))
             .OrderByDescending(r => r.Value).ThenBy(r => r.Country ?? "~", StringComparer.Ordinal).ToList();
+    }
+
+    private sealed record CountryRow
+    {
+        public string? Country { get; init; }
+        public long Customers { get; init; }
+        public object? Total { get; init; }
+        public object? Peak { get; init; }
+        public long Events { get; init; }
     }
 
     private sealed record SubscriptionRow

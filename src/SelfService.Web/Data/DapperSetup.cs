@@ -16,6 +16,11 @@ internal static class DapperSetup
         SqlMapper.RemoveTypeMap(typeof(DateTime?));
         SqlMapper.AddTypeHandler(new UtcDateTimeHandler());
         SqlMapper.AddTypeHandler(new NullableUtcDateTimeHandler());
+        // Usage quantities: exact decimals, fixed-width text on SQLite (see Quantities).
+        SqlMapper.RemoveTypeMap(typeof(decimal));
+        SqlMapper.RemoveTypeMap(typeof(decimal?));
+        SqlMapper.AddTypeHandler(new Quantities.Handler());
+        SqlMapper.AddTypeHandler(new Quantities.NullableHandler());
     }
 
     /// <summary>

@@ -45,6 +45,12 @@ public abstract class SqlDialect
     /// <summary>Orders, then skips <c>@Offset</c> rows and takes <c>@Limit</c>.</summary>
     public abstract string Page(string orderBy);
 
+    /// <summary>The exact sum of a quantity column (see <see cref="Quantities"/>): <c>sum</c> wherever the column is a decimal.</summary>
+    public virtual string ExactSum(string expression) => $"sum({expression})";
+
+    /// <summary>The exact sum of two quantities.</summary>
+    public virtual string ExactAdd(string left, string right) => $"({left} + {right})";
+
     /// <summary>The UTC day (midnight) of a datetime column, for grouping by day.</summary>
     public abstract string DayOf(string column);
 

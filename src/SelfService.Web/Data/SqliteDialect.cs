@@ -14,6 +14,11 @@ public sealed class SqliteDialect : OnConflictDialect
 
     public override string DayOf(string column) => $"substr({column}, 1, 10)";
 
+    // Quantities are fixed-width decimal text here (see Quantities); SQLite's own sum and + would turn them into floats.
+    public override string ExactSum(string expression) => $"exact_sum({expression})";
+
+    public override string ExactAdd(string left, string right) => $"exact_add({left}, {right})";
+
     // The write transaction already holds the database's one write lock (BEGIN IMMEDIATE).
     public override string LockingRows(string select, string table)
     {
@@ -34,6 +39,12 @@ public sealed class SqliteDialect : OnConflictDialect
     public override async Task ConfigureAsync(DbConnection connection, CancellationToken ct)
     {
         var sqlite = (SqliteConnection)connection;
+        // Registered on every connection object (a native call, no round trip): Microsoft.Data.Sqlite keeps them per object.
+        sqlite.CreateAggregate<object?, decimal?, string?>("exact_sum", null,
+            (sum, value) => value is null ? sum : (sum ?? 0m) + Quantities.FromDb(value),
+            sum => sum is { } s ? Quantities.ToSqlite(s) : null, isDeterministic: true);
+        sqlite.CreateFunction<object?, object?, string?>("exact_add",
+            (a, b) => a is null || b is null ? null : Quantities.ToSqlite(Quantities.FromDb(a) + Quantities.FromDb(b)), isDeterministic: true);
         if (Configured.TryGetValue(sqlite.Handle!, out _)) return;
         // Per connection handle: wait for other writers rather than fail, and enforce references.
         await connection.ExecuteAsync(new CommandDefinition("pragma busy_timeout = 30000; pragma foreign_keys = on;", cancellationToken: ct));

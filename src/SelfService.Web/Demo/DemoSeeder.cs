@@ -163,7 +163,7 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
                 var cap = await c.ExecuteScalarAsync<long>(
                     "select Amount from PlanEntitlement where PlanId = @plan and FeatureId = @feature",
                     new { plan = plans[s.Plan], feature = f["api-calls"] }, tx);
-                await history.Sum(c, tx, customerId, f["api-calls"], period, (long)(cap * s.ApiCallsShareOfCap), spike: s.Key == "acme");
+                await history.Sum(c, tx, customerId, f["api-calls"], period, s.AnchorDay, cap, (long)(cap * s.ApiCallsShareOfCap), spike: s.Key == "acme");
             }
         }
         await c.ExecuteAsync(InsertWatermarkSql,

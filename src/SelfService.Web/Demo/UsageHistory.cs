@@ -15,15 +15,21 @@ internal sealed class UsageHistory(SqlDialect dialect, DateTime now, int months)
 
     private static readonly string[] Columns = ["CustomerId", "FeatureId", "HourStart", "Total", "Peak", "LatestAt", "LatestValue", "EventCount"];
 
-    private sealed record Bucket(long CustomerId, long FeatureId, DateTime HourStart, double Total, double Peak, DateTime LatestAt, double LatestValue, long EventCount);
+    private sealed record Bucket(long CustomerId, long FeatureId, DateTime HourStart, decimal Total, decimal Peak, DateTime LatestAt, decimal LatestValue, long EventCount);
 
     private IEnumerable<DateTime> Hours()
     {
         for (var h = _start; h < _currentHour; h = h.AddHours(1)) yield return h;
     }
 
-    /// <summary>Sum-aggregated usage scaled so that the current period so far adds up to <paramref name="currentPeriodTotal"/>.</summary>
-    public async Task Sum(DbConnection c, DbTransaction tx, long customerId, long featureId, UsagePeriod period, long currentPeriodTotal, bool spike)
+    /// <summary>
+    /// Sum-aggregated usage, each period scaled on its own so that the history looks like a real customer's: the current
+    /// period so far adds up to <paramref name="currentPeriodTotal"/>; each full past period ends at a share of
+    /// <paramref name="cap"/> that grows towards this period's pace, mostly under the cap; with <paramref name="spike"/>,
+    /// the period of the one busy day (40 days ago) goes over the cap — the overage the demo's story needs.
+    /// </summary>
+    public async Task Sum(DbConnection c, DbTransaction tx, long customerId, long featureId, UsagePeriod period, int anchorDay,
+        long cap, long currentPeriodTotal, bool spike)
     {
         var random = new Random((int)(customerId * 7919 + featureId));
         var spikeDay = _currentHour.Date.AddDays(-40);
@@ -31,27 +37,39 @@ internal sealed class UsageHistory(SqlDialect dialect, DateTime now, int months)
         {
             var workday = h.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0.35 : 1.0;
             var daily = 0.25 + Math.Exp(-Math.Pow((h.Hour - 14) / 4.0, 2));
-            var growth = 1 + 0.05 * (h - _start).TotalDays / 30;
             var noise = 0.8 + 0.4 * random.NextDouble();
             var burst = spike && h.Date == spikeDay ? 4.0 : 1.0;
-            return (Hour: h, Weight: workday * daily * growth * noise * burst);
+            return (Hour: h, Weight: workday * daily * noise * burst);
         }).ToList();
-        var inPeriod = weights.Where(w => period.Contains(w.Hour)).Sum(w => w.Weight);
-        var scale = inPeriod > 0 ? currentPeriodTotal / inPeriod : 0;
+
+        // This period's pace carried to a full period: where past periods were heading, a little lower each month back.
+        var elapsed = Math.Max(1.0, (_currentHour - period.Start).TotalHours);
+        var pace = currentPeriodTotal * (period.End - period.Start).TotalHours / elapsed;
+        var level = Math.Clamp(pace / Math.Max(1, cap), 0.45, 0.92);
 
         var buckets = new List<Bucket>(weights.Count);
-        long assigned = 0;
-        var lastInPeriod = weights.LastOrDefault(w => period.Contains(w.Hour)).Hour;
-        foreach (var (hour, weight) in weights)
+        foreach (var group in weights.GroupBy(w => UsagePeriod.Containing(w.Hour, anchorDay)))
         {
-            var q = (long)Math.Round(weight * scale);
-            if (period.Contains(hour))
+            var monthsBack = 0;
+            for (var p = group.Key; p.Start < period.Start; p = p.Next(anchorDay)) monthsBack++;
+            var target = monthsBack == 0 ? currentPeriodTotal
+                : (long)Math.Round(cap * (group.Any(w => w.Hour.Date == spikeDay && spike)
+                    ? 1.08 // the busy day tipped that period over the cap
+                    : level * Math.Pow(0.93, monthsBack) * (0.97 + 0.06 * random.NextDouble())));
+            // A period the history only starts part-way through gets the share of it that the history covers.
+            var full = (group.Key.End - group.Key.Start).TotalHours;
+            var covered = group.Count();
+            if (monthsBack > 0 && covered < full) target = (long)Math.Round(target * covered / full);
+            var sum = group.Sum(w => w.Weight);
+            long assigned = 0;
+            var last = group.Last().Hour;
+            foreach (var (hour, weight) in group)
             {
-                // Land exactly on the intended total for the current period.
-                if (hour == lastInPeriod) q = Math.Max(0, currentPeriodTotal - assigned);
+                // Land exactly on the period's total.
+                var q = hour == last ? Math.Max(0, target - assigned) : (long)Math.Round(weight * target / sum);
                 assigned += q;
+                if (q > 0) buckets.Add(new Bucket(customerId, featureId, hour, q, q, hour.AddMinutes(59), q, Math.Max(1, q / 25)));
             }
-            if (q > 0) buckets.Add(new Bucket(customerId, featureId, hour, q, q, hour.AddMinutes(59), q, Math.Max(1, q / 25)));
         }
         await dialect.InsertManyAsync(c, tx, "UsageHourly", Columns, buckets);
     }
@@ -77,7 +95,8 @@ internal sealed class UsageHistory(SqlDialect dialect, DateTime now, int months)
             var value = from + (to - from) * progress + (to - from) * 0.03 * (random.NextDouble() - 0.5);
             value = wholeNumbers ? Math.Round(value) : Math.Round(value, 1);
             if (d == days) value = to;
-            buckets.Add(new Bucket(customerId, featureId, hour, value, value, hour, value, 1));
+            var exact = Math.Round((decimal)value, 1);
+            buckets.Add(new Bucket(customerId, featureId, hour, exact, exact, hour, exact, 1));
             if (hour == _currentHour) break;
         }
         await dialect.InsertManyAsync(c, tx, "UsageHourly", Columns, buckets);

@@ -15,7 +15,7 @@ public static class EntitlementFormat
         return Quantity(feature, value.Amount ?? 0);
     }
 
-    public static string Quantity(Feature feature, double amount) =>
+    public static string Quantity(Feature feature, decimal amount) =>
         feature.Unit is { Length: > 0 } unit ? $"{Number(amount)} {(amount == 1 ? Singular(unit) : unit)}" : Number(amount);
 
     /// <summary>Units are written plural in the catalog ("streams", "members", "GB"); one of them reads "1 stream".</summary>
@@ -28,8 +28,15 @@ public static class EntitlementFormat
         return unit;
     }
 
-    public static string Number(double amount) =>
-        amount.ToString(amount == Math.Floor(amount) ? "#,0" : "#,0.##", Culture);
+    /// <summary>
+    /// A quantity as a person reads it, grouped by thousands, with every digit kept: usage is an exact decimal of at
+    /// most 6 places, so the page says what the API and the CSV say (1,000,000,000,000,001,368; 9,999.9).
+    /// </summary>
+    public static string Number(decimal amount) => Data.Quantities.Normalize(amount).ToString("#,0.######", Culture);
+
+    /// <summary>A share of a cap in whole percent, rounded down below 100 % so that "100 %" means the cap is reached.</summary>
+    public static string Percent(decimal percent) =>
+        Math.Floor(percent).ToString("0", Culture) + " %";
 
     /// <summary>What one source adds, as in "+10 members" or "25 members" for the plan.</summary>
     public static string Contribution(Feature feature, EntitlementSource source)

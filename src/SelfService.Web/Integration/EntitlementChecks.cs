@@ -42,7 +42,7 @@ public sealed record SourceView(
 public sealed record EntitlementCheck(
     string Customer, string Feature, string Name, string Kind, string? Unit, string? Aggregation,
     bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap,
-    double? Usage, double? Remaining, double? Requested, bool Overage,
+    decimal? Usage, decimal? Remaining, decimal? Requested, bool Overage,
     DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<SourceView> Sources,
     string? Country = null, IReadOnlyList<RegionsView>? AllowedIn = null);
 
@@ -51,7 +51,16 @@ public sealed record PlanView(string Code, int Version, string Name);
 /// <summary>Every effective entitlement of a customer at one instant, with usage of the current period.</summary>
 public sealed record AccountCheck(
     string Customer, string Name, PlanView? Plan, string SubscriptionStatus, int? BillingAnchorDay,
-    DateTime At, DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<EntitlementCheck> Entitlements, string? Country = null);
+    DateTime At, DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<EntitlementCheck> Entitlements, string? Country = null)
+{
+    /// <summary>The rollup watermark the usage was read at (every event with a higher id was read raw).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long UsageWatermark { get; init; }
+
+    /// <summary>The first instant after <see cref="At"/> at which a grant of the subscription starts or ends: the answer changes then.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DateTime? NextChange { get; init; }
+}
 
 /// <summary>
 /// Answers entitlement checks. The rules come from <see cref="EntitlementService"/> (the engine) and usage from
@@ -74,20 +83,27 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
 
         var period = UsagePeriod.Containing(account.At, account.Subscription.BillingAnchorDay);
         var numeric = account.Entitlements.Where(e => e.Feature.IsNumeric).Select(e => e.Feature).ToList();
-        var totals = numeric.Count == 0 ? new Dictionary<long, double>()
-            : await usage.TotalsAsync(account.Customer.Id, numeric, period.Start, period.End, ct);
+        var (totals, watermark) = numeric.Count == 0 ? (new Dictionary<long, decimal>(), 0L)
+            : await usage.TotalsAtWatermarkAsync(account.Customer.Id, numeric, period.Start, period.End, ct);
         var checks = account.Entitlements
             .Select(e => Evaluate(account.Customer.ExternalKey, e.Feature, e, account.IsActive, totals.GetValueOrDefault(e.Feature.Id), period, null) with { Country = country })
             .ToList();
+        var changes = account.Grants.Where(g => g.RevokedAt is null)
+            .SelectMany(g => new[] { g.ValidFrom, g.ValidUntil })
+            .Where(t => t > account.At).Select(t => t!.Value).ToList();
         return new AccountCheck(account.Customer.ExternalKey, account.Customer.Name,
             new PlanView(account.Plan.Code, account.Plan.Version, account.Plan.Name), Status(account.Subscription.Status),
-            account.Subscription.BillingAnchorDay, account.At, period.Start, period.End, checks, country);
+            account.Subscription.BillingAnchorDay, account.At, period.Start, period.End, checks, country)
+        {
+            UsageWatermark = watermark,
+            NextChange = changes.Count == 0 ? null : changes.Min(),
+        };
     }
 
     public enum Outcome { Ok, UnknownCustomer, UnknownFeature }
 
     /// <summary>One feature, optionally for <paramref name="requested"/> more units of use, asked in <paramref name="country"/> (or without one).</summary>
-    public async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, double? requested, CancellationToken ct = default,
+    public async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, decimal? requested, CancellationToken ct = default,
         string? country = null)
     {
         var account = await entitlements.ForCustomerAsync(customerKey, ct: ct, where: Where.For(country));
@@ -142,7 +158,7 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
     /// (allowed while usage + requested stays within the limit). A soft cap always allows and flags the use beyond it as overage.
     /// </summary>
     public static EntitlementCheck Evaluate(string customer, Feature feature, EffectiveEntitlement? entitlement, bool active,
-        double usage, UsagePeriod? period, double? requested)
+        decimal usage, UsagePeriod? period, decimal? requested)
     {
         var sources = entitlement?.Sources.Select(View).ToList() ?? [];
         var entitled = entitlement?.HasAccess == true;
@@ -183,7 +199,7 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
             : null;
         return new EntitlementCheck(customer, feature.Handle, feature.Name, kind, feature.Unit, aggregation,
             HasAccess: allowed, Reason: reason, Limit: limit, Unlimited: unlimited, HardCap: hardCap,
-            Usage: usage, Remaining: limit is { } l ? Math.Max(0, l - usage) : null, Requested: requested,
+            Usage: Quantities.Normalize(usage), Remaining: limit is { } l ? Quantities.Normalize(Math.Max(0, l - usage)) : null, Requested: requested,
             Overage: allowed && !withinCap, PeriodStart: shownPeriod?.Start, PeriodEnd: shownPeriod?.End, sources, AllowedIn: allowedIn);
     }
 

@@ -10,7 +10,7 @@ namespace SelfService.Integration;
 /// answer for any country as the API would.
 /// </summary>
 public sealed record TokenEntitlement(
-    bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap, double? Usage, double? Remaining, bool Overage, DateTime? PeriodEnd,
+    bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap, decimal? Usage, decimal? Remaining, bool Overage, DateTime? PeriodEnd,
     TokenRegions? Regions = null);
 
 /// <summary>
@@ -41,7 +41,15 @@ public sealed record EntitlementTokenPayload(
     DateTime? PeriodStart,
     DateTime? PeriodEnd,
     IReadOnlyDictionary<string, TokenEntitlement> Entitlements,
-    IReadOnlyList<string>? Embargo = null);
+    IReadOnlyList<string>? Embargo = null)
+{
+    /// <summary>When the usage in the token was read, and at which rollup watermark.</summary>
+    [JsonPropertyName("usage_as_of")]
+    public UsageAsOf? UsageAsOf { get; init; }
+}
+
+/// <summary>The instant the token's usage was read at and the rollup watermark (events with higher ids were read raw).</summary>
+public sealed record UsageAsOf(DateTime At, long Watermark);
 
 public sealed record IssuedToken(string Token, string TokenType, DateTime IssuedAt, DateTime ExpiresAt, string Kid);
 
@@ -58,14 +66,22 @@ public sealed class EntitlementTokens(EntitlementChecks checks, SigningKeyStore 
         var (rules, embargo) = await checks.RegionRulesAsync(customerKey, ct);
         var (kid, key) = await keys.ActiveAsync(ct);
         var now = clock.GetUtcNow();
+        // Never past what the token reflects: a grant that starts or ends (a temporary grant ending a minute from now ends
+        // the token with it), or the period whose usage it carries.
         var expires = now + options.Value.TokenLifetime;
+        foreach (var change in new[] { account.NextChange, account.PeriodEnd })
+            if (change is { } c && new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) < expires)
+                expires = new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc));
         var payload = new EntitlementTokenPayload(
             options.Value.Issuer, account.Customer, options.Value.Audience,
             now.ToUnixTimeSeconds(), now.ToUnixTimeSeconds(), expires.ToUnixTimeSeconds(), Guid.NewGuid().ToString("N"),
             account.Name, account.Plan?.Code, account.SubscriptionStatus, account.PeriodStart, account.PeriodEnd,
             account.Entitlements.ToDictionary(e => e.Feature, e => new TokenEntitlement(
                 e.HasAccess, e.Reason, e.Limit, e.Unlimited, e.HardCap, e.Usage, e.Remaining, e.Overage, e.PeriodEnd, rules.GetValueOrDefault(e.Feature))),
-            embargo.Count == 0 ? null : embargo);
+            embargo.Count == 0 ? null : embargo)
+        {
+            UsageAsOf = new UsageAsOf(account.At, account.UsageWatermark),
+        };
         string token;
         lock (key) token = Jws.Sign(payload, key, kid, Json); // one ECDsa is shared; it is not documented thread-safe
         return new IssuedToken(token, "Bearer", now.UtcDateTime, expires.UtcDateTime, kid);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using SelfService.Api;
 using SelfService.Catalog;
+using SelfService.Data;
 
 namespace SelfService.Integration;
 
@@ -41,7 +42,12 @@ public static class IntegrationEndpoints
 
         api.MapPost("/customers/{customer}/token", PostToken).RequireAuthorization(read).WithTags(Tag)
             .WithName("IssueEntitlementToken").WithSummary("A signed JWT (ES256) of the customer's entitlements and usage as of now")
-            .WithDescription($"Short-lived; verify it with the public keys at `{JwksPath}` (match the `kid` header).")
+            .WithDescription($"""
+                Short-lived; verify it with the public keys at `{JwksPath}` (match the `kid` header). `exp` is at most 15 minutes after
+                issue and never past the end (or start) of a grant the token reflects, nor the end of the usage period it carries, so an
+                app deciding offline from an unexpired token decides as the check API would have at `usage_as_of.at`; `usage_as_of`
+                also names the rollup `watermark` the usage was read at. Usage figures are exact decimals (at most 10^18, 6 decimal places).
+                """)
             .Produces<IssuedToken>().Errors(401, 403, 404, 429);
 
         api.MapGet("/customers/{customer}", GetCustomer).RequireAuthorization(read).WithTags(ProvisioningTag)
@@ -152,11 +158,12 @@ public static class IntegrationEndpoints
     {
         var errors = new Dictionary<string, string[]>();
         var code = Country(country, errors);
-        double? amount = null;
+        decimal? amount = null;
         if (requested is not null)
         {
-            if (double.TryParse(requested, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) && n >= 0) amount = n;
-            else errors["requested"] = ["Must be a number of at least 0."];
+            if (Quantities.ParseExact(requested.Trim()) is not { } exact) errors["requested"] = ["Must be a number of at least 0."];
+            else if (exact.Error is { } reason) errors["requested"] = [$"{requested} {reason}"];
+            else amount = exact.Value;
         }
         if (errors.Count > 0) return ApiProblems.ValidationFailed(errors);
         var (outcome, check) = await checks.FeatureAsync(customer, feature, amount, ct, code);

@@ -48,9 +48,10 @@ public sealed class MeteringOptions
         foreach (var p in Settings.Positive(nameof(LatenessWindow), o.LatenessWindow)) yield return p;
         foreach (var p in Settings.NotNegative(nameof(FutureTolerance), o.FutureTolerance)) yield return p;
         foreach (var p in Settings.NotNegative(nameof(RollupSafetyLag), o.RollupSafetyLag)) yield return p;
-        if (o.Retention < o.LatenessWindow)
-            yield return new(nameof(Retention), $"must not be shorter than {Section}:LatenessWindow ({o.LatenessWindow}), not {o.Retention}: " +
-                "a retried event older than the retention would otherwise count twice.");
+        if (o.Retention < o.MinimumRetention)
+            yield return new(nameof(Retention), $"must not be shorter than {Section}:LatenessWindow + {Section}:FutureTolerance + the rollup's " +
+                $"safety lag ({o.MinimumRetention}), not {o.Retention}: an event's id is kept only as long as its raw event, so a retry " +
+                "accepted after its event was pruned would count twice.");
         if (o.Thresholds?.Any(t => t is <= 0 or > 1000) == true)
             yield return new(nameof(Thresholds), "are percentages of a cap from 1 to 1000.");
         foreach (var p in Settings.Range(nameof(MaxEventsPerRequest), o.MaxEventsPerRequest, 1, 100_000)) yield return p;
@@ -59,6 +60,13 @@ public sealed class MeteringOptions
     }
 
     public TimeSpan SafetyLagFor(SqlDialect dialect) => RollupSafetyLag ?? dialect.RollupSafetyLag;
+
+    /// <summary>
+    /// The shortest retention under which a retried event is always recognised: it may first arrive a
+    /// <see cref="FutureTolerance"/> before its timestamp and be retried until a <see cref="LatenessWindow"/> after it, and
+    /// the rollup may hold it back by its safety lag (a database server's minute unless <see cref="RollupSafetyLag"/> says otherwise).
+    /// </summary>
+    public TimeSpan MinimumRetention => LatenessWindow + FutureTolerance + (RollupSafetyLag ?? TimeSpan.FromMinutes(1));
 }
 
 public static class MeteringSetup

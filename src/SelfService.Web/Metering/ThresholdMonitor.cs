@@ -16,7 +16,7 @@ public sealed record ThresholdCrossing
     public long FeatureId { get; init; }
     public DateTime PeriodStart { get; init; }
     public int Threshold { get; init; }
-    public double Usage { get; init; }
+    public decimal Usage { get; init; }
     public long Cap { get; init; }
     public DateTime CrossedAt { get; init; }
 }
@@ -86,7 +86,9 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
                 foreach (var (_, feature, cap, hardCap) in period)
                 {
                     var used = totals.GetValueOrDefault(feature.Id);
-                    foreach (var pct in thresholds.Where(t => used * 100 >= (double)cap * t))
+                    // One notice per check, titled for the highest threshold crossed (10,001 of 10,000 is "cap reached", not "80 %").
+                    var crossed = thresholds.Where(t => used * 100 >= (decimal)cap * t).ToList();
+                    foreach (var pct in crossed)
                     {
                         var inserted = await c.ExecuteAsync(new CommandDefinition(InsertCrossingSql, new
                         {
@@ -95,7 +97,8 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
                         }, tx, cancellationToken: ct));
                         if (inserted == 0) continue;
                         recorded++;
-                        var (title, body) = Message(feature, pct, used, cap, hardCap, period.Key);
+                        if (pct != crossed[^1]) continue;
+                        var (title, body) = Message(feature, pct, used, cap, hardCap, period.Key, now);
                         await notifications.NotifyAsync(c, tx, customer.Key, null, NotificationKind, title, body, $"/customers/{key}/usage", now,
                             $"threshold:{customer.Key}:{feature.Id}:{period.Key.Start:yyyyMMdd}:{pct}");
                     }
@@ -105,18 +108,35 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
         return recorded;
     }
 
-    internal static (string Title, string Body) Message(Feature feature, int pct, double used, long cap, bool hardCap, UsagePeriod period)
+    internal static (string Title, string Body) Message(Feature feature, int pct, decimal used, long cap, bool hardCap, UsagePeriod period, DateTime now)
     {
         var inv = CultureInfo.InvariantCulture;
         var unit = string.IsNullOrEmpty(feature.Unit) ? "" : " " + feature.Unit;
-        var title = pct < 100 ? $"{feature.Name}: {pct} % of your cap used"
-            : pct == 100 ? $"{feature.Name}: cap reached"
-            : $"{feature.Name}: {pct} % of your cap used, over the cap";
-        var span = $"{period.Start.ToString("d MMM", inv)} – {period.End.AddDays(-1).ToString("d MMM yyyy", inv)}";
-        var consequence = pct < 100
+        var lastDay = period.End.AddDays(-1);
+        var span = $"{period.Start.ToString("d MMM", inv)} – {lastDay.ToString("d MMM yyyy", inv)}";
+        var figures = $"{EntitlementFormat.Number(used)} of {cap.ToString("#,0", inv)}{unit}";
+        // The title names the highest threshold crossed, and the cap when usage is at or past it (10,001 of 10,000 is not "80 %").
+        var atCap = used >= cap;
+        var reached = $"cap reached ({EntitlementFormat.Percent(used * 100 / cap)} used)";
+        if (period.End <= now)
+        {
+            // A late event counted into a period that is over: nothing is refused any more, and the wording says so.
+            var ended = $"in the period that ended {lastDay.ToString("d MMM", inv)}";
+            var pastTitle = pct > 100 ? $"{feature.Name}: {pct} % of the cap was used, over the cap, {ended}"
+                : atCap ? $"{feature.Name}: {reached} {ended}"
+                : $"{feature.Name}: {pct} % of the cap was used {ended}";
+            var pastBody = $"{figures} were used in the period {span}, which has ended: usage reported late was counted in it. " +
+                           (atCap && !hardCap ? "Use beyond the cap in that period counts as overage. " : "") +
+                           "The current period is not affected.";
+            return (pastTitle, pastBody);
+        }
+        var title = pct > 100 ? $"{feature.Name}: {pct} % of your cap used, over the cap"
+            : atCap ? $"{feature.Name}: {reached}"
+            : $"{feature.Name}: {pct} % of your cap used";
+        var consequence = !atCap
             ? (hardCap ? "At the cap, further use is refused until the period ends." : "Use beyond the cap counts as overage.")
             : (hardCap ? "Further use is refused until the period ends." : "Further use counts as overage.");
-        var body = $"{used.ToString("#,0.##", inv)} of {cap.ToString("#,0", inv)}{unit} used in the period {span}. {consequence} " +
+        var body = $"{figures} used in the period {span}. {consequence} " +
                    "An upgrade or an add-on raises the cap.";
         return (title, body);
     }

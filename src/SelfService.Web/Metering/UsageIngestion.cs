@@ -6,7 +6,7 @@ using SelfService.Data;
 namespace SelfService.Metering;
 
 /// <summary>One valid usage event, resolved to ids, ready to store.</summary>
-public readonly record struct UsageEventRow(string EventId, long CustomerId, long FeatureId, double Quantity, DateTime OccurredAt, string? Country = null);
+public readonly record struct UsageEventRow(string EventId, long CustomerId, long FeatureId, decimal Quantity, DateTime OccurredAt, string? Country = null);
 
 /// <summary>An event whose id was already used, for the same customer, by an event with another payload.</summary>
 public readonly record struct UsageConflict(int Index, string EventId, string Reason);
@@ -60,7 +60,7 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
             pCustomer.Value = e.CustomerId;
             pFeature.Value = e.FeatureId;
             pEventId.Value = e.EventId;
-            pQuantity.Value = e.Quantity;
+            Quantities.Set(pQuantity, e.Quantity);
             DapperSetup.Utc(pOccurred, e.OccurredAt);
             pCountry.Value = (object?)e.Country ?? DBNull.Value;
             if (await insert.ExecuteNonQueryAsync(ct) == 0) (seen ??= []).Add(i);
@@ -80,7 +80,7 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
                 await using var reader = await existing.ExecuteReaderAsync(ct);
                 if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"Event {e.EventId} was neither inserted nor found.");
                 var featureId = reader.GetInt64(0);
-                var quantity = reader.GetDouble(1);
+                var quantity = Quantities.FromDb(reader.GetValue(1));
                 var occurredAt = reader.GetDateTime(2);
                 var differences = new List<string>();
                 if (featureId != e.FeatureId) differences.Add("feature");
@@ -121,7 +121,7 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
             p.DbType = name switch
             {
                 "CustomerId" or "FeatureId" => DbType.Int64,
-                "Quantity" => DbType.Double,
+                "Quantity" => DbType.Decimal,
                 _ => DbType.String,
             };
             if (name == "EventId") p.Size = 200;

@@ -33,7 +33,8 @@ public static class UsageIngestionEndpoints
                 Each event counts once per (customer, `id`): a retried event is answered as a duplicate, an `id` reused with another
                 payload rejects the batch (409). Any invalid event rejects the whole batch (400) with `errors` naming each bad field by
                 index (`events[3].quantity`); nothing from a rejected batch is stored. `timestamp` must lie within the lateness window
-                (7 days by default) and at most 5 minutes ahead. `quantity` is an exact decimal of at least 0.
+                (7 days by default) and at most 5 minutes ahead. `quantity` is an exact decimal from 0 to 10^18 with at most 6 decimal places
+                (`0.000001` to `1000000000000000000`); a quantity outside that is refused (400 naming the event), never rounded.
                 `country` (optional, ISO 3166-1 alpha-2) says where the use happened: an event for a feature the customer is not allowed
                 in that country (as the check for that country answers now: `region-not-allowed` or `embargoed`) is invalid
                 (`events[i].country`), unless `SelfService:Metering:AcceptUsageOutsideRegions` is true.
@@ -70,7 +71,7 @@ public static class UsageIngestionEndpoints
     /// <param name="Id">Unique per customer (case-sensitive, at most 200 characters): a retry with the same id counts once.</param>
     /// <param name="Customer">The customer's external key, such as <c>acme</c>.</param>
     /// <param name="Feature">The handle of a Limit or Metered feature, such as <c>api-calls</c>.</param>
-    /// <param name="Quantity">How much was used (Sum), the peak (Max) or the current value (Latest): an exact decimal of at least 0.</param>
+    /// <param name="Quantity">How much was used (Sum), the peak (Max) or the current value (Latest): an exact decimal from 0 to 10^18 with at most 6 decimal places; anything else is refused, never rounded.</param>
     /// <param name="Timestamp">When it happened: ISO 8601 with an offset, within the lateness window.</param>
     /// <param name="Country">Where it happened (optional): an ISO 3166-1 alpha-2 code; the feature must be allowed there.</param>
     public sealed record UsageEventBody(string Id, string Customer, string Feature, decimal Quantity, DateTimeOffset Timestamp, string? Country);
@@ -121,7 +122,7 @@ public static class UsageIngestionEndpoints
         ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, ApiProblems.TooLarge, "The batch is too large.",
             $"Send at most {o.MaxEventsPerRequest:N0} events and {o.MaxRequestBytes:N0} bytes per request.");
 
-    private sealed record Parsed(string? Id, string? Customer, string? Feature, double Quantity, DateTime OccurredAt)
+    private sealed record Parsed(string? Id, string? Customer, string? Feature, decimal Quantity, DateTime OccurredAt)
     {
         public string? Country { get; init; }
     }
@@ -241,15 +242,17 @@ public static class UsageIngestionEndpoints
         var customer = RequiredString(e, "customer", i, errors);
         var feature = RequiredString(e, "feature", i, errors);
 
-        double quantity = 0;
+        decimal quantity = 0;
         if (!e.TryGetProperty("quantity", out var q) || q.ValueKind == JsonValueKind.Null)
             Add(errors, $"events[{i}].quantity", "is required.");
         else if (q.ValueKind == JsonValueKind.Number)
         {
-            if (!q.TryGetDouble(out quantity) || !double.IsFinite(quantity))
-                Add(errors, $"events[{i}].quantity", "is infinite (out of range); it must be a finite number.");
-            else if (quantity < 0)
-                Add(errors, $"events[{i}].quantity", "must not be negative.");
+            // Read from the JSON text itself, so that nothing is rounded on the way (a double, or decimal's own parse, would).
+            if (Quantities.ParseExact(q.GetRawText()) is not { } exact)
+                Add(errors, $"events[{i}].quantity", "is not a number.");
+            else if (exact.Error is { } reason)
+                Add(errors, $"events[{i}].quantity", $"{q.GetRawText()} {reason}");
+            else quantity = exact.Value;
         }
         else if (q.ValueKind == JsonValueKind.String && q.GetString() is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var special)
                  && !double.IsFinite(special))

@@ -71,7 +71,7 @@ public sealed class UsageRollup(Db db, TimeProvider clock, IOptions<MeteringOpti
         ["CustomerId", "FeatureId", "HourStart", "Total", "Peak", "LatestAt", "LatestValue", "EventCount"],
         ["CustomerId", "FeatureId", "HourStart"],
         s => $"""
-            Total = t.Total + {s("Total")},
+            Total = {db.Dialect.ExactAdd("t.Total", s("Total"))},
             Peak = case when {s("Peak")} > t.Peak then {s("Peak")} else t.Peak end,
             LatestAt = case when {s("LatestAt")} >= t.LatestAt then {s("LatestAt")} else t.LatestAt end,
             LatestValue = case when {s("LatestAt")} >= t.LatestAt then {s("LatestValue")} else t.LatestValue end,
@@ -83,10 +83,10 @@ public sealed class UsageRollup(Db db, TimeProvider clock, IOptions<MeteringOpti
         public long CustomerId { get; init; }
         public long FeatureId { get; init; }
         public DateTime HourStart { get; init; }
-        public double Total { get; set; }
-        public double Peak { get; set; }
+        public decimal Total { get; set; }
+        public decimal Peak { get; set; }
         public DateTime LatestAt { get; set; }
-        public double LatestValue { get; set; }
+        public decimal LatestValue { get; set; }
         public long EventCount { get; set; }
         public long LatestId;
     }
@@ -142,7 +142,7 @@ public sealed class UsageRollup(Db db, TimeProvider clock, IOptions<MeteringOpti
                 var id = reader.GetInt64(0);
                 var customerId = reader.GetInt64(1);
                 var featureId = reader.GetInt64(2);
-                var quantity = reader.GetDouble(3);
+                var quantity = Quantities.FromDb(reader.GetValue(3));
                 var at = DateTime.SpecifyKind(reader.GetDateTime(4), DateTimeKind.Utc);
                 var key = (customerId, featureId, UsageService.Hour(at));
                 if (!buckets.TryGetValue(key, out var b))

@@ -8,7 +8,7 @@ namespace SelfService.Metering;
 
 public enum Granularity { Hour, Day }
 
-public readonly record struct UsagePoint(DateTime Start, double Value);
+public readonly record struct UsagePoint(DateTime Start, decimal Value);
 
 /// <summary>
 /// The one way to read usage, for the portal, the check API, the token, the threshold monitor and analytics. Every
@@ -29,8 +29,8 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
     // Rolled-up sums per feature over [from, to), the last Latest bucket before @to, and a row that carries the
     // watermark when there are no buckets. Latest takes one seek per Latest feature (a cross join keeps SQLite's
     // planner from scanning the customer's whole history of buckets instead).
-    internal const string RolledUpSql = $"""
-        select w.LastEventId as Watermark, 0 as Part, h.FeatureId, sum(h.Total) as Value, max(h.Peak) as Peak, null as LatestAt
+    internal string RolledUpSql => $"""
+        select w.LastEventId as Watermark, 0 as Part, h.FeatureId, {db.Dialect.ExactSum("h.Total")} as Value, max(h.Peak) as Peak, null as LatestAt
           from {WatermarkRow} w
           join UsageHourly h on h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to
          group by w.LastEventId, h.FeatureId
@@ -49,8 +49,8 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
 
     // The same for every active subscription of one billing anchor day (operator analytics): driven from those
     // subscriptions, so it reads only their rows; Latest takes each customer's newest hour by a grouped max joined back.
-    internal const string RolledUpByAnchorSql = $"""
-        select w.LastEventId as Watermark, 0 as Part, h.CustomerId, h.FeatureId, sum(h.Total) as Value, max(h.Peak) as Peak, null as LatestAt
+    internal string RolledUpByAnchorSql => $"""
+        select w.LastEventId as Watermark, 0 as Part, h.CustomerId, h.FeatureId, {db.Dialect.ExactSum("h.Total")} as Value, max(h.Peak) as Peak, null as LatestAt
           from {WatermarkRow} w
           join Subscription s on s.BillingAnchorDay = @anchorDay and s.Status = 'Active'
           join UsageHourly h on h.CustomerId = s.CustomerId and h.HourStart >= @from and h.HourStart < @to
@@ -94,8 +94,8 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
 
     internal string RolledUpDailySeriesSql => SeriesOfBuckets(db.Dialect.DayOf("h.HourStart"));
 
-    private static string SeriesOfBuckets(string bucket) => $"""
-            select w.LastEventId as Watermark, 0 as Part, h.FeatureId, {bucket} as BucketStart, sum(h.Total) as Value, max(h.Peak) as Peak, null as LatestAt
+    private string SeriesOfBuckets(string bucket) => $"""
+            select w.LastEventId as Watermark, 0 as Part, h.FeatureId, {bucket} as BucketStart, {db.Dialect.ExactSum("h.Total")} as Value, max(h.Peak) as Peak, null as LatestAt
               from {WatermarkRow} w
               join UsageHourly h on h.CustomerId = @customerId and h.HourStart >= @from and h.HourStart < @to
               join Feature f on f.Id = h.FeatureId and f.Aggregation <> 'Latest'
@@ -120,7 +120,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
 
     // One customer's (or, for the trend, every customer's) daily sums and peaks of one feature.
     internal string RolledUpDailyOfFeatureSql => $"""
-        select w.LastEventId as Watermark, 0 as Part, h.CustomerId, {db.Dialect.DayOf("h.HourStart")} as BucketStart, sum(h.Total) as Value, max(h.Peak) as Peak
+        select w.LastEventId as Watermark, 0 as Part, h.CustomerId, {db.Dialect.DayOf("h.HourStart")} as BucketStart, {db.Dialect.ExactSum("h.Total")} as Value, max(h.Peak) as Peak
           from {WatermarkRow} w
           join UsageHourly h on h.FeatureId = @featureId and h.HourStart >= @from and h.HourStart < @to
          group by w.LastEventId, h.CustomerId, {db.Dialect.DayOf("h.HourStart")}
@@ -130,10 +130,10 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         """;
 
     /// <summary>An accepted event the rollup has not folded yet.</summary>
-    private readonly record struct RawEvent(long Id, long CustomerId, long FeatureId, DateTime OccurredAt, double Quantity);
+    private readonly record struct RawEvent(long Id, long CustomerId, long FeatureId, DateTime OccurredAt, decimal Quantity);
 
-    private sealed record RolledUp(long Watermark, IReadOnlyDictionary<long, (double Total, double Peak)> Sums,
-        IReadOnlyDictionary<long, (DateTime At, double Value)> Latest);
+    private sealed record RolledUp(long Watermark, IReadOnlyDictionary<long, (decimal Total, decimal Peak)> Sums,
+        IReadOnlyDictionary<long, (DateTime At, decimal Value)> Latest);
 
     /// <summary>How often a read is tried again when a rollup committed between its two parts before it reads in one transaction.</summary>
     internal const int Attempts = 8;
@@ -162,7 +162,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
     private static async Task<(long Watermark, List<RawEvent> Events)> UnrolledAsync(DbConnection connection, DbTransaction? tx,
         string sql, object parameters, CancellationToken ct)
     {
-        var rows = (await connection.QueryAsync<(long Watermark, long? Id, long? CustomerId, long? FeatureId, DateTime? OccurredAt, double? Quantity)>(
+        var rows = (await connection.QueryAsync<(long Watermark, long? Id, long? CustomerId, long? FeatureId, DateTime? OccurredAt, decimal? Quantity)>(
             new CommandDefinition(sql, parameters, tx, cancellationToken: ct))).AsList();
         var events = new List<RawEvent>(rows.Count);
         foreach (var r in rows)
@@ -176,7 +176,15 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
     /// peak, Latest takes the last value reported before <paramref name="to"/> whenever it was reported.
     /// One small read when the rollup has not moved since the last answer for this range: the events past its watermark.
     /// </summary>
-    public async Task<IReadOnlyDictionary<long, double>> TotalsAsync(long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
+    public async Task<IReadOnlyDictionary<long, decimal>> TotalsAsync(long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default) =>
+        (await TotalsAtWatermarkAsync(customerId, features, from, to, ct)).Totals;
+
+    /// <summary>
+    /// <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/> with the rollup
+    /// watermark the answer was read at: every event with a higher id was read raw.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<long, decimal> Totals, long Watermark)> TotalsAtWatermarkAsync(long customerId,
+        IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
     {
         from = Hour(from);
         to = Hour(to);
@@ -186,7 +194,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         var (watermark, unrolled) = await UnrolledAsync(connection, null, UnrolledSql, parameters, ct);
         if (!_rolledUp.TryGetValue(key, out var rolled) || rolled.Watermark != watermark)
         {
-            (rolled, unrolled, _) = await AtOneWatermarkAsync(connection, async tx =>
+            (rolled, unrolled, watermark) = await AtOneWatermarkAsync(connection, async tx =>
             {
                 var r = await ReadRolledUpAsync(connection, tx, parameters, ct);
                 return (r.Watermark, r);
@@ -194,14 +202,14 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             if (_rolledUp.Count >= MaxCachedRanges) _rolledUp.Clear();
             _rolledUp[key] = rolled;
         }
-        return Combine(features, from, rolled, unrolled);
+        return (Combine(features, from, rolled, unrolled), watermark);
     }
 
     /// <summary>
     /// <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/> on an open
     /// connection, inside <paramref name="tx"/>: what a writer sees of its own uncommitted rollup.
     /// </summary>
-    public async Task<IReadOnlyDictionary<long, double>> TotalsAsync(DbConnection connection, DbTransaction tx,
+    public async Task<IReadOnlyDictionary<long, decimal>> TotalsAsync(DbConnection connection, DbTransaction tx,
         long customerId, IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
     {
         from = Hour(from);
@@ -212,9 +220,9 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         return Combine(features, from, rolled, unrolled);
     }
 
-    private static async Task<RolledUp> ReadRolledUpAsync(DbConnection connection, DbTransaction? tx, object parameters, CancellationToken ct)
+    private async Task<RolledUp> ReadRolledUpAsync(DbConnection connection, DbTransaction? tx, object parameters, CancellationToken ct)
     {
-        var rows = (await connection.QueryAsync<(long Watermark, int Part, long? FeatureId, double Value, double Peak, DateTime? LatestAt)>(
+        var rows = (await connection.QueryAsync<(long Watermark, int Part, long? FeatureId, decimal Value, decimal Peak, DateTime? LatestAt)>(
             new CommandDefinition(RolledUpSql, parameters, tx, cancellationToken: ct))).AsList();
         var sums = rows.Where(r => r.Part == 0).ToDictionary(r => r.FeatureId!.Value, r => (r.Value, r.Peak));
         var latest = rows.Where(r => r.Part == 1).GroupBy(r => r.FeatureId!.Value)
@@ -222,15 +230,15 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         return new RolledUp(rows.Single(r => r.Part == 2).Watermark, sums, latest);
     }
 
-    private static Dictionary<long, double> Combine(IReadOnlyCollection<Feature> features, DateTime from, RolledUp rolled, IEnumerable<RawEvent> unrolled)
+    private static Dictionary<long, decimal> Combine(IReadOnlyCollection<Feature> features, DateTime from, RolledUp rolled, IEnumerable<RawEvent> unrolled)
     {
-        var sums = new Dictionary<long, (double Total, double Peak)>(rolled.Sums);
+        var sums = new Dictionary<long, (decimal Total, decimal Peak)>(rolled.Sums);
         var latest = rolled.Latest.ToDictionary(kv => kv.Key, kv => new Reading(kv.Value.At, 0, kv.Value.Value));
         foreach (var e in unrolled)
         {
             Reading.Keep(latest, e.FeatureId, new Reading(e.OccurredAt, e.Id, e.Quantity));
             if (e.OccurredAt < from) continue;
-            var (total, peak) = sums.TryGetValue(e.FeatureId, out var s) ? s : (0, double.MinValue);
+            var (total, peak) = sums.TryGetValue(e.FeatureId, out var s) ? s : (0, decimal.MinValue);
             sums[e.FeatureId] = (total + e.Quantity, Math.Max(peak, e.Quantity));
         }
         return Select(features, sums, latest.ToDictionary(kv => kv.Key, kv => kv.Value.Value));
@@ -240,7 +248,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
     /// A Latest reading. By event time; at the same instant the value received last wins: raw events (by id) over a
     /// rolled-up bucket (sequence 0), as the rollup itself does when it folds them. Every surface uses this rule.
     /// </summary>
-    private readonly record struct Reading(DateTime At, long Seq, double Value)
+    private readonly record struct Reading(DateTime At, long Seq, decimal Value)
     {
         public static void Keep<TKey>(Dictionary<TKey, Reading> latest, TKey key, Reading candidate) where TKey : notnull
         {
@@ -249,10 +257,10 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         }
     }
 
-    private static Dictionary<long, double> Select(IReadOnlyCollection<Feature> features,
-        IReadOnlyDictionary<long, (double Total, double Peak)> sums, IReadOnlyDictionary<long, double> latest)
+    private static Dictionary<long, decimal> Select(IReadOnlyCollection<Feature> features,
+        IReadOnlyDictionary<long, (decimal Total, decimal Peak)> sums, IReadOnlyDictionary<long, decimal> latest)
     {
-        var result = new Dictionary<long, double>();
+        var result = new Dictionary<long, decimal>();
         foreach (var f in features.Where(f => f.IsNumeric))
         {
             result[f.Id] = f.Aggregation switch
@@ -266,14 +274,14 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
     }
 
     /// <summary>Usage of one feature in one period (Latest features: the last value reported before the period ends).</summary>
-    public async Task<double> UsageAsync(long customerId, Feature feature, UsagePeriod period, CancellationToken ct = default) =>
+    public async Task<decimal> UsageAsync(long customerId, Feature feature, UsagePeriod period, CancellationToken ct = default) =>
         (await TotalsAsync(customerId, [feature], period.Start, period.End, ct)).GetValueOrDefault(feature.Id);
 
     /// <summary>
     /// Usage of every active customer of one billing anchor day in <c>[from, to)</c>, by (customer, feature), by the
     /// same rules as <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/>.
     /// </summary>
-    public async Task<IReadOnlyDictionary<(long Customer, long Feature), double>> TotalsByAnchorAsync(int anchorDay,
+    public async Task<IReadOnlyDictionary<(long Customer, long Feature), decimal>> TotalsByAnchorAsync(int anchorDay,
         IReadOnlyCollection<Feature> features, DateTime from, DateTime to, CancellationToken ct = default)
     {
         from = Hour(from);
@@ -282,12 +290,12 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         await using var connection = await db.OpenAsync(ct);
         var (rows, unrolled, _) = await AtOneWatermarkAsync(connection, async tx =>
         {
-            var list = (await connection.QueryAsync<(long Watermark, int Part, long? CustomerId, long? FeatureId, double Value, double Peak, DateTime? LatestAt)>(
+            var list = (await connection.QueryAsync<(long Watermark, int Part, long? CustomerId, long? FeatureId, decimal Value, decimal Peak, DateTime? LatestAt)>(
                 new CommandDefinition(RolledUpByAnchorSql, parameters, tx, cancellationToken: ct))).AsList();
             return (list.Single(r => r.Part == 2).Watermark, list);
         }, UnrolledByAnchorSql, parameters, ct);
 
-        var sums = new Dictionary<(long, long), (double Total, double Peak)>();
+        var sums = new Dictionary<(long, long), (decimal Total, decimal Peak)>();
         var latest = new Dictionary<(long, long), Reading>();
         foreach (var r in rows)
         {
@@ -299,11 +307,11 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             var key = (e.CustomerId, e.FeatureId);
             Reading.Keep(latest, key, new Reading(e.OccurredAt, e.Id, e.Quantity));
             if (e.OccurredAt < from) continue;
-            var (total, peak) = sums.TryGetValue(key, out var s) ? s : (0, double.MinValue);
+            var (total, peak) = sums.TryGetValue(key, out var s) ? s : (0, decimal.MinValue);
             sums[key] = (total + e.Quantity, Math.Max(peak, e.Quantity));
         }
 
-        var result = new Dictionary<(long Customer, long Feature), double>();
+        var result = new Dictionary<(long Customer, long Feature), decimal>();
         var byId = features.Where(f => f.IsNumeric).ToDictionary(f => f.Id);
         foreach (var (key, value) in sums)
             if (byId.TryGetValue(key.Item2, out var f) && f.Aggregation != Aggregation.Latest)
@@ -315,7 +323,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
     }
 
     /// <summary>One feature's daily usage per customer over <c>[from, to)</c>: (customer, day) → (total, peak).</summary>
-    public async Task<IReadOnlyDictionary<(long Customer, DateTime Day), (double Total, double Peak)>> DailyOfFeatureAsync(long featureId,
+    public async Task<IReadOnlyDictionary<(long Customer, DateTime Day), (decimal Total, decimal Peak)>> DailyOfFeatureAsync(long featureId,
         DateTime from, DateTime to, CancellationToken ct = default)
     {
         from = Hour(from);
@@ -324,17 +332,17 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         await using var connection = await db.OpenAsync(ct);
         var (rows, unrolled, _) = await AtOneWatermarkAsync(connection, async tx =>
         {
-            var list = (await connection.QueryAsync<(long Watermark, int Part, long? CustomerId, DateTime? BucketStart, double Value, double Peak)>(
+            var list = (await connection.QueryAsync<(long Watermark, int Part, long? CustomerId, DateTime? BucketStart, decimal Value, decimal Peak)>(
                 new CommandDefinition(RolledUpDailyOfFeatureSql, parameters, tx, cancellationToken: ct))).AsList();
             return (list.Single(r => r.Part == 2).Watermark, list);
         }, UnrolledOfFeatureSql, parameters, ct);
-        var result = new Dictionary<(long Customer, DateTime Day), (double Total, double Peak)>();
+        var result = new Dictionary<(long Customer, DateTime Day), (decimal Total, decimal Peak)>();
         foreach (var r in rows.Where(r => r.Part == 0))
             result[(r.CustomerId!.Value, Day(r.BucketStart!.Value))] = (r.Value, r.Peak);
         foreach (var e in unrolled)
         {
             var key = (e.CustomerId, Day(e.OccurredAt));
-            var (total, peak) = result.TryGetValue(key, out var s) ? s : (0, double.MinValue);
+            var (total, peak) = result.TryGetValue(key, out var s) ? s : (0, decimal.MinValue);
             result[key] = (total + e.Quantity, Math.Max(peak, e.Quantity));
         }
         return result;
@@ -355,14 +363,14 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         await using var connection = await db.OpenAsync(ct);
         var (rows, raw, _) = await AtOneWatermarkAsync(connection, async tx =>
         {
-            var list = (await connection.QueryAsync<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, double Value, double Peak, DateTime? LatestAt)>(
+            var list = (await connection.QueryAsync<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)>(
                 new CommandDefinition(sql, parameters, tx, cancellationToken: ct))).AsList();
             return (list.Single(r => r.Part == 2).Watermark, list);
         }, UnrolledSql, parameters, ct);
 
         DateTime Bucket(DateTime t) => granularity == Granularity.Day ? Day(t) : Hour(t);
         var byFeature = features.ToDictionary(f => f.Id);
-        var sums = new Dictionary<(long, DateTime), (double Total, double Peak)>();
+        var sums = new Dictionary<(long, DateTime), (decimal Total, decimal Peak)>();
         var latest = new Dictionary<(long, DateTime), Reading>();
         var before = new Dictionary<long, Reading>();
         void Latest(long featureId, Reading r)
@@ -381,7 +389,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             if (f.Aggregation == Aggregation.Latest) { Latest(e.FeatureId, new Reading(e.OccurredAt, e.Id, e.Quantity)); continue; }
             if (e.OccurredAt < from) continue;
             var key = (e.FeatureId, Bucket(e.OccurredAt));
-            var (total, peak) = sums.TryGetValue(key, out var s) ? s : (0, double.MinValue);
+            var (total, peak) = sums.TryGetValue(key, out var s) ? s : (0, decimal.MinValue);
             sums[key] = (total + e.Quantity, Math.Max(peak, e.Quantity));
         }
 
@@ -394,7 +402,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             if (f.Aggregation == Aggregation.Latest)
             {
                 var points = new List<UsagePoint>();
-                double? carried = before.TryGetValue(f.Id, out var b) ? b.Value : null;
+                decimal? carried = before.TryGetValue(f.Id, out var b) ? b.Value : null;
                 var step = granularity == Granularity.Day ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1);
                 for (var t = Bucket(from); t <= end; t += step)
                 {

@@ -13,7 +13,7 @@ public enum PromptReason { None, NearCap, AtCap, ForecastReachesCap }
 public sealed record FeatureUsage(
     Feature Feature,
     EffectiveEntitlement Entitlement,
-    double Usage,
+    decimal Usage,
     Forecast? Forecast,
     PromptReason Prompt,
     UpgradeAdvice? Advice)
@@ -25,7 +25,7 @@ public sealed record FeatureUsage(
     public bool Unlimited => Entitlement.Unlimited;
 
     /// <summary>Share of the cap used, as a percentage (null when unlimited or no cap).</summary>
-    public double? Percent => Cap is > 0 ? Usage * 100.0 / Cap.Value : null;
+    public decimal? Percent => Cap is > 0 ? Usage * 100 / Cap.Value : null;
 
     public bool IsPeriodic => Feature.Aggregation != Aggregation.Latest;
 }
@@ -34,7 +34,7 @@ public sealed record FeatureUsage(
 public sealed record LockedFeature(Feature Feature, UpgradeOption? Unlock);
 
 /// <summary>One point of a chart: the bucket's own usage and, for Sum features, the running total in its period.</summary>
-public readonly record struct ChartPoint(DateTime Start, double Value, double Plotted);
+public readonly record struct ChartPoint(DateTime Start, decimal Value, decimal Plotted);
 
 public sealed record AccountUsageView(
     AccountEntitlements Account,
@@ -120,7 +120,7 @@ public sealed class AccountUsage(EntitlementService entitlements, CatalogStore c
         return Locked(account, snapshot, totals);
     }
 
-    private static List<LockedFeature> Locked(AccountEntitlements account, CatalogSnapshot snapshot, IReadOnlyDictionary<long, double> totals)
+    private static List<LockedFeature> Locked(AccountEntitlements account, CatalogSnapshot snapshot, IReadOnlyDictionary<long, decimal> totals)
     {
         var offered = snapshot.FeaturesOfFamily(account.Plan.Family);
         var held = account.Entitlements.Where(e => e.HasAccess).Select(e => e.Feature.Id).ToHashSet();
@@ -129,10 +129,10 @@ public sealed class AccountUsage(EntitlementService entitlements, CatalogStore c
             .ToList();
     }
 
-    private static PromptReason PromptFor(double used, EffectiveEntitlement e, Forecast? forecast, IReadOnlyList<int> thresholds)
+    private static PromptReason PromptFor(decimal used, EffectiveEntitlement e, Forecast? forecast, IReadOnlyList<int> thresholds)
     {
         if (e.Unlimited || e.Limit is not > 0) return PromptReason.None;
-        var percent = used * 100.0 / e.Limit.Value;
+        var percent = used * 100 / e.Limit.Value;
         if (percent >= 100) return PromptReason.AtCap;
         if (percent >= thresholds[0]) return PromptReason.NearCap;
         if (forecast?.ReachesCapBeforePeriodEnds == true && e.Feature.Aggregation == Aggregation.Sum) return PromptReason.ForecastReachesCap;
@@ -144,7 +144,7 @@ public sealed class AccountUsage(EntitlementService entitlements, CatalogStore c
     {
         var result = new List<ChartPoint>(points.Count);
         UsagePeriod? period = null;
-        double running = 0;
+        decimal running = 0;
         foreach (var p in points)
         {
             if (period is null || !period.Value.Contains(p.Start)) { period = UsagePeriod.Containing(p.Start, anchor); running = 0; }

@@ -19,6 +19,8 @@ public static class Csv
         {
             null => "",
             DateTime d => d.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            // Exact decimals keep every digit (without trailing zeros: 2.500000 is written 2.5).
+            decimal m => (m / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture),
             double d => d.ToString("0.######", CultureInfo.InvariantCulture),
             float f => f.ToString("0.######", CultureInfo.InvariantCulture),
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),

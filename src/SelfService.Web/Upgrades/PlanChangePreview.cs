@@ -5,7 +5,7 @@ using SelfService.Metering;
 namespace SelfService.Upgrades;
 
 /// <summary>One feature's value before and after a plan change, against its current usage.</summary>
-public sealed record PlanChangeImpact(Feature Feature, EntitlementValue Before, EntitlementValue After, double Usage)
+public sealed record PlanChangeImpact(Feature Feature, EntitlementValue Before, EntitlementValue After, decimal Usage)
 {
     public bool Lowered => Before.Unlimited && !After.Unlimited || !After.Unlimited && (After.Amount ?? 0) < (Before.Amount ?? 0);
 
@@ -39,13 +39,13 @@ public sealed class PlanChangePreview(EntitlementService entitlements, CatalogSt
         return Preview(account, snapshot, target, await CurrentUsageAsync(account, ct));
     }
 
-    public async Task<IReadOnlyDictionary<long, double>> CurrentUsageAsync(AccountEntitlements account, CancellationToken ct = default)
+    public async Task<IReadOnlyDictionary<long, decimal>> CurrentUsageAsync(AccountEntitlements account, CancellationToken ct = default)
     {
         var period = UsagePeriod.Containing(account.At, account.Subscription.BillingAnchorDay);
         return await usage.TotalsAsync(account.Customer.Id, account.AllFeatures, period.Start, period.End, ct);
     }
 
-    public static PlanChangePreviewResult Preview(AccountEntitlements account, CatalogSnapshot snapshot, PricePlan target, IReadOnlyDictionary<long, double> usage)
+    public static PlanChangePreviewResult Preview(AccountEntitlements account, CatalogSnapshot snapshot, PricePlan target, IReadOnlyDictionary<long, decimal> usage)
     {
         var inputs = new EntitlementInputs(account.AllFeatures, target, snapshot.EntitlementsOf(target), account.AddOns,
             snapshot.AddOnEntitlements.Where(e => account.AddOns.Any(a => a.AddOn.Id == e.AddOnId)).ToList(), account.Grants);

@@ -42,10 +42,10 @@ public sealed record UpgradeOption(UpgradeKind Kind, string Code, string Name, i
 /// What the advisor found for a need: the cheapest option that covers it, or, when none does, the option that
 /// covers the most and how far it still falls short.
 /// </summary>
-public sealed record UpgradeAdvice(UpgradeOption? Cheapest, UpgradeOption? Most, double Needed)
+public sealed record UpgradeAdvice(UpgradeOption? Cheapest, UpgradeOption? Most, decimal Needed)
 {
     /// <summary>How much of <see cref="Needed"/> the option covering the most still leaves out (0 when one covers it).</summary>
-    public double ShortBy => Cheapest is not null || Most is null || Most.NewValue.Unlimited ? 0 : Math.Max(0, Needed - (Most.NewValue.Amount ?? 0));
+    public decimal ShortBy => Cheapest is not null || Most is null || Most.NewValue.Unlimited ? 0 : Math.Max(0, Needed - (Most.NewValue.Amount ?? 0));
 }
 
 /// <summary>
@@ -58,11 +58,11 @@ public sealed record UpgradeAdvice(UpgradeOption? Cheapest, UpgradeOption? Most,
 /// </summary>
 public static class UpgradeAdvisor
 {
-    public static UpgradeOption? CheapestToCover(AccountEntitlements account, CatalogSnapshot catalog, Feature feature, double needed,
-        IReadOnlyDictionary<long, double> usage) => Advise(account, catalog, feature, needed, usage).Cheapest;
+    public static UpgradeOption? CheapestToCover(AccountEntitlements account, CatalogSnapshot catalog, Feature feature, decimal needed,
+        IReadOnlyDictionary<long, decimal> usage) => Advise(account, catalog, feature, needed, usage).Cheapest;
 
-    public static UpgradeAdvice Advise(AccountEntitlements account, CatalogSnapshot catalog, Feature feature, double needed,
-        IReadOnlyDictionary<long, double> usage)
+    public static UpgradeAdvice Advise(AccountEntitlements account, CatalogSnapshot catalog, Feature feature, decimal needed,
+        IReadOnlyDictionary<long, decimal> usage)
     {
         var family = account.Plan.Family;
         var currentValue = account.For(feature.Handle)?.Value ?? EntitlementValue.Of(0);

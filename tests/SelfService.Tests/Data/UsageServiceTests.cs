@@ -51,7 +51,7 @@ public abstract class UsageServiceTests : IDisposable
         var after = await service.TotalsAsync(acme.Id, [calls, members, storage], period.Start, period.End);
         Assert.Equal(87_500, after[calls.Id]);
         Assert.Equal(36, after[members.Id]);
-        Assert.Equal(99.5, after[storage.Id]);
+        Assert.Equal(99.5m, after[storage.Id]);
     }
 
     [SkippableFact]

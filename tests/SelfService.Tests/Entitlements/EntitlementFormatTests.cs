@@ -18,7 +18,7 @@ public sealed class EntitlementFormatTests
     [InlineData("boxes", 1, "1 box")]
     [InlineData("seats", 1.5, "1.5 seats")]
     public void Quantity_ReadsSingularForOne(string unit, double amount, string expected) =>
-        Assert.Equal(expected, EntitlementFormat.Quantity(Unit(unit), amount));
+        Assert.Equal(expected, EntitlementFormat.Quantity(Unit(unit), (decimal)amount));
 
     [Fact]
     public void Window_EndingWithinAMinute_SaysHowSoon()

@@ -33,7 +33,7 @@ public class MeteringApp : AppFactory
 
     public static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    public static JsonObject Event(string id, string customer, string feature, double quantity, DateTime at) => new()
+    public static JsonObject Event(string id, string customer, string feature, decimal quantity, DateTime at) => new()
     {
         ["id"] = id, ["customer"] = customer, ["feature"] = feature, ["quantity"] = quantity, ["timestamp"] = Iso(at),
     };
@@ -58,7 +58,7 @@ public class MeteringApp : AppFactory
     public async Task<Feature> Feature(string handle) => (await Get<CatalogStore>().FeaturesAsync()).Single(f => f.Handle == handle);
 
     /// <summary>Usage of a feature over a wide range of hours around now, read through the one usage service.</summary>
-    public async Task<double> Usage(string customer, string feature, DateTime? from = null, DateTime? to = null) =>
+    public async Task<decimal> Usage(string customer, string feature, DateTime? from = null, DateTime? to = null) =>
         (await Get<UsageService>().TotalsAsync(await CustomerId(customer), [await Feature(feature)],
             from ?? Now.AddDays(-30), to ?? Now.AddDays(2))).GetValueOrDefault((await Feature(feature)).Id);
 

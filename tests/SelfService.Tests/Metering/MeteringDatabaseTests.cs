@@ -37,7 +37,7 @@ public abstract class MeteringDatabaseTests : IDisposable
         Assert.Equal(60, (await App.Post(batch)).Duplicates);
         var conflicting = (JsonNode)Event("db-0", "acme", "storage-gb", 99, App.Now);
         Assert.Equal(HttpStatusCode.Conflict, (await App.Post(Event("db-new", "acme", "api-calls", 1, App.Now), conflicting)).Status);
-        var sent = batch.Where(e => (string)e["customer"]! == "acme" && (string)e["feature"]! == "api-calls").Sum(e => (double)e["quantity"]!);
+        var sent = batch.Where(e => (string)e["customer"]! == "acme" && (string)e["feature"]! == "api-calls").Sum(e => (decimal)e["quantity"]!);
         Assert.Equal(before + sent, await App.Usage("acme", "api-calls"));
 
         Assert.Equal(60, (await RollUp()).EventsFolded);
@@ -68,7 +68,7 @@ public abstract class MeteringDatabaseTests : IDisposable
         var replies = await Task.WhenAll(batches.Concat(batches.Take(3)).Select(b => Task.Run(() => App.Post(b))));
         Assert.All(replies, r => Assert.Equal(HttpStatusCode.OK, r.Status));
         Assert.Equal(800, replies.Sum(r => r.Accepted));
-        var sent = batches.SelectMany(b => b).Where(e => (string)e["customer"]! == "globex" && (string)e["feature"]! == "api-calls").Sum(e => (double)e["quantity"]!);
+        var sent = batches.SelectMany(b => b).Where(e => (string)e["customer"]! == "globex" && (string)e["feature"]! == "api-calls").Sum(e => (decimal)e["quantity"]!);
 
         App.Clock.Advance(TimeSpan.FromMinutes(2));
         var rollup = App.Get<UsageRollup>();

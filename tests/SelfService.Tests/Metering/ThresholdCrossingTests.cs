@@ -33,7 +33,7 @@ public sealed class ThresholdCrossingTests
         await rollup.RunAsync();
 
         var eighty = Assert.Single(await monitor.ForCustomerAsync(acme));
-        Assert.Equal((calls.Id, 80, 100_000L, 86_001.0), (eighty.FeatureId, eighty.Threshold, eighty.Cap, eighty.Usage));
+        Assert.Equal((calls.Id, 80, 100_000L, 86_001m), (eighty.FeatureId, eighty.Threshold, eighty.Cap, eighty.Usage));
         var note = Assert.Single(await Notifications(app, "acme"));
         Assert.Equal("/customers/acme/usage", note.Link);
         Assert.Equal("API calls: 80 % of your cap used", note.Title);
@@ -69,7 +69,52 @@ public sealed class ThresholdCrossingTests
         await rollup.RunAsync();
 
         Assert.Equal([50, 90], (await app.Get<ThresholdMonitor>().ForCustomerAsync(initech)).Select(c => c.Threshold));
-        Assert.Equal(2, (await Notifications(app, "initech")).Count);
+        // Both crossings are recorded; the customer gets one notice, for where usage is: past the cap.
+        var note = Assert.Single(await Notifications(app, "initech"));
+        Assert.StartsWith("API calls: cap reached (", note.Title);
+    }
+
+    [Fact]
+    public async Task CrossingEightyAndAHundredPercentInOneRollup_SendsOneNotice_TitledForTheCap()
+    {
+        using var app = new MeteringApp();
+        var globex = await app.CustomerId("globex");
+        var calls = await app.Feature("api-calls");
+        var period = UsagePeriod.Containing(app.Now, 15);
+        var used = await app.Get<UsageService>().UsageAsync(globex, calls, period);
+        Assert.True(used < 8_000, $"Globex's demo usage {used} is meant to be well under 80 % of 10,000");
+
+        Assert.Equal(HttpStatusCode.OK, (await app.Post(Event("g-over", "globex", "api-calls", 10_001 - used, app.Now))).Status);
+        await app.Get<UsageRollup>().RunAsync();
+
+        Assert.Equal([80, 100], (await app.Get<ThresholdMonitor>().ForCustomerAsync(globex)).Select(c => c.Threshold));
+        var note = Assert.Single(await Notifications(app, "globex"));
+        Assert.Equal("API calls: cap reached (100 % used)", note.Title);
+        Assert.Contains("10,001 of 10,000 calls used", note.Body);
+        Assert.Contains("Further use is refused until the period ends.", note.Body);
+    }
+
+    [Fact]
+    public async Task ALateEventCrossingAThresholdOfAPeriodThatIsOver_IsWordedForThePast()
+    {
+        using var app = new MeteringApp();
+        var globex = await app.CustomerId("globex");
+        var calls = await app.Feature("api-calls");
+        var previous = UsagePeriod.Containing(app.Now, 15).Previous(15);
+        var used = await app.Get<UsageService>().UsageAsync(globex, calls, previous);
+        Assert.True(used < 10_000, $"Globex's previous period {used} is meant to be under its cap");
+
+        // The period ended on 15 Nov; an event of its last day arrives now (20 Nov), within the lateness window.
+        var quantity = used < 8_000 ? 8_000 - used : 0.5m;
+        Assert.Equal(HttpStatusCode.OK, (await app.Post(Event("g-late", "globex", "api-calls", quantity, previous.End.AddHours(-2)))).Status);
+        await app.Get<UsageRollup>().RunAsync();
+
+        var crossing = Assert.Single(await app.Get<ThresholdMonitor>().ForCustomerAsync(globex));
+        Assert.Equal((80, previous.Start), (crossing.Threshold, crossing.PeriodStart));
+        var note = Assert.Single(await Notifications(app, "globex"));
+        Assert.Equal("API calls: 80 % of the cap was used in the period that ended 14 Nov", note.Title);
+        Assert.Contains("which has ended", note.Body);
+        Assert.DoesNotContain("refused", note.Body);
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public abstract class UsageReadConsistencyTests : IDisposable
         var usage = App.Get<UsageService>();
         var analytics = App.Get<UsageAnalytics>();
         var rollup = App.Get<UsageRollup>();
+        var page = App.Get<SelfService.Portal.AccountUsage>();
         await rollup.RunAsync(); // the demo's events, so that the loop's rollups fold only the loop's batches
         var customer = await App.CustomerId("globex");
         var calls = await App.Feature("api-calls");
@@ -64,7 +65,7 @@ public abstract class UsageReadConsistencyTests : IDisposable
 
         var reads = 0;
         var wrong = new List<string>();
-        async Task Check(string surface, Func<Task<double>> read)
+        async Task Check(string surface, Func<Task<decimal>> read)
         {
             var low = baseline + Interlocked.Read(ref accepted);
             var value = await read();
@@ -80,6 +81,15 @@ public abstract class UsageReadConsistencyTests : IDisposable
                 await Check("hourly series", async () => (await usage.SeriesAsync(customer, [calls], period.Start, period.End, Granularity.Hour))[calls.Id].Sum(p => p.Value));
                 await Check("daily series", async () => (await usage.SeriesAsync(customer, [calls], period.Start, period.End, Granularity.Day))[calls.Id].Sum(p => p.Value));
                 await Check("analytics", async () => (await analytics.MatrixAsync()).Rows.Single(r => r.CustomerId == customer && r.FeatureId == calls.Id).Usage);
+                await Check("usage page headline", async () => (await page.LoadAsync("globex", SelfService.Portal.PeriodChoice.Current, Granularity.Day))!
+                    .Features.Single(f => f.Feature.Id == calls.Id).Usage);
+                await Check("usage page chart and CSV", async () =>
+                {
+                    var view = (await page.LoadAsync("globex", SelfService.Portal.PeriodChoice.Current, Granularity.Hour))!;
+                    var csv = SelfService.Portal.UsageCsv.Write(calls, view.Series[calls.Id], 10_000, false);
+                    // The CSV's last period-to-date cell: what the chart's running total ends at.
+                    return decimal.Parse(csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries)[^1].Split(',')[3], System.Globalization.CultureInfo.InvariantCulture);
+                });
             }
         })).ToArray();
 

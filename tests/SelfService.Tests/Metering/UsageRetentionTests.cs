@@ -13,9 +13,9 @@ public sealed class UsageRetentionTests
     public async Task RolledUpEvents_ArePrunedAfterTheRetention_AndDedupHoldsUntilThen()
     {
         using var app = new MeteringApp();
-        // A lateness window as long as the retention, so a retry can still arrive on the retention's last day.
+        // A lateness window nearly as long as the retention (the shortest allowed), so a retry can still arrive on the retention's last day.
         app.Settings["SelfService:Metering:LatenessWindow"] = "30.00:00:00";
-        app.Settings["SelfService:Metering:Retention"] = "30.00:00:00";
+        app.Settings["SelfService:Metering:Retention"] = "30.00:06:00";
         var at = app.Now.AddMinutes(-1);
         var e = Event("kept-for-retention", "globex", "api-calls", 5, at);
         Assert.Equal(1, (await app.Post(e)).Accepted);
@@ -28,7 +28,7 @@ public sealed class UsageRetentionTests
         var retry = await app.Post(e);
         Assert.Equal((0, 1), (retry.Accepted, retry.Duplicates));
 
-        app.Clock.Advance(TimeSpan.FromDays(1).Add(TimeSpan.FromHours(1)));
+        app.Clock.Advance(TimeSpan.FromDays(1).Add(TimeSpan.FromMinutes(10)));
         var pruned = await rollup.RunAsync();
 
         Assert.Equal(1, pruned.EventsPruned);
@@ -51,6 +51,43 @@ public sealed class UsageRetentionTests
 
         Assert.Equal((1, 0), (first.EventsFolded, first.EventsPruned));
         Assert.Equal(1, await app.RawEventCount());
+    }
+
+    [Fact]
+    public async Task AnEventStampedAheadAndRetriedOnTheLastDayItCanBeAccepted_IsStillADuplicate_UnderTheShortestRetention()
+    {
+        using var app = new MeteringApp();
+        app.Settings["SelfService:Metering:Retention"] = "7.00:06:00"; // lateness 7 days + tolerance 5 minutes + lag 1 minute
+        var before = await app.Usage("globex", "api-calls", app.Now.AddDays(-30), app.Now.AddDays(30));
+        var at = app.Now.AddMinutes(5);
+        var e = Event("ahead-and-retried", "globex", "api-calls", 1000, at);
+        Assert.Equal(1, (await app.Post(e)).Accepted);
+        var rollup = app.Get<UsageRollup>();
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        await rollup.RunAsync();
+
+        // The last second the retry is still within the lateness window of its timestamp.
+        app.Clock.SetUtcNow(at.AddDays(7).AddSeconds(-1));
+        await rollup.RunAsync();
+        var retry = await app.Post(e);
+        Assert.Equal((0, 1), (retry.Accepted, retry.Duplicates));
+        Assert.Equal(before + 1000, await app.Usage("globex", "api-calls", at.AddDays(-30), at.AddDays(30)));
+
+        // Past it, the retry is refused as too old, and only then may the event be pruned.
+        app.Clock.Advance(TimeSpan.FromHours(2));
+        await rollup.RunAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Post(e)).Status);
+        Assert.Equal(before + 1000, await app.Usage("globex", "api-calls", at.AddDays(-30), at.AddDays(30)));
+    }
+
+    [Fact]
+    public void ARetentionOfJustTheLatenessWindow_StopsStartUp_NamingTheSettingAndWhatItMustCover()
+    {
+        // The case: 7 days was accepted, and an event stamped 5 minutes ahead, pruned 7 days later, counted twice.
+        var problem = Assert.Single(SelfService.Metering.MeteringOptions.Check(new SelfService.Metering.MeteringOptions { Retention = TimeSpan.FromDays(7) }));
+        Assert.Equal("Retention", problem.Key);
+        Assert.StartsWith("must not be shorter than SelfService:Metering:LatenessWindow + SelfService:Metering:FutureTolerance + the rollup's safety lag (7.00:06:00), not 7.00:00:00", problem.Problem);
+        Assert.Empty(SelfService.Metering.MeteringOptions.Check(new SelfService.Metering.MeteringOptions { Retention = new TimeSpan(7, 0, 6, 0) }));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public abstract class UsageRollupTests(TestDatabase database) : IDisposable
     {
         var random = new Random(prefix.GetHashCode(StringComparison.Ordinal));
         var events = Enumerable.Range(0, count).Select(i => (JsonNode)Event($"{prefix}-{i}", Customers[i % Customers.Length], Handles[i % Handles.Length],
-            Math.Round(random.NextDouble() * 50, 2), Now.AddMinutes(-random.Next(6 * 24 * 60)))).ToList();
+            Math.Round((decimal)random.NextDouble() * 50, 2), Now.AddMinutes(-random.Next(6 * 24 * 60)))).ToList();
         foreach (var chunk in events.Chunk(200))
             Assert.Equal(HttpStatusCode.OK, (await _app.Post(Batch(chunk))).Status);
         return count;
@@ -64,8 +64,8 @@ public abstract class UsageRollupTests(TestDatabase database) : IDisposable
         return string.Join("\n", lines);
     }
 
-    // Quantities are doubles: adding the same numbers in another order (by bucket, then by period) may differ in the last bit.
-    private static string R(double value) => Math.Round(value, 6).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+    // Quantities are exact decimals: adding the same numbers in any order (by bucket, then by period) gives the same figure.
+    private static string R(decimal value) => SelfService.Data.Quantities.Invariant(value);
 
     private async Task<long> Watermark()
     {

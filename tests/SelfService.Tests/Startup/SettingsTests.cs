@@ -26,6 +26,7 @@ public sealed class SettingsTests
     [InlineData("SelfService__Metering__LatenessWindow", "soon", "SelfService:Metering:LatenessWindow must be a time span")]
     [InlineData("SelfService__Metering__LatenessWindow", "-01:00:00", "SelfService:Metering:LatenessWindow must be a positive time span")]
     [InlineData("SelfService__Metering__Retention", "1.00:00:00", "SelfService:Metering:Retention must not be shorter than SelfService:Metering:LatenessWindow")]
+    [InlineData("SelfService__Metering__Retention", "7.00:00:00", "SelfService:Metering:Retention must not be shorter than SelfService:Metering:LatenessWindow + SelfService:Metering:FutureTolerance + the rollup's safety lag (7.00:06:00), not 7.00:00:00")]
     [InlineData("SelfService__Metering__Thresholds__0", "0", "SelfService:Metering:Thresholds are percentages of a cap from 1 to 1000.")]
     [InlineData("SelfService__Metering__MaxEventsPerRequest", "0", "SelfService:Metering:MaxEventsPerRequest must be from 1 to 100000, not 0.")]
     [InlineData("SelfService__Requests__StaleAfterDays", "0", "SelfService:Requests:StaleAfterDays must be from 1 to 3650, not 0.")]

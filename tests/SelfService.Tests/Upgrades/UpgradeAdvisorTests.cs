@@ -18,7 +18,7 @@ public sealed class UpgradeAdvisorTests(AppFactory app) : IClassFixture<AppFacto
         return (account, catalog, catalog.Features.Single(f => f.Handle == "api-calls"));
     }
 
-    private static IReadOnlyDictionary<long, double> Usage(Feature calls, double used) => new Dictionary<long, double> { [calls.Id] = used };
+    private static IReadOnlyDictionary<long, decimal> Usage(Feature calls, decimal used) => new Dictionary<long, decimal> { [calls.Id] = used };
 
     [Fact]
     public async Task JustAboveTheCap_TheFewestAddOnUnitsAreCheapest()
@@ -70,11 +70,11 @@ public sealed class UpgradeAdvisorTests(AppFactory app) : IClassFixture<AppFacto
     {
         var (acme, catalog, _) = await Acme();
         var sso = catalog.Features.Single(f => f.Handle == "sso");
-        var unlock = UpgradeAdvisor.Advise(acme, catalog, sso, 1, new Dictionary<long, double>());
+        var unlock = UpgradeAdvisor.Advise(acme, catalog, sso, 1, new Dictionary<long, decimal>());
         Assert.Equal(("enterprise", (UpgradeAddOn?)null), (unlock.Cheapest!.Code, unlock.Cheapest.With));
 
         var fourK = catalog.Features.Single(f => f.Handle == "4k-streaming"); // streaming family only
-        var none = UpgradeAdvisor.Advise(acme, catalog, fourK, 1, new Dictionary<long, double>());
+        var none = UpgradeAdvisor.Advise(acme, catalog, fourK, 1, new Dictionary<long, decimal>());
         Assert.Equal((null, null), (none.Cheapest, none.Most));
     }
 }
@@ -97,7 +97,7 @@ public sealed class UpgradeAdvisorSupersededPlanTests(AppFactory app) : IClassFi
         var acme = (await app.Get<EntitlementService>().ForCustomerAsync("acme"))!;
         var catalog = await app.Get<CatalogStore>().SnapshotAsync();
         Assert.Equal(1, acme.Plan.Version);
-        var advice = UpgradeAdvisor.Advise(acme, catalog, calls, 200_000, new Dictionary<long, double> { [calls.Id] = 86_000 }).Cheapest!;
+        var advice = UpgradeAdvisor.Advise(acme, catalog, calls, 200_000, new Dictionary<long, decimal> { [calls.Id] = 86_000 }).Cheapest!;
         Assert.Equal(("business", 0L, true), (advice.Code, advice.MonthlyCostDeltaCents, advice.IsCurrentVersionOfOwnPlan));
         Assert.Equal("the current Business plan", advice.Describe());
         Assert.Equal(250_000, advice.NewValue.Amount);

@@ -40,7 +40,7 @@ public sealed class AnalyticsModel(UsageAnalytics analytics, TimeProvider clock)
             csv.Append(Csv.Line(r.CustomerKey, r.CustomerName, r.Plan.Code, r.Plan.Version, r.Has ? "yes" : "no",
                 r.Has ? EntitlementFormat.Value(feature, r.Value) : "", feature.Kind == FeatureKind.Metered && r.Limit is not null ? (r.HardCap ? "hard" : "soft") : "",
                 feature.IsNumeric ? r.Usage : null, r.Period.Start, r.Period.End,
-                r.Share is { } s ? Math.Round(s * 100, 1).ToString(CultureInfo.InvariantCulture) + "%" : "", StatusText(r.Status)));
+                r.Share is { } s ? Math.Round(s * 100, 1).ToString("0.#", CultureInfo.InvariantCulture) + "%" : "", StatusText(r.Status)));
         }
         return File(Csv.Bytes(csv.ToString()), Csv.ContentType,
             $"usage-{feature.Handle}-{clock.GetUtcNow().UtcDateTime:yyyyMMdd}.csv");
@@ -70,7 +70,7 @@ public sealed class AnalyticsModel(UsageAnalytics analytics, TimeProvider clock)
         _ => "no cap",
     };
 
-    public static string Percent(double? share) => share is { } s ? Math.Round(s * 100).ToString(CultureInfo.InvariantCulture) + " %" : "—";
+    public static string Percent(decimal? share) => share is { } s ? Math.Floor(s * 100).ToString(CultureInfo.InvariantCulture) + " %" : "—";
 
     /// <summary>What the charts draw, carried in the page as JSON for <c>analytics.js</c> (no inline script).</summary>
     public object ChartData()

@@ -36,9 +36,9 @@ public abstract class UsageTests(AppFactory app)
         foreach (var card in cards)
         {
             var feature = features[card.GetAttribute("data-handle")!];
-            var shown = double.Parse(card.ByTestId("usage-value").GetAttribute("data-value")!, CultureInfo.InvariantCulture);
+            var shown = decimal.Parse(card.ByTestId("usage-value").GetAttribute("data-value")!, CultureInfo.InvariantCulture);
             Assert.Equal(expected[feature.Id], shown);
-            Assert.Equal(expected[feature.Id].ToString("#,0.##", CultureInfo.InvariantCulture), card.ByTestId("usage-value").Text());
+            Assert.Equal(expected[feature.Id].ToString("#,0.######", CultureInfo.InvariantCulture), card.ByTestId("usage-value").Text());
         }
     }
 

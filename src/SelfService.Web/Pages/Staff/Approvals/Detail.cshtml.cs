@@ -12,7 +12,7 @@ using SelfService.Upgrades;
 namespace SelfService.Pages.Staff.Approvals;
 
 /// <summary>One usage series shown beside a request: a feature's daily usage and where it stands against its value.</summary>
-public sealed record UsageView(Feature Feature, double PeriodUsage, IReadOnlyList<UsagePoint> Days, double Max);
+public sealed record UsageView(Feature Feature, decimal PeriodUsage, IReadOnlyList<UsagePoint> Days, decimal Max);
 
 /// <summary>
 /// One request as an Approver decides it: the customer's plan, what the request would change (before → after, by the
