@@ -92,7 +92,11 @@ public sealed class EntitlementInput
             _ => null,
         };
         if (m is null)
-            return string.IsNullOrWhiteSpace(places) || string.IsNullOrWhiteSpace(mode) ? (null, null) : (null, "Choose everywhere, only in or everywhere except.");
+        {
+            // A mode no form offers (a tampered field) is refused, places or not; "everywhere" keeps no places.
+            var known = mode?.Trim().ToLowerInvariant() is null or "" or "everywhere";
+            return known ? (null, null) : (null, "Choose everywhere, only in or everywhere except.");
+        }
         var errors = new List<string>();
         var rule = RegionRule.Parse(m.Value, (places ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries), regionCodes, errors);
         return errors.Count > 0 ? (null, string.Join(" ", errors)) : (rule, null);

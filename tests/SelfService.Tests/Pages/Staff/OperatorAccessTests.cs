@@ -48,7 +48,7 @@ public sealed class OperatorAccessTests(AppFactory app) : IClassFixture<AppFacto
         var routes = Pages().Select(p => p.Route).ToList();
         Assert.Equal(
             ["/vendor/analytics", "/vendor/api-keys", "/vendor/catalog", "/vendor/catalog/add-ons/{id:long?}", "/vendor/catalog/features/{id:long?}",
-             "/vendor/catalog/plans/{id:long?}", "/vendor/customers", "/vendor/customers/new", "/vendor/customers/{customer}", "/vendor/customers/{customer}/people",
+             "/vendor/catalog/plans/{id:long?}", "/vendor/catalog/regions", "/vendor/customers", "/vendor/customers/new", "/vendor/customers/{customer}", "/vendor/customers/{customer}/people",
              "/vendor/customers/{customer}/plan",
              "/vendor/webhooks", "/vendor/webhooks/{id:long}"],
             routes);
