@@ -39,6 +39,9 @@ public sealed record PlanAdoption(string PlanCode, string PlanName, int Subscrib
 /// <summary>One day of a feature's usage: how many customers reported it and the combined value (Sum: total; Max, Latest: sum of each customer's daily peak).</summary>
 public sealed record TrendPoint(DateTime Day, int Customers, decimal Value);
 
+/// <summary>One country's usage of a feature over the trend window; <see cref="Country"/> is null for events that named none.</summary>
+public sealed record CountryUsage(string? Country, int Customers, decimal Value, long Events);
+
 public sealed record FeatureReport(Feature Feature, FeatureAdoption Adoption, IReadOnlyList<CustomerFeatureUsage> Customers,
     IReadOnlyList<PlanAdoption> ByPlan, IReadOnlyList<TrendPoint> Trend, DateTime At)
 {
@@ -168,6 +171,42 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usa
             points.Add(new TrendPoint(day, list.Select(r => r.CustomerId).Distinct().Count(), value));
         }
         return points;
+    }
+
+    internal string ByCountrySql => $"""
+        select e.Country, count(distinct e.CustomerId) as Customers, {db.Dialect.ExactSum("e.Quantity")} as Total, max(e.Quantity) as Peak, count(*) as Events
+          from UsageEvent e
+         where e.FeatureId = @featureId and e.OccurredAt >= @from and e.OccurredAt < @to
+         group by e.Country
+        """;
+
+    /// <summary>
+    /// A feature's usage by the country its events named, over the last <see cref="TrendDays"/> days (Sum: the total;
+    /// Max and Latest: the highest value reported). Read from the raw events, which keep the country and are kept for
+    /// the retention window (35 days by default, never shorter than the lateness window): the hourly rollups do not split by country.
+    /// </summary>
+    public async Task<IReadOnlyList<CountryUsage>> ByCountryAsync(Feature feature, DateTime now, CancellationToken ct = default)
+    {
+        var to = UsageService.Hour(now).AddHours(1);
+        var from = DateTime.SpecifyKind(now.Date, DateTimeKind.Utc).AddDays(-(TrendDays - 1));
+        var p = new DynamicParameters();
+        p.Add("featureId", feature.Id);
+        p.Add("from", new UtcInstant(from));
+        p.Add("to", new UtcInstant(to));
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<CountryRow>(new CommandDefinition(ByCountrySql, p, cancellationToken: ct));
+        return rows.Select(r => new CountryUsage(r.Country?.Trim(), (int)r.Customers,
+                Quantities.FromDb(feature.Aggregation == Aggregation.Sum ? r.Total : r.Peak), r.Events))
+            .OrderByDescending(r => r.Value).ThenBy(r => r.Country ?? "~", StringComparer.Ordinal).ToList();
+    }
+
+    private sealed record CountryRow
+    {
+        public string? Country { get; init; }
+        public long Customers { get; init; }
+        public object? Total { get; init; }
+        public object? Peak { get; init; }
+        public long Events { get; init; }
     }
 
     private sealed record SubscriptionRow

@@ -15,6 +15,10 @@ public static class AuditKinds
     public const string AddOnCreated = "addon.created";
     public const string AddOnUpdated = "addon.updated";
     public const string AddOnSuperseded = "addon.superseded";
+    public const string RegionCreated = "region.created";
+    public const string RegionUpdated = "region.updated";
+    public const string RegionDeleted = "region.deleted";
+    public const string EmbargoChanged = "embargo.changed";
 
     // Customers and their subscriptions (written by Customers.SubscriptionChanges)
     public const string CustomerCreated = "customer.created";

@@ -61,11 +61,12 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
 
     internal const string UpdateFeatureSql = """
         update Feature
-           set Handle = @Handle, Name = @Name, Description = @Description, Kind = @Kind, Unit = @Unit, Aggregation = @Aggregation
+           set Handle = @Handle, Name = @Name, Description = @Description, Kind = @Kind, Unit = @Unit, Aggregation = @Aggregation,
+               NoCountryPolicy = @NoCountryPolicy
          where Id = @Id
         """;
 
-    internal const string FeatureSql = "select Id, Handle, Name, Description, Kind, Unit, Aggregation from Feature where Id = @id";
+    internal const string FeatureSql = "select Id, Handle, Name, Description, Kind, Unit, Aggregation, NoCountryPolicy from Feature where Id = @id";
 
     internal string FeatureByIdSql => db.Dialect.LockingRows(FeatureSql, "Feature");
 
@@ -103,6 +104,7 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
             await c.ExecuteAsync(UpdateFeatureSql, new
             {
                 updated.Id, updated.Handle, updated.Name, updated.Description, Kind = updated.Kind.ToString(), updated.Unit, Aggregation = updated.Aggregation?.ToString(),
+                NoCountryPolicy = Policy(updated.NoCountryPolicy),
             }, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
@@ -115,7 +117,7 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
     internal const string PlanCodeExistsSql = "select count(*) from PricePlan where Code = @code";
     internal const string PlanNextVersionSql = "select max(Version) + 1 from PricePlan where Code = @code";
     internal const string PlanSubscriptionsSql = "select count(*) from Subscription where PlanId = @id";
-    internal const string PlanEntitlementsSql = "select PlanId, FeatureId, Amount, IsUnlimited, HardCap from PlanEntitlement where PlanId = @id";
+    internal const string PlanEntitlementsSql = "select PlanId, FeatureId, Amount, IsUnlimited, HardCap, Regions from PlanEntitlement where PlanId = @id";
     internal const string DeletePlanEntitlementsSql = "delete from PlanEntitlement where PlanId = @id";
     internal const string SupersedePlanSql = "update PricePlan set SupersededById = @newId where Id = @id";
 
@@ -137,14 +139,14 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
     public async Task<EditResult<CatalogChange>> SavePlanAsync(long? id, OfferInput input, string actor, CancellationToken ct = default)
     {
         var features = await store.FeaturesAsync(ct);
-        var (plan, entitlements, errors) = input.ValidatePlan(features);
+        var (plan, entitlements, errors) = input.ValidatePlan(features, await RegionCodesAsync(ct));
         return plan is null ? EditResult<CatalogChange>.Failed(errors) : await SaveAsync(Plans, id, plan, entitlements, features, actor, ct);
     }
 
     internal const string AddOnCodeExistsSql = "select count(*) from AddOn where Code = @code";
     internal const string AddOnNextVersionSql = "select max(Version) + 1 from AddOn where Code = @code";
     internal const string AddOnSubscriptionsSql = "select count(*) from SubscriptionAddOn where AddOnId = @id";
-    internal const string AddOnEntitlementsSql = "select AddOnId, FeatureId, Amount, IsUnlimited from AddOnEntitlement where AddOnId = @id";
+    internal const string AddOnEntitlementsSql = "select AddOnId, FeatureId, Amount, IsUnlimited, Regions from AddOnEntitlement where AddOnId = @id";
     internal const string DeleteAddOnEntitlementsSql = "delete from AddOnEntitlement where AddOnId = @id";
     internal const string SupersedeAddOnSql = "update AddOn set SupersededById = @newId where Id = @id";
 
@@ -167,7 +169,7 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
     public async Task<EditResult<CatalogChange>> SaveAddOnAsync(long? id, OfferInput input, string actor, CancellationToken ct = default)
     {
         var features = await store.FeaturesAsync(ct);
-        var (addOn, entitlements, errors) = input.ValidateAddOn(features);
+        var (addOn, entitlements, errors) = input.ValidateAddOn(features, await RegionCodesAsync(ct));
         return addOn is null ? EditResult<CatalogChange>.Failed(errors) : await SaveAsync(AddOns, id, addOn, entitlements, features, actor, ct);
     }
 
@@ -253,12 +255,25 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
+    internal const string RegionCodesSql = "select Code from Region";
+
+    /// <summary>The codes a region rule may name besides countries.</summary>
+    private async Task<IReadOnlyCollection<string>> RegionCodesAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<string>(new CommandDefinition(RegionCodesSql, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+    }
+
     private static string Stay(int n) => n == 1 ? "1 subscription stays" : $"{n} subscriptions stay";
 
     public static string Describe(Feature f) =>
-        f.Kind == FeatureKind.Boolean ? $"{f.Name} ({f.Kind})" : $"{f.Name} ({f.Kind}, {f.Unit}, {f.Aggregation})";
+        (f.Kind == FeatureKind.Boolean ? $"{f.Name} ({f.Kind})" : $"{f.Name} ({f.Kind}, {f.Unit}, {f.Aggregation})")
+        + (f.NoCountryPolicy == NoCountryPolicy.Anywhere ? ", without a country: anywhere all sources allow" : "");
 
-    private static string Values(IEnumerable<(long FeatureId, EntitlementValue Value, bool? HardCap)> rows, IReadOnlyList<Feature> features)
+    /// <summary>How <see cref="NoCountryPolicy"/> is stored.</summary>
+    public static string Policy(NoCountryPolicy policy) => policy == NoCountryPolicy.Anywhere ? "anywhere" : "deny";
+
+    private static string Values(IEnumerable<(long FeatureId, EntitlementValue Value, bool? HardCap, RegionRule? Rule)> rows, IReadOnlyList<Feature> features)
     {
         var handles = features.ToDictionary(f => f.Id);
         return string.Join(", ", rows
@@ -268,15 +283,16 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
             {
                 var f = handles[r.FeatureId];
                 var value = f.Kind == FeatureKind.Boolean ? "included" : r.Value.Unlimited ? "unlimited" : (r.Value.Amount ?? 0).ToString(CultureInfo.InvariantCulture);
-                return f.Kind == FeatureKind.Metered && r.HardCap is { } hard && !r.Value.Unlimited ? $"{f.Handle} {value} ({(hard ? "hard" : "soft")} cap)" : $"{f.Handle} {value}";
+                var regions = r.Rule is { } rule ? $" [{RegionRule.Word(rule.Mode)} {string.Join(" ", rule.Places)}]" : "";
+                return (f.Kind == FeatureKind.Metered && r.HardCap is { } hard && !r.Value.Unlimited ? $"{f.Handle} {value} ({(hard ? "hard" : "soft")} cap)" : $"{f.Handle} {value}") + regions;
             }));
     }
 
     public static string Describe(PricePlan p, IEnumerable<PlanEntitlement> entitlements, IReadOnlyList<Feature> features) =>
         $"{p.Name}, {Money.Format(p.MonthlyPriceCents)}/month{(p.RequiresApproval ? ", needs approval" : "")}: " +
-        Values(entitlements.Select(e => (e.FeatureId, e.Value, (bool?)e.HardCap)), features);
+        Values(entitlements.Select(e => (e.FeatureId, e.Value, (bool?)e.HardCap, e.Rule)), features);
 
     public static string Describe(AddOn a, IEnumerable<AddOnEntitlement> entitlements, IReadOnlyList<Feature> features) =>
         $"{a.Name}, {Money.Format(a.MonthlyPriceCents)}/month, at most {a.MaxQuantity}{(a.RequiresApproval ? ", needs approval" : "")}: " +
-        Values(entitlements.Select(e => (e.FeatureId, e.Value, (bool?)null)), features);
+        Values(entitlements.Select(e => (e.FeatureId, e.Value, (bool?)null, e.Rule)), features);
 }

@@ -26,10 +26,13 @@ public sealed class FeatureInput
     public FeatureKind Kind { get; set; } = FeatureKind.Limit;
     public string? Unit { get; set; }
     public Aggregation? Aggregation { get; set; }
+    /// <summary>How a check without a country is answered when a source of the feature has a region rule.</summary>
+    public NoCountryPolicy NoCountryPolicy { get; set; }
 
     public static FeatureInput From(Feature f) => new()
     {
         Handle = f.Handle, Name = f.Name, Description = f.Description, Kind = f.Kind, Unit = f.Unit, Aggregation = f.Aggregation,
+        NoCountryPolicy = f.NoCountryPolicy,
     };
 
     /// <summary>Checks the fields on their own; uniqueness and "in use" are checked in the write transaction.</summary>
@@ -44,6 +47,7 @@ public sealed class FeatureInput
         else if (name.Length > 100) errors.Add(nameof(Name), "Keep the name to 100 characters.");
         if ((Description?.Length ?? 0) > 500) errors.Add(nameof(Description), "Keep the description to 500 characters.");
         if (!Enum.IsDefined(Kind)) errors.Add(nameof(Kind), "Choose Boolean, Limit or Metered.");
+        if (!Enum.IsDefined(NoCountryPolicy)) errors.Add(nameof(NoCountryPolicy), "Choose deny or anywhere.");
         var unit = Unit?.Trim();
         if (Kind == FeatureKind.Boolean)
         {
@@ -58,7 +62,10 @@ public sealed class FeatureInput
                 errors.Add(nameof(Aggregation), "Choose how reported usage adds up: Sum, Max or Latest.");
         }
         if (errors.Count > 0) return (null, errors);
-        return (new Feature { Handle = handle, Name = name, Description = Description?.Trim() ?? "", Kind = Kind, Unit = unit, Aggregation = Aggregation }, errors);
+        return (new Feature
+        {
+            Handle = handle, Name = name, Description = Description?.Trim() ?? "", Kind = Kind, Unit = unit, Aggregation = Aggregation, NoCountryPolicy = NoCountryPolicy,
+        }, errors);
     }
 }
 
@@ -68,8 +75,32 @@ public sealed class EntitlementInput
     public long FeatureId { get; set; }
     public string? Value { get; set; }
     public bool HardCap { get; set; } = true;
+    /// <summary>Where the row counts: empty (everywhere), "only" or "except"; <see cref="Places"/> names the countries and regions.</summary>
+    public string? RegionMode { get; set; }
+    public string? Places { get; set; }
 
     public const string Included = "included";
+
+    /// <summary>The row's region rule, null for everywhere, or an error for the Places field.</summary>
+    public static (RegionRule? Rule, string? Error) ParseRule(string? mode, string? places, IReadOnlyCollection<string> regionCodes)
+    {
+        var m = mode?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "everywhere" => (Catalog.RegionMode?)null,
+            "only" => Catalog.RegionMode.Only,
+            "except" => Catalog.RegionMode.Except,
+            _ => null,
+        };
+        if (m is null)
+        {
+            // A mode no form offers (a tampered field) is refused, places or not; "everywhere" keeps no places.
+            var known = mode?.Trim().ToLowerInvariant() is null or "" or "everywhere";
+            return known ? (null, null) : (null, "Choose everywhere, only in or everywhere except.");
+        }
+        var errors = new List<string>();
+        var rule = RegionRule.Parse(m.Value, (places ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries), regionCodes, errors);
+        return errors.Count > 0 ? (null, string.Join(" ", errors)) : (rule, null);
+    }
     public const string Unlimited = "unlimited";
 
     public static string Show(Feature f, EntitlementValue v) =>
@@ -140,10 +171,11 @@ public sealed class OfferInput
         else cents = (long)(dollars * 100);
     }
 
-    private List<(long FeatureId, EntitlementValue Value, bool HardCap)> ValidateEntitlements(InputErrors errors, IReadOnlyList<Feature> features)
+    private List<(long FeatureId, EntitlementValue Value, bool HardCap, RegionRule? Rule)> ValidateEntitlements(InputErrors errors, IReadOnlyList<Feature> features,
+        IReadOnlyCollection<string> regionCodes)
     {
         var byId = features.ToDictionary(f => f.Id);
-        var result = new List<(long, EntitlementValue, bool)>();
+        var result = new List<(long, EntitlementValue, bool, RegionRule?)>();
         for (var i = 0; i < Entitlements.Count; i++)
         {
             var row = Entitlements[i];
@@ -153,19 +185,26 @@ public sealed class OfferInput
                 continue;
             }
             var (value, error) = EntitlementInput.Parse(feature, row.Value);
+            var (rule, ruleError) = EntitlementInput.ParseRule(row.RegionMode, row.Places, regionCodes);
             if (error is not null) errors.Add($"Entitlements[{i}].Value", error);
-            else if (value is { } v) result.Add((feature.Id, v, feature.Kind == FeatureKind.Metered ? row.HardCap : true));
+            else if (value is null) continue;
+            if (ruleError is not null) errors.Add($"Entitlements[{i}].Places", ruleError);
+            else if (value is { } v) result.Add((feature.Id, v, feature.Kind == FeatureKind.Metered ? row.HardCap : true, rule));
         }
         if (result.GroupBy(r => r.Item1).Any(g => g.Count() > 1)) errors.Add(nameof(Entitlements), "A feature appears twice.");
         return result;
     }
 
-    private void Fill(CatalogSnapshot snapshot, Func<Feature, (EntitlementValue Value, bool HardCap)?> current)
+    private void Fill(CatalogSnapshot snapshot, Func<Feature, (EntitlementValue Value, bool HardCap, RegionRule? Rule)?> current)
     {
         Entitlements = snapshot.Features.Select(f =>
         {
             var c = current(f);
-            return new EntitlementInput { FeatureId = f.Id, Value = c is { } v ? EntitlementInput.Show(f, v.Value) : "", HardCap = c?.HardCap ?? true };
+            return new EntitlementInput
+            {
+                FeatureId = f.Id, Value = c is { } v ? EntitlementInput.Show(f, v.Value) : "", HardCap = c?.HardCap ?? true,
+                RegionMode = c?.Rule is { } rule ? RegionRule.Word(rule.Mode) : "", Places = c?.Rule is { } r ? string.Join(", ", r.Places) : "",
+            };
         }).ToList();
     }
 
@@ -186,18 +225,22 @@ public sealed class OfferInput
             Price = PriceText(plan.MonthlyPriceCents), RequiresApproval = plan.RequiresApproval,
         };
         var entitlements = snapshot.EntitlementsOf(plan).ToDictionary(e => e.FeatureId);
-        input.Fill(snapshot, f => entitlements.TryGetValue(f.Id, out var e) ? (e.Value, e.HardCap) : null);
+        input.Fill(snapshot, f => entitlements.TryGetValue(f.Id, out var e) ? (e.Value, e.HardCap, e.Rule) : null);
         return input;
     }
 
-    public (PricePlan? Plan, IReadOnlyList<PlanEntitlement> Entitlements, InputErrors Errors) ValidatePlan(IReadOnlyList<Feature> features)
+    public (PricePlan? Plan, IReadOnlyList<PlanEntitlement> Entitlements, InputErrors Errors) ValidatePlan(IReadOnlyList<Feature> features,
+        IReadOnlyCollection<string>? regionCodes = null)
     {
         var errors = new InputErrors();
         ValidateCommon(errors, out var code, out var family, out var name, out var cents);
-        var rows = ValidateEntitlements(errors, features);
+        var rows = ValidateEntitlements(errors, features, regionCodes ?? []);
         if (errors.Count > 0) return (null, [], errors);
         var plan = new PricePlan { Code = code, Family = family, Name = name, Description = Description?.Trim() ?? "", MonthlyPriceCents = cents, RequiresApproval = RequiresApproval };
-        return (plan, rows.Select(r => new PlanEntitlement { FeatureId = r.FeatureId, Amount = r.Value.Amount, IsUnlimited = r.Value.Unlimited, HardCap = r.HardCap }).ToList(), errors);
+        return (plan, rows.Select(r => new PlanEntitlement
+        {
+            FeatureId = r.FeatureId, Amount = r.Value.Amount, IsUnlimited = r.Value.Unlimited, HardCap = r.HardCap, Regions = r.Rule?.Stored,
+        }).ToList(), errors);
     }
 
     public static OfferInput BlankAddOn(CatalogSnapshot snapshot)
@@ -216,11 +259,12 @@ public sealed class OfferInput
             MaxQuantity = addOn.MaxQuantity.ToString(CultureInfo.InvariantCulture),
         };
         var entitlements = snapshot.EntitlementsOf(addOn).ToDictionary(e => e.FeatureId);
-        input.Fill(snapshot, f => entitlements.TryGetValue(f.Id, out var e) ? (e.Value, true) : null);
+        input.Fill(snapshot, f => entitlements.TryGetValue(f.Id, out var e) ? (e.Value, true, e.Rule) : null);
         return input;
     }
 
-    public (AddOn? AddOn, IReadOnlyList<AddOnEntitlement> Entitlements, InputErrors Errors) ValidateAddOn(IReadOnlyList<Feature> features)
+    public (AddOn? AddOn, IReadOnlyList<AddOnEntitlement> Entitlements, InputErrors Errors) ValidateAddOn(IReadOnlyList<Feature> features,
+        IReadOnlyCollection<string>? regionCodes = null)
     {
         var errors = new InputErrors();
         ValidateCommon(errors, out var code, out var family, out var name, out var cents);
@@ -229,7 +273,7 @@ public sealed class OfferInput
             errors.Add(nameof(MaxQuantity), "Enter the most units one subscription may have, a whole number.");
         else if (max < 1) errors.Add(nameof(MaxQuantity), "The maximum quantity is at least 1.");
         else if (max > 10_000) errors.Add(nameof(MaxQuantity), "The maximum quantity is at most 10,000.");
-        var rows = ValidateEntitlements(errors, features);
+        var rows = ValidateEntitlements(errors, features, regionCodes ?? []);
         if (errors.Count == 0 && rows.Count == 0) errors.Add(nameof(Entitlements), "An add-on gives at least one entitlement.");
         if (errors.Count > 0) return (null, [], errors);
         var addOn = new AddOn
@@ -237,6 +281,9 @@ public sealed class OfferInput
             Code = code, Family = family, Name = name, Description = Description?.Trim() ?? "", MonthlyPriceCents = cents,
             MaxQuantity = max, RequiresApproval = RequiresApproval,
         };
-        return (addOn, rows.Select(r => new AddOnEntitlement { FeatureId = r.FeatureId, Amount = r.Value.Amount, IsUnlimited = r.Value.Unlimited }).ToList(), errors);
+        return (addOn, rows.Select(r => new AddOnEntitlement
+        {
+            FeatureId = r.FeatureId, Amount = r.Value.Amount, IsUnlimited = r.Value.Unlimited, Regions = r.Rule?.Stored,
+        }).ToList(), errors);
     }
 }

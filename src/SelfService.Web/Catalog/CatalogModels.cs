@@ -4,6 +4,15 @@ public enum FeatureKind { Boolean, Limit, Metered }
 
 public enum Aggregation { Sum, Max, Latest }
 
+/// <summary>How a check without a country is answered when a source of the feature has a region rule.</summary>
+public enum NoCountryPolicy
+{
+    /// <summary>Sources with a region rule do not count (the default).</summary>
+    Deny,
+    /// <summary>As in a country every source allows: every source counts.</summary>
+    Anywhere,
+}
+
 public sealed record Feature
 {
     public long Id { get; init; }
@@ -13,6 +22,7 @@ public sealed record Feature
     public FeatureKind Kind { get; init; }
     public string? Unit { get; init; }
     public Aggregation? Aggregation { get; init; }
+    public NoCountryPolicy NoCountryPolicy { get; init; }
 
     public bool IsNumeric => Kind != FeatureKind.Boolean;
 }
@@ -72,8 +82,11 @@ public sealed record PlanEntitlement
     public long? Amount { get; init; }
     public bool IsUnlimited { get; init; }
     public bool HardCap { get; init; } = true;
+    /// <summary>The stored region rule (<see cref="RegionRule"/>); null: valid everywhere.</summary>
+    public string? Regions { get; init; }
 
     public EntitlementValue Value => new(Amount, IsUnlimited);
+    public RegionRule? Rule => RegionRule.FromStored(Regions);
 }
 
 public sealed record AddOnEntitlement
@@ -82,8 +95,11 @@ public sealed record AddOnEntitlement
     public long FeatureId { get; init; }
     public long? Amount { get; init; }
     public bool IsUnlimited { get; init; }
+    /// <summary>The stored region rule (<see cref="RegionRule"/>); null: valid everywhere.</summary>
+    public string? Regions { get; init; }
 
     public EntitlementValue Value => new(Amount, IsUnlimited);
+    public RegionRule? Rule => RegionRule.FromStored(Regions);
 }
 
 public static class Money

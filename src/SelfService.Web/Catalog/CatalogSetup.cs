@@ -7,6 +7,7 @@ public static class CatalogSetup
     {
         builder.Services.AddSingleton<CatalogStore>();
         builder.Services.AddSingleton<CatalogEditor>();
+        builder.Services.AddSingleton<RegionStore>();
         return builder;
     }
 }

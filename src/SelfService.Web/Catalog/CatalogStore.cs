@@ -7,12 +7,13 @@ namespace SelfService.Catalog;
 /// <summary>Writes and reads the catalog: features, plans and add-ons with their entitlements.</summary>
 public sealed class CatalogStore(Db db)
 {
-    internal string InsertFeatureSql => db.Dialect.InsertReturningId("Feature", "Handle", "Name", "Description", "Kind", "Unit", "Aggregation", "CreatedAt");
+    internal string InsertFeatureSql => db.Dialect.InsertReturningId("Feature", "Handle", "Name", "Description", "Kind", "Unit", "Aggregation", "NoCountryPolicy", "CreatedAt");
 
     public Task<long> CreateFeatureAsync(DbConnection c, DbTransaction tx, Feature f, DateTime now) =>
         c.ExecuteScalarAsync<long>(
             InsertFeatureSql,
-            new { f.Handle, f.Name, f.Description, Kind = f.Kind.ToString(), f.Unit, Aggregation = f.Aggregation?.ToString(), CreatedAt = now }, tx);
+            new { f.Handle, f.Name, f.Description, Kind = f.Kind.ToString(), f.Unit, Aggregation = f.Aggregation?.ToString(),
+                NoCountryPolicy = f.NoCountryPolicy == NoCountryPolicy.Anywhere ? "anywhere" : "deny", CreatedAt = now }, tx);
 
     internal string InsertPlanSql => db.Dialect.InsertReturningId("PricePlan", "Code", "Version", "Family", "Name", "Description", "MonthlyPriceCents", "RequiresApproval", "CreatedAt");
 
@@ -26,8 +27,8 @@ public sealed class CatalogStore(Db db)
     }
 
     internal const string InsertPlanEntitlementSql = """
-        insert into PlanEntitlement (PlanId, FeatureId, Amount, IsUnlimited, HardCap)
-        values (@PlanId, @FeatureId, @Amount, @IsUnlimited, @HardCap)
+        insert into PlanEntitlement (PlanId, FeatureId, Amount, IsUnlimited, HardCap, Regions)
+        values (@PlanId, @FeatureId, @Amount, @IsUnlimited, @HardCap, @Regions)
         """;
 
     internal string InsertAddOnSql => db.Dialect.InsertReturningId("AddOn", "Code", "Version", "Family", "Name", "Description", "MonthlyPriceCents", "MaxQuantity", "RequiresApproval", "CreatedAt");
@@ -42,12 +43,12 @@ public sealed class CatalogStore(Db db)
     }
 
     internal const string InsertAddOnEntitlementSql = """
-        insert into AddOnEntitlement (AddOnId, FeatureId, Amount, IsUnlimited)
-        values (@AddOnId, @FeatureId, @Amount, @IsUnlimited)
+        insert into AddOnEntitlement (AddOnId, FeatureId, Amount, IsUnlimited, Regions)
+        values (@AddOnId, @FeatureId, @Amount, @IsUnlimited, @Regions)
         """;
 
     internal const string FeaturesSql = """
-        select Id, Handle, Name, Description, Kind, Unit, Aggregation
+        select Id, Handle, Name, Description, Kind, Unit, Aggregation, NoCountryPolicy
           from Feature
          order by Handle
         """;
@@ -59,13 +60,13 @@ public sealed class CatalogStore(Db db)
     }
 
     internal const string SnapshotSql = """
-        select Id, Handle, Name, Description, Kind, Unit, Aggregation from Feature order by Handle;
+        select Id, Handle, Name, Description, Kind, Unit, Aggregation, NoCountryPolicy from Feature order by Handle;
         select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, RequiresApproval, SupersededById
           from PricePlan order by Family, MonthlyPriceCents, Code, Version;
-        select PlanId, FeatureId, Amount, IsUnlimited, HardCap from PlanEntitlement;
+        select PlanId, FeatureId, Amount, IsUnlimited, HardCap, Regions from PlanEntitlement;
         select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, MaxQuantity, RequiresApproval, SupersededById
           from AddOn order by Family, MonthlyPriceCents, Code, Version;
-        select AddOnId, FeatureId, Amount, IsUnlimited from AddOnEntitlement;
+        select AddOnId, FeatureId, Amount, IsUnlimited, Regions from AddOnEntitlement;
         """;
 
     /// <summary>The whole catalog in one round trip: every feature, plan and add-on version with its entitlements.</summary>

@@ -39,6 +39,10 @@ public sealed record EntitlementGrant
     public DateTime? ValidUntil { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime? RevokedAt { get; init; }
+    /// <summary>The stored region rule (<see cref="SelfService.Catalog.RegionRule"/>); null: valid everywhere.</summary>
+    public string? Regions { get; init; }
+
+    public SelfService.Catalog.RegionRule? Rule => SelfService.Catalog.RegionRule.FromStored(Regions);
 
     /// <summary>Whether the grant counts at <paramref name="instant"/>: inside <c>[ValidFrom, ValidUntil)</c> and not revoked by then.</summary>
     public bool IsEffectiveAt(DateTime instant) =>

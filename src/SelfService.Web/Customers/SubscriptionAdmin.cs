@@ -17,13 +17,16 @@ public sealed class GrantInput
     public string? ValidFrom { get; set; }
     public string? ValidUntil { get; set; }
     public string? Reason { get; set; }
+    /// <summary>Where the grant counts: empty (everywhere), "only" or "except" the countries and regions in <see cref="Places"/>.</summary>
+    public string? RegionMode { get; set; }
+    public string? Places { get; set; }
 
     public const string Permanent = "permanent";
     public const string Temporary = "temporary";
 
     public static string Local(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
 
-    public (EntitlementGrant? Grant, InputErrors Errors) Validate(IReadOnlyList<Feature> features, DateTime now)
+    public (EntitlementGrant? Grant, InputErrors Errors) Validate(IReadOnlyList<Feature> features, DateTime now, IReadOnlyCollection<string>? regionCodes = null)
     {
         var errors = new InputErrors();
         var feature = features.FirstOrDefault(f => f.Id == FeatureId);
@@ -52,11 +55,13 @@ public sealed class GrantInput
         var reason = Reason?.Trim() ?? "";
         if (reason.Length == 0) errors.Add(nameof(Reason), "Give a reason: the customer and the audit log will see it.");
         else if (reason.Length > 300) errors.Add(nameof(Reason), "Keep the reason to 300 characters.");
+        var (rule, ruleError) = EntitlementInput.ParseRule(RegionMode, Places, regionCodes ?? []);
+        if (ruleError is not null) errors.Add(nameof(Places), ruleError);
         if (errors.Count > 0 || feature is null || value is null) return (null, errors);
         return (new EntitlementGrant
         {
             FeatureId = feature.Id, Amount = value.Value.Amount, IsUnlimited = value.Value.Unlimited, Reason = reason, GrantedBy = "",
-            ValidFrom = from, ValidUntil = until, CreatedAt = now,
+            ValidFrom = from, ValidUntil = until, CreatedAt = now, Regions = rule?.Stored,
         }, errors);
     }
 
@@ -78,6 +83,8 @@ public sealed record GrantRecord
     public DateTime? ValidUntil { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime? RevokedAt { get; init; }
+    public string? Regions { get; init; }
+    public RegionRule? Rule => RegionRule.FromStored(Regions);
     public string? RevokedBy { get; init; }
     public DateTime? ExpiredAt { get; init; }
 
@@ -136,11 +143,16 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, SubscriptionC
          where Id = @id
         """;
 
+    internal const string RegionCodesSql = "select Code from Region";
+
     public async Task<EditResult<long>> AddGrantAsync(string customerKey, GrantInput input, string actor, CancellationToken ct = default)
     {
         var features = await catalog.FeaturesAsync(ct);
         var now = Now;
-        var (grant, errors) = input.Validate(features, now);
+        IReadOnlyCollection<string> regionCodes;
+        await using (var connection = await db.OpenAsync(ct))
+            regionCodes = (await connection.QueryAsync<string>(new CommandDefinition(RegionCodesSql, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+        var (grant, errors) = input.Validate(features, now, regionCodes);
         if (grant is null) return EditResult<long>.Failed(errors);
         var feature = features.First(f => f.Id == grant.FeatureId);
         return await db.WriteAsync(async (c, tx) =>
@@ -153,7 +165,8 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, SubscriptionC
     }
 
     internal const string GrantHistorySql = """
-        select g.Id, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt, g.RevokedBy, g.ExpiredAt
+        select g.Id, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt, g.RevokedBy, g.ExpiredAt,
+               g.Regions
           from EntitlementGrant g
           join Subscription s on s.Id = g.SubscriptionId
           join Customer c on c.Id = s.CustomerId

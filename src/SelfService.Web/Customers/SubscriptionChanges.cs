@@ -198,7 +198,7 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit, OutboundEvents ev
 
     internal const string GrantOfCustomerSql = """
         select g.Id, g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt,
-               f.Handle, f.Kind, s.CustomerId
+               g.Regions, f.Handle, f.Kind, s.CustomerId
           from EntitlementGrant g
           join Feature f on f.Id = g.FeatureId
           join Subscription s on s.Id = g.SubscriptionId
@@ -240,7 +240,7 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit, OutboundEvents ev
     {
         var g = await c.QuerySingleOrDefaultAsync<GrantRow>(GrantOfCustomerSql, new { grantId, customerKey = (string?)null }, tx);
         if (g is null || await c.ExecuteAsync(MarkExpiredSql, new { id = grantId, now = by.Now }, tx) != 1) return null;
-        var grant = new EntitlementGrant { Amount = g.Amount, IsUnlimited = g.IsUnlimited, Reason = g.Reason, GrantedBy = "", ValidFrom = g.ValidFrom, ValidUntil = g.ValidUntil };
+        var grant = new EntitlementGrant { Amount = g.Amount, IsUnlimited = g.IsUnlimited, Reason = g.Reason, GrantedBy = "", ValidFrom = g.ValidFrom, ValidUntil = g.ValidUntil, Regions = g.Regions };
         var change = await AuditAsync(c, tx, g.CustomerId, g.SubscriptionId, AuditKinds.GrantExpired, $"grant #{grantId} {g.Handle}", by with { Reason = g.Reason },
             DescribeGrant(new Feature { Handle = g.Handle, Name = g.Handle, Kind = g.Kind }, grant), "expired", grantId);
         // What changed when the grant's window closed: the same rows just before and at its end (the job runs later).
@@ -267,11 +267,11 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit, OutboundEvents ev
     public Task InsertAddOnAsync(DbConnection c, DbTransaction tx, long subscriptionId, long addOnId, int quantity) =>
         c.ExecuteAsync(InsertAddOnSql, new { subscriptionId, addOnId, quantity }, tx);
 
-    internal string InsertGrantSql => db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt");
+    internal string InsertGrantSql => db.Dialect.InsertReturningId("EntitlementGrant", "SubscriptionId", "FeatureId", "Amount", "IsUnlimited", "Reason", "GrantedBy", "ValidFrom", "ValidUntil", "CreatedAt", "Regions");
 
     public Task<long> InsertGrantAsync(DbConnection c, DbTransaction tx, EntitlementGrant g) =>
         c.ExecuteScalarAsync<long>(InsertGrantSql,
-            new { g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt }, tx);
+            new { g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil, g.CreatedAt, g.Regions }, tx);
 
     // ---- How changes read ----------------------------------------------------------------------------------------
 
@@ -286,7 +286,8 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit, OutboundEvents ev
         var window = g.ValidUntil is { } until
             ? $" from {g.ValidFrom?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "now"} until {until.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"
             : " permanent";
-        return $"{feature.Handle} {value}{window}";
+        var regions = g.Rule is { } rule ? $" {RegionRule.Word(rule.Mode)} {string.Join(", ", rule.Places)}" : "";
+        return $"{feature.Handle} {value}{window}{regions}";
     }
 
     private Task<SubscriptionChange> AuditAsync(DbConnection c, DbTransaction tx, Subscription s, string kind, string subject, ChangeBy by,
@@ -370,5 +371,6 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit, OutboundEvents ev
         public string Handle { get; init; } = "";
         public FeatureKind Kind { get; init; }
         public long CustomerId { get; init; }
+        public string? Regions { get; init; }
     }
 }

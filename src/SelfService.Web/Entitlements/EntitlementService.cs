@@ -16,6 +16,12 @@ public sealed record AccountEntitlements(
     IReadOnlyList<EffectiveEntitlement> Entitlements,
     DateTime At)
 {
+    /// <summary>The regions and embargo list the rules were judged against.</summary>
+    public RegionCatalog Regions { get; init; } = RegionCatalog.Empty;
+
+    /// <summary>Where the entitlements were computed for.</summary>
+    public Where Where { get; init; } = Where.Anywhere;
+
     public bool IsActive => Subscription.Status == SubscriptionStatus.Active;
 
     public EffectiveEntitlement? For(string handle) => Entitlements.FirstOrDefault(e => e.Feature.Handle == handle);
@@ -53,7 +59,7 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
           join Customer c on c.Id = s.CustomerId
          where c.ExternalKey = @customer;
 
-        select pe.PlanId, pe.FeatureId, pe.Amount, pe.IsUnlimited, pe.HardCap
+        select pe.PlanId, pe.FeatureId, pe.Amount, pe.IsUnlimited, pe.HardCap, pe.Regions
           from PlanEntitlement pe
           join Subscription s on s.PlanId = pe.PlanId
           join Customer c on c.Id = s.CustomerId
@@ -68,7 +74,7 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
          where c.ExternalKey = @customer
          order by a.Name;
 
-        select ae.AddOnId, ae.FeatureId, ae.Amount, ae.IsUnlimited
+        select ae.AddOnId, ae.FeatureId, ae.Amount, ae.IsUnlimited, ae.Regions
           from AddOnEntitlement ae
           join SubscriptionAddOn sa on sa.AddOnId = ae.AddOnId
           join Subscription s on s.Id = sa.SubscriptionId
@@ -76,21 +82,29 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
          where c.ExternalKey = @customer;
 
         select g.Id, g.SubscriptionId, g.FeatureId, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy,
-               g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt
+               g.ValidFrom, g.ValidUntil, g.CreatedAt, g.RevokedAt, g.Regions
           from EntitlementGrant g
           join Subscription s on s.Id = g.SubscriptionId
           join Customer c on c.Id = s.CustomerId
          where c.ExternalKey = @customer and g.RevokedAt is null
          order by g.CreatedAt;
 
-        select f.Id, f.Handle, f.Name, f.Description, f.Kind, f.Unit, f.Aggregation
+        select f.Id, f.Handle, f.Name, f.Description, f.Kind, f.Unit, f.Aggregation, f.NoCountryPolicy
           from Feature f
          order by f.Handle;
+
+        select Code, Name, Countries, CreatedAt from Region order by Code;
+
+        select Country from EmbargoCountry order by Country;
         """;
 
-    /// <summary>The account at <paramref name="at"/> (now by default), or null when no such customer has a subscription.</summary>
-    public async Task<AccountEntitlements?> ForCustomerAsync(string customerKey, DateTime? at = null, CancellationToken ct = default)
+    /// <summary>
+    /// The account at <paramref name="at"/> (now by default) as seen from <paramref name="where"/> (anywhere by default:
+    /// every source counts), or null when no such customer has a subscription.
+    /// </summary>
+    public async Task<AccountEntitlements?> ForCustomerAsync(string customerKey, DateTime? at = null, CancellationToken ct = default, Where? where = null)
     {
+        where ??= Where.Anywhere;
         var instant = at ?? clock.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenAsync(ct);
         // The stamp is read before the rows: rows newer than their stamp only cost a reload later, never a stale answer.
@@ -103,7 +117,7 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
         }
         if (loaded.Inputs is not { } inputs) return null;
         return new AccountEntitlements(loaded.Customer!, loaded.Subscription!, inputs.Plan, inputs.AddOns, inputs.Grants, inputs.Features,
-            EntitlementEngine.Compute(inputs, instant), instant);
+            EntitlementEngine.Compute(inputs, instant, where), instant) { Regions = inputs.RegionCatalog, Where = where };
     }
 
     internal const string CustomerKeySql = "select ExternalKey from Customer where Id = @id";
@@ -147,8 +161,9 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
         var addOnEntitlements = (await grid.ReadAsync<AddOnEntitlement>()).AsList();
         var grants = (await grid.ReadAsync<EntitlementGrant>()).AsList();
         var features = (await grid.ReadAsync<Feature>()).AsList();
+        var regions = new RegionCatalog(await grid.ReadAsync<Region>(), await grid.ReadAsync<string>());
         if (customer is null || subscription is null || plan is null) return new Loaded(stamp, null, null, null);
-        return new Loaded(stamp, customer, subscription, new EntitlementInputs(features, plan, planEntitlements, addOns, addOnEntitlements, grants));
+        return new Loaded(stamp, customer, subscription, new EntitlementInputs(features, plan, planEntitlements, addOns, addOnEntitlements, grants, regions));
     }
 
     private sealed record AddOnRow

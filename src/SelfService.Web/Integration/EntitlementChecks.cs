@@ -13,12 +13,27 @@ public static class DenialReasons
     public const string NoEntitlement = "no-entitlement";
     public const string CapReached = "cap-reached";
     public const string SubscriptionInactive = "subscription-inactive";
+    /// <summary>A source exists, but none is valid in the country asked; <c>allowedIn</c> says where they are.</summary>
+    public const string RegionNotAllowed = "region-not-allowed";
+    /// <summary>The country asked is on the catalog's embargo list: nothing is granted there.</summary>
+    public const string Embargoed = "embargoed";
+    /// <summary>No country was given, every source has a region rule and the feature's policy is deny.</summary>
+    public const string CountryRequired = "country-required";
+}
+
+/// <summary>A region rule as the API reads and writes it: <c>{"only": ["EU", "GB"]}</c> or <c>{"except": ["US"]}</c>.</summary>
+public sealed record RegionsView(
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Only,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Except)
+{
+    public static RegionsView? Of(RegionRule? rule) => rule is null ? null
+        : rule.Mode == RegionMode.Only ? new RegionsView(rule.Places, null) : new RegionsView(null, rule.Places);
 }
 
 /// <summary>One source of an entitlement: the plan, an add-on (value per unit × quantity) or a grant.</summary>
 public sealed record SourceView(
     string Kind, string Name, string? Code, int Quantity, long? Value, bool Unlimited, long? Contribution,
-    long? GrantId, string? Reason, string? GrantedBy, DateTime? ValidFrom, DateTime? ValidUntil);
+    long? GrantId, string? Reason, string? GrantedBy, DateTime? ValidFrom, DateTime? ValidUntil, RegionsView? Regions = null);
 
 /// <summary>
 /// The answer to "may this customer use this feature (N more of it)?". <c>Limit</c> is null when the feature is
@@ -28,14 +43,15 @@ public sealed record EntitlementCheck(
     string Customer, string Feature, string Name, string Kind, string? Unit, string? Aggregation,
     bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap,
     decimal? Usage, decimal? Remaining, decimal? Requested, bool Overage,
-    DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<SourceView> Sources);
+    DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<SourceView> Sources,
+    string? Country = null, IReadOnlyList<RegionsView>? AllowedIn = null);
 
 public sealed record PlanView(string Code, int Version, string Name);
 
 /// <summary>Every effective entitlement of a customer at one instant, with usage of the current period.</summary>
 public sealed record AccountCheck(
     string Customer, string Name, PlanView? Plan, string SubscriptionStatus, int? BillingAnchorDay,
-    DateTime At, DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<EntitlementCheck> Entitlements)
+    DateTime At, DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<EntitlementCheck> Entitlements, string? Country = null)
 {
     /// <summary>The rollup watermark the usage was read at (every event with a higher id was read raw).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -54,15 +70,15 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
 {
     internal const string CustomerSql = "select Id, ExternalKey, Name from Customer where ExternalKey = @customer";
 
-    /// <summary>The whole account, or null for an unknown customer.</summary>
-    public async Task<AccountCheck?> AccountAsync(string customerKey, CancellationToken ct = default)
+    /// <summary>The whole account, asked in <paramref name="country"/> (or without one), or null for an unknown customer.</summary>
+    public async Task<AccountCheck?> AccountAsync(string customerKey, CancellationToken ct = default, string? country = null)
     {
-        var account = await entitlements.ForCustomerAsync(customerKey, ct: ct);
+        var account = await entitlements.ForCustomerAsync(customerKey, ct: ct, where: Where.For(country));
         if (account is null)
         {
             var customer = await CustomerAsync(customerKey, ct);
             return customer is null ? null
-                : new AccountCheck(customer.ExternalKey, customer.Name, null, "none", null, clock.GetUtcNow().UtcDateTime, null, null, []);
+                : new AccountCheck(customer.ExternalKey, customer.Name, null, "none", null, clock.GetUtcNow().UtcDateTime, null, null, [], country);
         }
 
         var period = UsagePeriod.Containing(account.At, account.Subscription.BillingAnchorDay);
@@ -70,14 +86,14 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
         var (totals, watermark) = numeric.Count == 0 ? (new Dictionary<long, decimal>(), 0L)
             : await usage.TotalsAtWatermarkAsync(account.Customer.Id, numeric, period.Start, period.End, ct);
         var checks = account.Entitlements
-            .Select(e => Evaluate(account.Customer.ExternalKey, e.Feature, e, account.IsActive, totals.GetValueOrDefault(e.Feature.Id), period, null))
+            .Select(e => Evaluate(account.Customer.ExternalKey, e.Feature, e, account.IsActive, totals.GetValueOrDefault(e.Feature.Id), period, null) with { Country = country })
             .ToList();
         var changes = account.Grants.Where(g => g.RevokedAt is null)
             .SelectMany(g => new[] { g.ValidFrom, g.ValidUntil })
             .Where(t => t > account.At).Select(t => t!.Value).ToList();
         return new AccountCheck(account.Customer.ExternalKey, account.Customer.Name,
             new PlanView(account.Plan.Code, account.Plan.Version, account.Plan.Name), Status(account.Subscription.Status),
-            account.Subscription.BillingAnchorDay, account.At, period.Start, period.End, checks)
+            account.Subscription.BillingAnchorDay, account.At, period.Start, period.End, checks, country)
         {
             UsageWatermark = watermark,
             NextChange = changes.Count == 0 ? null : changes.Min(),
@@ -86,10 +102,11 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
 
     public enum Outcome { Ok, UnknownCustomer, UnknownFeature }
 
-    /// <summary>One feature, optionally for <paramref name="requested"/> more units of use.</summary>
-    public async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, decimal? requested, CancellationToken ct = default)
+    /// <summary>One feature, optionally for <paramref name="requested"/> more units of use, asked in <paramref name="country"/> (or without one).</summary>
+    public async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, decimal? requested, CancellationToken ct = default,
+        string? country = null)
     {
-        var account = await entitlements.ForCustomerAsync(customerKey, ct: ct);
+        var account = await entitlements.ForCustomerAsync(customerKey, ct: ct, where: Where.For(country));
         if (account is null)
         {
             // A customer provisioned without a subscription yet: known, but entitled to nothing.
@@ -97,7 +114,7 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
             if (customer is null) return (Outcome.UnknownCustomer, null);
             var known = (await catalog.FeaturesAsync(ct)).FirstOrDefault(f => f.Handle == handle);
             return known is null ? (Outcome.UnknownFeature, null)
-                : (Outcome.Ok, Evaluate(customer.ExternalKey, known, null, active: false, 0, null, requested));
+                : (Outcome.Ok, Evaluate(customer.ExternalKey, known, null, active: false, 0, null, requested) with { Country = country });
         }
 
         var feature = account.AllFeatures.FirstOrDefault(f => f.Handle == handle);
@@ -105,8 +122,29 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
         var entitlement = account.For(handle);
         var period = UsagePeriod.Containing(account.At, account.Subscription.BillingAnchorDay);
         var used = feature.IsNumeric ? await usage.UsageAsync(account.Customer.Id, feature, period, ct) : 0;
-        return (Outcome.Ok, Evaluate(account.Customer.ExternalKey, feature, entitlement, account.IsActive, used, period, requested));
+        return (Outcome.Ok, Evaluate(account.Customer.ExternalKey, feature, entitlement, account.IsActive, used, period, requested) with { Country = country });
     }
+
+    /// <summary>
+    /// Every source of each feature with a region rule, regions spelt out as countries, and the embargo list: what a token
+    /// carries so an app can answer for any country offline. Features without rules are left out.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<string, TokenRegions> Rules, IReadOnlyList<string> Embargo)> RegionRulesAsync(string customerKey, CancellationToken ct = default)
+    {
+        var account = await entitlements.ForCustomerAsync(customerKey, ct: ct);
+        if (account is null) return (new Dictionary<string, TokenRegions>(), []);
+        var regions = account.Regions;
+        var rules = account.Entitlements.Where(e => e.HasRegionRules).ToDictionary(e => e.Feature.Handle, e => new TokenRegions(
+            CatalogEditor.Policy(e.Feature.NoCountryPolicy), e.Feature.IsNumeric && e.HardCap,
+            e.AllSources.Select(s => new TokenSource(
+                View(s).Kind, s.Contribution.Unlimited ? null : s.Contribution.Amount, s.Contribution.Unlimited,
+                s.Rule is { Mode: RegionMode.Only } only ? Countries(only, regions) : null,
+                s.Rule is { Mode: RegionMode.Except } except ? Countries(except, regions) : null)).ToList()));
+        return (rules, regions.Embargo.Order(StringComparer.Ordinal).ToList());
+    }
+
+    private static IReadOnlyList<string> Countries(RegionRule rule, RegionCatalog regions) =>
+        rule.Places.SelectMany(regions.CountriesOf).Distinct().Order(StringComparer.Ordinal).ToList();
 
     private async Task<Customer?> CustomerAsync(string customerKey, CancellationToken ct)
     {
@@ -124,6 +162,18 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
     {
         var sources = entitlement?.Sources.Select(View).ToList() ?? [];
         var entitled = entitlement?.HasAccess == true;
+        var regionReason = entitlement?.RegionDenial switch
+        {
+            RegionDenial.Embargoed => DenialReasons.Embargoed,
+            RegionDenial.RegionNotAllowed => DenialReasons.RegionNotAllowed,
+            RegionDenial.CountryRequired => DenialReasons.CountryRequired,
+            _ => null,
+        };
+        var notEntitled = regionReason ?? DenialReasons.NoEntitlement;
+        // Where the sources that do not count here are valid: what a region-not-allowed answer points to.
+        IReadOnlyList<RegionsView>? allowedIn = regionReason is DenialReasons.RegionNotAllowed or DenialReasons.CountryRequired && !entitled
+            ? entitlement!.Excluded.Select(s => s.Rule).OfType<RegionRule>().DistinctBy(r => r.Stored).Select(r => RegionsView.Of(r)!).ToList()
+            : null;
         var kind = feature.Kind.ToString().ToLowerInvariant();
         var aggregation = feature.Aggregation?.ToString().ToLowerInvariant();
 
@@ -131,9 +181,9 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
         {
             return new EntitlementCheck(customer, feature.Handle, feature.Name, kind, feature.Unit, aggregation,
                 HasAccess: active && entitled,
-                Reason: !active ? DenialReasons.SubscriptionInactive : !entitled ? DenialReasons.NoEntitlement : null,
+                Reason: !active ? DenialReasons.SubscriptionInactive : !entitled ? notEntitled : null,
                 Limit: null, Unlimited: entitlement?.Unlimited == true, HardCap: null, Usage: null, Remaining: null,
-                Requested: requested, Overage: false, PeriodStart: null, PeriodEnd: null, sources);
+                Requested: requested, Overage: false, PeriodStart: null, PeriodEnd: null, sources, AllowedIn: allowedIn);
         }
 
         // Latest-aggregated features (seats in use now) have no period: their usage is the last value reported.
@@ -144,13 +194,13 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
         var withinCap = unlimited || (requested is { } n ? usage + n <= limit : usage < limit);
         var allowed = active && entitled && (withinCap || !hardCap);
         string? reason = !active ? DenialReasons.SubscriptionInactive
-            : !entitled ? DenialReasons.NoEntitlement
+            : !entitled ? notEntitled
             : !withinCap && hardCap ? DenialReasons.CapReached
             : null;
         return new EntitlementCheck(customer, feature.Handle, feature.Name, kind, feature.Unit, aggregation,
             HasAccess: allowed, Reason: reason, Limit: limit, Unlimited: unlimited, HardCap: hardCap,
             Usage: Quantities.Normalize(usage), Remaining: limit is { } l ? Quantities.Normalize(Math.Max(0, l - usage)) : null, Requested: requested,
-            Overage: allowed && !withinCap, PeriodStart: shownPeriod?.Start, PeriodEnd: shownPeriod?.End, sources);
+            Overage: allowed && !withinCap, PeriodStart: shownPeriod?.Start, PeriodEnd: shownPeriod?.End, sources, AllowedIn: allowedIn);
     }
 
     public static string Status(SubscriptionStatus status) => status.ToString().ToLowerInvariant();
@@ -158,5 +208,5 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
     private static SourceView View(EntitlementSource s) => new(
         s.Kind switch { SourceKind.Plan => "plan", SourceKind.AddOn => "add-on", _ => "grant" },
         s.Name, s.Code, s.Quantity, s.Value.Unlimited ? null : s.Value.Amount, s.Value.Unlimited,
-        s.Contribution.Unlimited ? null : s.Contribution.Amount, s.GrantId, s.Reason, s.GrantedBy, s.ValidFrom, s.ValidUntil);
+        s.Contribution.Unlimited ? null : s.Contribution.Amount, s.GrantId, s.Reason, s.GrantedBy, s.ValidFrom, s.ValidUntil, RegionsView.Of(s.Rule));
 }

@@ -4,9 +4,27 @@ using Microsoft.Extensions.Options;
 
 namespace SelfService.Integration;
 
-/// <summary>What one entitlement says inside a token: enough for an app to decide offline until the token expires.</summary>
+/// <summary>
+/// What one entitlement says inside a token: enough for an app to decide offline until the token expires. The values are
+/// the answer for a check without a country; <see cref="Regions"/> (present when a source has a region rule) lets the app
+/// answer for any country as the API would.
+/// </summary>
 public sealed record TokenEntitlement(
-    bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap, decimal? Usage, decimal? Remaining, bool Overage, DateTime? PeriodEnd);
+    bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap, decimal? Usage, decimal? Remaining, bool Overage, DateTime? PeriodEnd,
+    TokenRegions? Regions = null);
+
+/// <summary>
+/// A feature's sources with their region rules, regions spelt out as countries: in a country, the sources whose rule
+/// allows it count (Boolean: any; numbers: the sum, unlimited if any is), then the cap is applied as without a country.
+/// </summary>
+/// <param name="NoCountry">The feature's policy for a check without a country: <c>deny</c> or <c>anywhere</c>.</param>
+/// <param name="HardCap">Whether the cap of a Limit or Metered feature denies at the limit (Boolean features: false).</param>
+public sealed record TokenRegions(string NoCountry, bool HardCap, IReadOnlyList<TokenSource> Sources);
+
+/// <param name="Value">What the source adds: a number (value × quantity), or null when <see cref="Unlimited"/>.</param>
+/// <param name="Only">The countries where it counts; null: see <see cref="Except"/>.</param>
+/// <param name="Except">The countries where it does not count; both null: everywhere.</param>
+public sealed record TokenSource(string Kind, long? Value, bool Unlimited, IReadOnlyList<string>? Only, IReadOnlyList<string>? Except);
 
 /// <summary>The claims of an entitlement token. Registered claims (RFC 7519) keep their short names.</summary>
 public sealed record EntitlementTokenPayload(
@@ -22,7 +40,8 @@ public sealed record EntitlementTokenPayload(
     string SubscriptionStatus,
     DateTime? PeriodStart,
     DateTime? PeriodEnd,
-    IReadOnlyDictionary<string, TokenEntitlement> Entitlements)
+    IReadOnlyDictionary<string, TokenEntitlement> Entitlements,
+    IReadOnlyList<string>? Embargo = null)
 {
     /// <summary>When the usage in the token was read, and at which rollup watermark.</summary>
     [JsonPropertyName("usage_as_of")]
@@ -44,6 +63,7 @@ public sealed class EntitlementTokens(EntitlementChecks checks, SigningKeyStore 
     {
         var account = await checks.AccountAsync(customerKey, ct);
         if (account is null) return null;
+        var (rules, embargo) = await checks.RegionRulesAsync(customerKey, ct);
         var (kid, key) = await keys.ActiveAsync(ct);
         var now = clock.GetUtcNow();
         // Never past what the token reflects: a grant that starts or ends (a temporary grant ending a minute from now ends
@@ -57,7 +77,8 @@ public sealed class EntitlementTokens(EntitlementChecks checks, SigningKeyStore 
             now.ToUnixTimeSeconds(), now.ToUnixTimeSeconds(), expires.ToUnixTimeSeconds(), Guid.NewGuid().ToString("N"),
             account.Name, account.Plan?.Code, account.SubscriptionStatus, account.PeriodStart, account.PeriodEnd,
             account.Entitlements.ToDictionary(e => e.Feature, e => new TokenEntitlement(
-                e.HasAccess, e.Reason, e.Limit, e.Unlimited, e.HardCap, e.Usage, e.Remaining, e.Overage, e.PeriodEnd)))
+                e.HasAccess, e.Reason, e.Limit, e.Unlimited, e.HardCap, e.Usage, e.Remaining, e.Overage, e.PeriodEnd, rules.GetValueOrDefault(e.Feature))),
+            embargo.Count == 0 ? null : embargo)
         {
             UsageAsOf = new UsageAsOf(account.At, account.UsageWatermark),
         };

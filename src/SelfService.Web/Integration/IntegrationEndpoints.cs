@@ -20,13 +20,20 @@ public static class IntegrationEndpoints
 
         api.MapGet("/customers/{customer}/entitlements", GetEntitlements).RequireAuthorization(read).WithTags(Tag)
             .WithName("ListEntitlements").WithSummary("Every effective entitlement of a customer")
-            .WithDescription("Value, usage in the current period, remaining amount, period and sources of every feature the customer is entitled to, as of now.")
-            .Produces<AccountCheck>().Errors(401, 403, 404, 429);
+            .WithDescription("""
+                Value, usage in the current period, remaining amount, period and sources of every feature the customer is entitled to, as of now.
+                With `country=DE` (ISO 3166-1 alpha-2) every answer is for that country: a source counts only where its region rule allows.
+                """)
+            .Produces<AccountCheck>().Errors(400, 401, 403, 404, 429);
 
         api.MapGet("/customers/{customer}/entitlements/{feature}", GetEntitlement).RequireAuthorization(read).WithTags(Tag)
             .WithName("CheckEntitlement").WithSummary("May the customer use this feature (N more of it)?")
             .WithDescription("""
-                `hasAccess` answers the question; when it is false, `reason` says why: `no-entitlement`, `cap-reached` or `subscription-inactive`.
+                `hasAccess` answers the question; when it is false, `reason` says why: `no-entitlement`, `cap-reached`, `subscription-inactive`,
+                `region-not-allowed` (a source exists but none is valid in `country`; `allowedIn` lists their region rules), `embargoed`
+                (`country` is on the catalog's embargo list) or `country-required` (no `country` given, every source has a region rule
+                and the feature's policy for a request without a country is deny).
+                With `country=DE` (ISO 3166-1 alpha-2, any case) the answer is for that country; a malformed or unassigned code is a 400 naming `country`.
                 Without `requested`: may the customer use more now (a hard cap allows while usage is below the limit).
                 With `requested=N`: may they use N more before the usage happens (allowed while usage + N stays within the limit).
                 A soft cap always allows and sets `overage` when the use goes beyond the limit. Usage includes every accepted event.
@@ -69,7 +76,11 @@ public static class IntegrationEndpoints
 
         api.MapPost("/customers/{customer}/grants", PostGrant).RequireAuthorization(write).WithTags(ProvisioningTag)
             .WithName("AddGrant").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Grant a feature to the customer's subscription, optionally for a window")
-            .WithDescription("`value`: a whole number, `true` for Boolean features, or `\"unlimited\"`. The window is `[validFrom, validUntil)`; checks reflect the grant at once.")
+            .WithDescription("""
+                `value`: a whole number, `true` for Boolean features, or `"unlimited"`. The window is `[validFrom, validUntil)`; checks reflect the grant at once.
+                `regions` (optional) restricts where the grant counts: `{"only": ["DE", "FR"]}` or `{"except": ["US"]}`, country codes
+                (ISO 3166-1 alpha-2) or region codes (`EU`, `EEA`, `DACH`, `NORTH-AMERICA`, or the operator's own); a bad one is a 400 naming it.
+                """)
             .Accepts<GrantBody>("application/json")
             .Produces<GrantView>(StatusCodes.Status201Created).Errors(400, 401, 403, 404, 409, 413, 422, 429);
 
@@ -117,29 +128,45 @@ public static class IntegrationEndpoints
     public sealed record SubscriptionBody(string Plan, int? PlanVersion, IReadOnlyList<AddOnBody>? AddOns, int? BillingAnchorDay, string? Status);
 
     /// <param name="Value">A whole number, true (Boolean features) or "unlimited".</param>
-    public sealed record GrantBody(string Feature, JsonElement Value, DateTimeOffset? ValidFrom, DateTimeOffset? ValidUntil, string Reason);
+    /// <param name="Regions">Where the grant counts: <c>{"only": [...]}</c> or <c>{"except": [...]}</c> of country or region codes; absent: everywhere.</param>
+    public sealed record GrantBody(string Feature, JsonElement Value, DateTimeOffset? ValidFrom, DateTimeOffset? ValidUntil, string Reason, RegionsView? Regions);
 
     public sealed record JwksDocument(IReadOnlyList<EcPublicJwk> Keys);
 
     // ---- handlers ---------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> GetEntitlements(string customer, EntitlementChecks checks, CancellationToken ct) =>
-        await checks.AccountAsync(customer, ct) is { } account
+    private static async Task<IResult> GetEntitlements(string customer, string? country, EntitlementChecks checks, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var code = Country(country, errors);
+        if (errors.Count > 0) return ApiProblems.ValidationFailed(errors);
+        return await checks.AccountAsync(customer, ct, code) is { } account
             ? TypedResults.Ok(account)
             : UnknownCustomer(customer);
+    }
 
-    private static async Task<IResult> GetEntitlement(string customer, string feature, string? requested, EntitlementChecks checks, CancellationToken ct)
+    /// <summary>The <c>country</c> query parameter as an assigned ISO 3166-1 alpha-2 code (any case), or an error naming it.</summary>
+    private static string? Country(string? country, Dictionary<string, string[]> errors)
     {
+        if (country is null) return null;
+        if (Countries.Normalize(country, out var error) is { } code) return code;
+        errors["country"] = [error!];
+        return null;
+    }
+
+    private static async Task<IResult> GetEntitlement(string customer, string feature, string? requested, string? country, EntitlementChecks checks, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var code = Country(country, errors);
         decimal? amount = null;
         if (requested is not null)
         {
-            if (Quantities.ParseExact(requested.Trim()) is not { } exact)
-                return ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["requested"] = ["Must be a number of at least 0."] });
-            if (exact.Error is { } reason)
-                return ApiProblems.ValidationFailed(new Dictionary<string, string[]> { ["requested"] = [$"{requested} {reason}"] });
-            amount = exact.Value;
+            if (Quantities.ParseExact(requested.Trim()) is not { } exact) errors["requested"] = ["Must be a number of at least 0."];
+            else if (exact.Error is { } reason) errors["requested"] = [$"{requested} {reason}"];
+            else amount = exact.Value;
         }
-        var (outcome, check) = await checks.FeatureAsync(customer, feature, amount, ct);
+        if (errors.Count > 0) return ApiProblems.ValidationFailed(errors);
+        var (outcome, check) = await checks.FeatureAsync(customer, feature, amount, ct, code);
         return outcome switch
         {
             EntitlementChecks.Outcome.UnknownCustomer => UnknownCustomer(customer),
@@ -209,12 +236,13 @@ public static class IntegrationEndpoints
     }
 
     private static async Task<IResult> PostGrant(string customer, HttpContext http, Provisioning provisioning, IdempotentWrites writes,
-        CatalogStore catalog, TimeProvider clock, CancellationToken ct)
+        CatalogStore catalog, RegionStore regions, TimeProvider clock, CancellationToken ct)
     {
         var errors = new FieldErrors();
         var (request, problem) = await WriteRequest.ReadAsync(http, errors, expectBody: true);
         if (problem is not null) return problem;
-        var order = Provisioning.ReadGrant(Body(request!, errors), errors, clock.GetUtcNow().UtcDateTime);
+        var regionCodes = (await regions.CatalogAsync(ct)).RegionCodes;
+        var order = Provisioning.ReadGrant(Body(request!, errors), errors, clock.GetUtcNow().UtcDateTime, regionCodes);
         if (errors.Any || order is null) return ApiProblems.ValidationFailed(errors.ToDictionary());
 
         var feature = (await catalog.FeaturesAsync(ct)).FirstOrDefault(f => f.Handle == order.Feature);

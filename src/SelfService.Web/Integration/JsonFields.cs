@@ -113,6 +113,22 @@ public sealed class JsonFields
         return list;
     }
 
+    /// <summary>An array of strings (absent: null); a bad element fails with the path <c>name[i]</c> and reads as null.</summary>
+    public IReadOnlyList<string?>? Strings(string name)
+    {
+        if (Get(name, required: false) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Array) { Fail(name, "Must be an array of strings."); return null; }
+        var list = new List<string?>();
+        var i = 0;
+        foreach (var item in v.EnumerateArray())
+        {
+            var path = $"{PathOf(name)}[{i++}]";
+            if (item.ValueKind == JsonValueKind.String && !SelfService.Api.JsonBody.HasControlCharacters(item.GetString()!)) list.Add(item.GetString());
+            else { _errors.Add(path, "Must be a string without control characters."); list.Add(null); }
+        }
+        return list;
+    }
+
     /// <summary>Records every field of the object that was not read: a misspelt field must not pass silently.</summary>
     public void RejectUnknown()
     {

@@ -20,7 +20,7 @@ public sealed record CustomerView(string Customer, string Name, DateTime Created
 /// <summary>A grant as the API shows it. <c>Value</c> is a number, <c>true</c> (Boolean features) or <c>"unlimited"</c>.</summary>
 public sealed record GrantView(
     long Id, string Feature, object Value, string Reason, string GrantedBy, DateTime? ValidFrom, DateTime? ValidUntil,
-    DateTime CreatedAt, DateTime? RevokedAt, string? RevokedBy, string State);
+    DateTime CreatedAt, DateTime? RevokedAt, string? RevokedBy, string State, RegionsView? Regions = null);
 
 /// <summary>A subscription as a CRM order states it: plan (by code), add-ons with quantities, billing anchor, status.</summary>
 public sealed record SubscriptionOrder(string Plan, int? PlanVersion, IReadOnlyList<AddOnLine> AddOns, int? BillingAnchorDay, SubscriptionStatus? Status);
@@ -30,7 +30,7 @@ public sealed record AddOnLine(string Code, int Quantity, string Path);
 /// <summary>The person a CRM names as a customer's Owner: invited once while the customer has no Owner.</summary>
 public sealed record OwnerOrder(string Email, string? Name);
 
-public sealed record GrantOrder(string Feature, JsonElement Value, DateTime? ValidFrom, DateTime? ValidUntil, string Reason);
+public sealed record GrantOrder(string Feature, JsonElement Value, DateTime? ValidFrom, DateTime? ValidUntil, string Reason, RegionRule? Regions = null);
 
 /// <summary>
 /// Creates and changes customers, subscriptions and grants for the vendor's CRM. Each method runs inside the
@@ -90,7 +90,7 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, Subscri
         return errors.Any || plan is null ? null : new SubscriptionOrder(plan, planVersion, lines, anchor, status);
     }
 
-    public static GrantOrder? ReadGrant(JsonFields? body, FieldErrors errors, DateTime now)
+    public static GrantOrder? ReadGrant(JsonFields? body, FieldErrors errors, DateTime now, IReadOnlyCollection<string>? regionCodes = null)
     {
         if (body is null) return null;
         var feature = body.String("feature", required: true, maxLength: 100);
@@ -98,13 +98,51 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, Subscri
         var from = body.Instant("validFrom");
         var until = body.Instant("validUntil");
         var reason = body.String("reason", required: true, maxLength: 500);
+        var regions = ReadRegions(body.Object("regions"), errors, regionCodes ?? []);
         body.RejectUnknown();
         if (value is { } v && !(v.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False
                                 || (v.ValueKind == JsonValueKind.String && v.GetString() == "unlimited")))
             body.Fail("value", "Must be a whole number, true, or \"unlimited\".");
         if (from is not null && until is not null && until <= from) body.Fail("validUntil", "Must be after validFrom.");
         else if (until is not null && until <= now) body.Fail("validUntil", "Must be in the future.");
-        return errors.Any || feature is null || value is null || reason is null ? null : new GrantOrder(feature, value.Value, from, until, reason);
+        return errors.Any || feature is null || value is null || reason is null ? null : new GrantOrder(feature, value.Value, from, until, reason, regions);
+    }
+
+    /// <summary>
+    /// A region rule, <c>{"only": [...]}</c> or <c>{"except": [...]}</c>, of country codes (ISO 3166-1 alpha-2) and region codes;
+    /// each bad one is named by its path (<c>regions.only[1]</c>).
+    /// </summary>
+    public static RegionRule? ReadRegions(JsonFields? regions, FieldErrors errors, IReadOnlyCollection<string> regionCodes)
+    {
+        if (regions is null) return null;
+        var only = regions.Strings("only");
+        var except = regions.Strings("except");
+        regions.RejectUnknown();
+        if (only is not null && except is not null)
+        {
+            regions.Fail("except", "Give either only or except, not both.");
+            return null;
+        }
+        if ((only ?? except) is not { } places)
+        {
+            errors.Add(regions.PathOf("only"), "Give only (the countries and regions where it is valid) or except (where it is not).");
+            return null;
+        }
+        var name = only is not null ? "only" : "except";
+        RegionRule? rule = null;
+        var bad = false;
+        for (var i = 0; i < places.Count; i++)
+        {
+            if (places[i] is not { } place) { bad = true; continue; }
+            var messages = new List<string>();
+            RegionRule.Parse(RegionMode.Only, [place], regionCodes, messages);
+            foreach (var message in messages) { errors.Add($"{regions.PathOf(name)}[{i}]", message); bad = true; }
+        }
+        if (bad) return null;
+        var all = new List<string>();
+        rule = RegionRule.Parse(only is not null ? RegionMode.Only : RegionMode.Except, places, regionCodes, all);
+        foreach (var message in all) errors.Add(regions.PathOf(name), message);
+        return rule;
     }
 
     /// <summary>The amount a grant order gives <paramref name="feature"/>, or an error on the <c>value</c> field.</summary>
@@ -188,7 +226,7 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, Subscri
 
     internal const string GrantsSql = """
         select g.Id, f.Handle as Feature, f.Kind, g.Amount, g.IsUnlimited, g.Reason, g.GrantedBy, g.ValidFrom, g.ValidUntil,
-               g.CreatedAt, g.RevokedAt, g.RevokedBy
+               g.CreatedAt, g.RevokedAt, g.RevokedBy, g.Regions
           from EntitlementGrant g
           join Feature f on f.Id = g.FeatureId
           join Subscription s on s.Id = g.SubscriptionId
@@ -219,11 +257,12 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, Subscri
         public DateTime? RevokedAt { get; init; }
         public string? RevokedBy { get; init; }
         public long CustomerId { get; init; }
+        public string? Regions { get; init; }
 
         public GrantView View(DateTime now) => new(Id, Feature,
             Kind == FeatureKind.Boolean ? true : IsUnlimited ? "unlimited" : Amount ?? 0,
             Reason, GrantedBy, ValidFrom, ValidUntil, CreatedAt, RevokedAt, RevokedBy,
-            GrantWindow.StateAt(ValidFrom, ValidUntil, RevokedAt, now).ToString().ToLowerInvariant());
+            GrantWindow.StateAt(ValidFrom, ValidUntil, RevokedAt, now).ToString().ToLowerInvariant(), RegionsView.Of(RegionRule.FromStored(Regions)));
     }
 
     // ---- writes ---------------------------------------------------------------------------------------------
@@ -354,12 +393,13 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, Subscri
         var grant = new EntitlementGrant
         {
             Amount = value.Amount, IsUnlimited = value.Unlimited, Reason = order.Reason, GrantedBy = actor, ValidFrom = order.ValidFrom, ValidUntil = order.ValidUntil,
+            Regions = order.Regions?.Stored,
         };
         var id = (await changes.AddGrantAsync(c, tx, subscription, feature, grant, new ChangeBy(actor, now, order.Reason))).GrantId!.Value;
         var view = new GrantRow
         {
             Id = id, Feature = feature.Handle, Kind = feature.Kind, Amount = value.Amount, IsUnlimited = value.Unlimited, Reason = order.Reason,
-            GrantedBy = actor, ValidFrom = order.ValidFrom, ValidUntil = order.ValidUntil, CreatedAt = now,
+            GrantedBy = actor, ValidFrom = order.ValidFrom, ValidUntil = order.ValidUntil, CreatedAt = now, Regions = order.Regions?.Stored,
         }.View(now);
         return new WriteOutcome(StatusCodes.Status201Created, view, $"{CustomerPath(key)}/grants/{id}");
     }

@@ -35,6 +35,12 @@ public sealed class MeteringOptions
     /// </summary>
     public TimeSpan? RollupSafetyLag { get; set; }
 
+    /// <summary>
+    /// Whether an event whose <c>country</c> the feature is not allowed in (for that customer, as the check would answer
+    /// for that country: region-not-allowed or embargoed) is stored anyway. Default false: the batch is refused with a 400 naming the event.
+    /// </summary>
+    public bool AcceptUsageOutsideRegions { get; set; }
+
     public IReadOnlyList<int> EffectiveThresholds => Thresholds is { Length: > 0 } t ? t.Distinct().Order().ToArray() : [80, 100];
 
     public static IEnumerable<SettingProblem> Check(MeteringOptions o)

@@ -6,7 +6,7 @@ using SelfService.Data;
 namespace SelfService.Metering;
 
 /// <summary>One valid usage event, resolved to ids, ready to store.</summary>
-public readonly record struct UsageEventRow(string EventId, long CustomerId, long FeatureId, decimal Quantity, DateTime OccurredAt);
+public readonly record struct UsageEventRow(string EventId, long CustomerId, long FeatureId, decimal Quantity, DateTime OccurredAt, string? Country = null);
 
 /// <summary>An event whose id was already used, for the same customer, by an event with another payload.</summary>
 public readonly record struct UsageConflict(int Index, string EventId, string Reason);
@@ -23,7 +23,7 @@ public sealed class IngestionTooSlowException() : Exception("Storing the batch t
 /// </summary>
 public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringOptions> options)
 {
-    private static readonly string[] Columns = ["CustomerId", "FeatureId", "EventId", "Quantity", "OccurredAt", "ReceivedAt"];
+    private static readonly string[] Columns = ["CustomerId", "FeatureId", "EventId", "Quantity", "OccurredAt", "ReceivedAt", "Country"];
 
     /// <summary>Test seam: runs after a batch's rows are written and before the safety-lag check and the commit.</summary>
     internal Func<CancellationToken, Task>? BeforeCommit { get; set; }
@@ -50,6 +50,7 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
         var pQuantity = insert.Parameters[3];
         var pOccurred = insert.Parameters[4];
         DapperSetup.Utc(insert.Parameters[5], receivedAt);
+        var pCountry = insert.Parameters[6];
 
         // Every batch inserts its keys in one order, so two batches sharing ids wait for each other on a database server
         // instead of deadlocking.
@@ -64,6 +65,7 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
             pEventId.Value = e.EventId;
             Quantities.Set(pQuantity, e.Quantity);
             DapperSetup.Utc(pOccurred, e.OccurredAt);
+            pCountry.Value = (object?)e.Country ?? DBNull.Value;
             if (await insert.ExecuteNonQueryAsync(ct) == 0) (seen ??= []).Add(i);
         }
 
@@ -128,6 +130,7 @@ public sealed class UsageIngestion(Db db, TimeProvider clock, IOptions<MeteringO
                 _ => DbType.String,
             };
             if (name == "EventId") p.Size = 200;
+            if (name == "Country") p.Size = 2;
             command.Parameters.Add(p);
         }
         return command;

@@ -35,6 +35,9 @@ public static class UsageIngestionEndpoints
                 index (`events[3].quantity`); nothing from a rejected batch is stored. `timestamp` must lie within the lateness window
                 (7 days by default) and at most 5 minutes ahead. `quantity` is an exact decimal from 0 to 10^18 with at most 6 decimal places
                 (`0.000001` to `1000000000000000000`); a quantity outside that is refused (400 naming the event), never rounded.
+                `country` (optional, ISO 3166-1 alpha-2) says where the use happened: an event for a feature the customer is not allowed
+                in that country (as the check for that country answers now: `region-not-allowed` or `embargoed`) is invalid
+                (`events[i].country`), unless `SelfService:Metering:AcceptUsageOutsideRegions` is true.
                 """)
             .Produces<UsageIngestionResponse>()
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413)
@@ -70,10 +73,11 @@ public static class UsageIngestionEndpoints
     /// <param name="Feature">The handle of a Limit or Metered feature, such as <c>api-calls</c>.</param>
     /// <param name="Quantity">How much was used (Sum), the peak (Max) or the current value (Latest): an exact decimal from 0 to 10^18 with at most 6 decimal places; anything else is refused, never rounded.</param>
     /// <param name="Timestamp">When it happened: ISO 8601 with an offset, within the lateness window.</param>
-    public sealed record UsageEventBody(string Id, string Customer, string Feature, decimal Quantity, DateTimeOffset Timestamp);
+    /// <param name="Country">Where it happened (optional): an ISO 3166-1 alpha-2 code; the feature must be allowed there.</param>
+    public sealed record UsageEventBody(string Id, string Customer, string Feature, decimal Quantity, DateTimeOffset Timestamp, string? Country);
 
     internal static async Task<IResult> Ingest(HttpContext http, UsageIngestion ingestion, MeteringLookup lookup,
-        TimeProvider clock, IOptions<MeteringOptions> options, CancellationToken ct)
+        TimeProvider clock, IOptions<MeteringOptions> options, SelfService.Entitlements.EntitlementService entitlements, CancellationToken ct)
     {
         var o = options.Value;
         var contentType = http.Request.ContentType;
@@ -105,7 +109,7 @@ public static class UsageIngestionEndpoints
             if (problem is not null) return problem;
             using (document)
             {
-                return await IngestDocument(http, document!.RootElement, ingestion, lookup, clock.GetUtcNow().UtcDateTime, o, ct);
+                return await IngestDocument(http, document!.RootElement, ingestion, lookup, entitlements, clock.GetUtcNow().UtcDateTime, o, ct);
             }
         }
         finally
@@ -118,10 +122,13 @@ public static class UsageIngestionEndpoints
         ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, ApiProblems.TooLarge, "The batch is too large.",
             $"Send at most {o.MaxEventsPerRequest:N0} events and {o.MaxRequestBytes:N0} bytes per request.");
 
-    private sealed record Parsed(string? Id, string? Customer, string? Feature, decimal Quantity, DateTime OccurredAt);
+    private sealed record Parsed(string? Id, string? Customer, string? Feature, decimal Quantity, DateTime OccurredAt)
+    {
+        public string? Country { get; init; }
+    }
 
     private static async Task<IResult> IngestDocument(HttpContext http, JsonElement root, UsageIngestion ingestion, MeteringLookup lookup,
-        DateTime now, MeteringOptions o, CancellationToken ct)
+        SelfService.Entitlements.EntitlementService entitlements, DateTime now, MeteringOptions o, CancellationToken ct)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
             return ApiProblems.ValidationFailed(new Dictionary<string, string[]>
@@ -160,8 +167,9 @@ public static class UsageIngestionEndpoints
                 else if (feature.Kind == FeatureKind.Boolean)
                     Add(errors, $"events[{i}].feature", $"'{p.Feature}' is a Boolean feature (access or not); usage is reported for Limit and Metered features only.");
             }
-            if (feature is not null) rows[i] = new UsageEventRow(p.Id!, customerId, feature.Id, p.Quantity, p.OccurredAt);
+            if (feature is not null) rows[i] = new UsageEventRow(p.Id!, customerId, feature.Id, p.Quantity, p.OccurredAt, p.Country);
         }
+        if (!o.AcceptUsageOutsideRegions) await CheckRegionsAsync(parsed, entitlements, now, errors, ct);
 
         if (errors.Count > 0)
         {
@@ -187,6 +195,28 @@ public static class UsageIngestionEndpoints
                 new Dictionary<string, object?> { ["errors"] = conflictErrors });
         }
         return TypedResults.Ok(new UsageIngestionResponse(count, result.Accepted, result.Duplicates));
+    }
+
+    /// <summary>
+    /// Refuses each event whose feature the customer is not allowed in the event's country, as the check for that country
+    /// answers now (one entitlement read per customer and country of the batch, from memory while nothing changed).
+    /// </summary>
+    private static async Task CheckRegionsAsync(Parsed[] parsed, SelfService.Entitlements.EntitlementService entitlements, DateTime now,
+        Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        var asked = new Dictionary<(string Customer, string Country), SelfService.Entitlements.AccountEntitlements?>();
+        for (var i = 0; i < parsed.Length; i++)
+        {
+            if (parsed[i] is not { Country: { } country, Customer: { } customer, Feature: { } feature }) continue;
+            if (!asked.TryGetValue((customer, country), out var account))
+                asked[(customer, country)] = account =
+                    await entitlements.ForCustomerAsync(customer, now, ct, SelfService.Entitlements.Where.In(country));
+            var denial = account?.For(feature)?.RegionDenial ?? SelfService.Entitlements.RegionDenial.None;
+            if (denial == SelfService.Entitlements.RegionDenial.Embargoed)
+                Add(errors, $"events[{i}].country", $"{country} is on the embargo list: '{feature}' is not granted there.");
+            else if (denial == SelfService.Entitlements.RegionDenial.RegionNotAllowed)
+                Add(errors, $"events[{i}].country", $"'{feature}' is not allowed in {country} for '{customer}' (region-not-allowed).");
+        }
     }
 
     private static Parsed ParseEvent(JsonElement e, int i, Dictionary<string, string[]> errors, DateTime now, MeteringOptions o)
@@ -244,7 +274,13 @@ public static class UsageIngestionEndpoints
             else if (occurredAt > now + o.FutureTolerance)
                 Add(errors, $"events[{i}].timestamp", $"is more than {Describe(o.FutureTolerance)} in the future.");
         }
-        return new Parsed(id, customer, feature, quantity, occurredAt);
+        string? country = null;
+        if (e.TryGetProperty("country", out var c) && c.ValueKind != JsonValueKind.Null)
+        {
+            if (c.ValueKind != JsonValueKind.String) Add(errors, $"events[{i}].country", "must be a string: an ISO 3166-1 alpha-2 country code.");
+            else if ((country = Countries.Normalize(c.GetString(), out var why)) is null) Add(errors, $"events[{i}].country", why!);
+        }
+        return new Parsed(id, customer, feature, quantity, occurredAt) { Country = country };
     }
 
     private static string? RequiredString(JsonElement e, string name, int i, Dictionary<string, string[]> errors)

@@ -85,7 +85,7 @@ public sealed class RequestApproval(RequestTransitions transitions, Subscription
             grant = new EntitlementGrant
             {
                 Amount = approvedQuantity ?? 1, IsUnlimited = false, Reason = Truncate($"Request #{request.Id}: {request.Justification}", 500), GrantedBy = actor,
-                ValidFrom = from, ValidUntil = from.AddDays(approvedDays!.Value),
+                ValidFrom = from, ValidUntil = from.AddDays(approvedDays!.Value), Regions = request.Regions,
             };
             grantId = (await changes.AddGrantAsync(c, tx, subscription, feature!, grant, by)).GrantId;
         }

@@ -40,6 +40,15 @@ public sealed record CustomerRequest
     public int Version { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
+    /// <summary>Temporary access asked for some places only: a stored region rule (<see cref="SelfService.Catalog.RegionRule"/>); null: everywhere.</summary>
+    public string? Regions { get; init; }
+
+    public SelfService.Catalog.RegionRule? Rule => SelfService.Catalog.RegionRule.FromStored(Regions);
+
+    /// <summary>" in Germany and FR-EVENTS" for a request restricted to some places; empty otherwise.</summary>
+    public string WhereText => Rule is { } rule
+        ? " in " + string.Join(" and ", rule.Places.Select(p => SelfService.Catalog.Countries.IsAssigned(p) ? SelfService.Catalog.Countries.InSentence(p) : p))
+        : "";
 
     /// <summary>The add-on, plan or feature the request is about: its name and its code or handle.</summary>
     public string TargetName { get; init; } = "";
@@ -52,8 +61,8 @@ public sealed record CustomerRequest
     {
         RequestKind.AddOn => $"{TargetName} × {EffectiveQuantity}",
         RequestKind.Plan => $"Plan change to {TargetName}",
-        _ when FeatureKind is "Boolean" or null => $"{TargetName} for {Days(EffectiveDurationDays)}",
-        _ => $"{TargetName} +{EffectiveQuantity}{(FeatureUnit is { Length: > 0 } u ? " " + u : "")} for {Days(EffectiveDurationDays)}",
+        _ when FeatureKind is "Boolean" or null => $"{TargetName} for {Days(EffectiveDurationDays)}{WhereText}",
+        _ => $"{TargetName} +{EffectiveQuantity}{(FeatureUnit is { Length: > 0 } u ? " " + u : "")} for {Days(EffectiveDurationDays)}{WhereText}",
     };
 
     public string KindLabel => Kind switch { RequestKind.AddOn => "Add-on", RequestKind.Plan => "Plan change", _ => "Temporary access" };
@@ -157,6 +166,8 @@ public sealed record RequestDraft
     public int? Amount { get; init; }
     public int? DurationDays { get; init; }
     public long? ExtendsGrantId { get; init; }
+    /// <summary>Temporary access only: the countries or regions it is asked for (empty: everywhere), such as "DE" or "EU".</summary>
+    public string? Places { get; init; }
     public string? Justification { get; init; }
     public bool ConfirmDowngrade { get; init; }
     /// <summary>The form's one-time token: a second submission with it finds the first request instead of making another.</summary>

@@ -18,7 +18,7 @@ public sealed class RequestStore(Db db)
         select r.Id, r.CustomerId, c.ExternalKey as CustomerKey, c.Name as CustomerName, r.RequestedByUserId, r.RequestedBy,
                r.RequesterRole, r.Kind, r.AddOnId, r.PlanId, r.FeatureId, r.Quantity, r.DurationDays, r.ExtendsGrantId,
                r.Justification, r.State, r.Step, r.NeedsVendorApproval, r.ApprovedQuantity, r.ApprovedDurationDays,
-               r.DecidedAt, r.DecidedBy, r.DecisionReason, r.ProvisionedGrantId, r.Version, r.CreatedAt, r.UpdatedAt,
+               r.DecidedAt, r.DecidedBy, r.DecisionReason, r.ProvisionedGrantId, r.Version, r.CreatedAt, r.UpdatedAt, r.Regions,
                coalesce(a.Name, p.Name, f.Name) as TargetName, coalesce(a.Code, p.Code, f.Handle) as TargetCode,
                f.Kind as FeatureKind, f.Unit as FeatureUnit
           from AccessRequest r

@@ -27,7 +27,7 @@ public sealed class RequestSubmissions(
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     private sealed record Validated(RequestKind Kind, long? AddOnId, long? PlanId, long? FeatureId, int? Quantity, int? Days,
-        long? ExtendsGrantId, bool NeedsVendorApproval, string Justification, string Title);
+        long? ExtendsGrantId, bool NeedsVendorApproval, string Justification, string Title, string? Regions = null);
 
     public async Task<RequestOutcome> SubmitAsync(string customerKey, RequestActor actor, RequestDraft draft, CancellationToken ct = default)
     {
@@ -43,7 +43,7 @@ public sealed class RequestSubmissions(
         var validated = await ValidateAsync(account, snapshot, draft, errors, ct);
         if (validated is null || errors.Count > 0) return RequestOutcome.Invalid(errors);
         var pendingKey = RequestDuplicates.PendingKey(account.Customer.Id, validated.Kind, validated.AddOnId, validated.PlanId, validated.FeatureId,
-            validated.Quantity, validated.Days, validated.ExtendsGrantId);
+            validated.Quantity, validated.Days, validated.ExtendsGrantId) + RegionsKey(validated.Regions);
         if (await RequestDuplicates.PendingLikeAsync(db, pendingKey, ct) is { } waiting) return RequestDuplicates.Refused(waiting);
 
         var now = Now;
@@ -67,10 +67,14 @@ public sealed class RequestSubmissions(
         return new RequestOutcome(OutcomeStatus.Done, await transitions.FindAsync(id, ct));
     }
 
+    /// <summary>Access asked for other places is another request: a short digest of the rule keeps the key within its column.</summary>
+    private static string RegionsKey(string? regions) => regions is null ? ""
+        : ":" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(regions)))[..16];
+
     internal string InsertRequestSql => db.Dialect.InsertReturningId("AccessRequest",
         "CustomerId", "RequestedByUserId", "RequestedBy", "RequesterRole", "Kind", "AddOnId", "PlanId", "FeatureId", "Quantity",
         "DurationDays", "ExtendsGrantId", "Justification", "State", "Step", "NeedsVendorApproval", "Version", "CreatedAt", "UpdatedAt",
-        "SubmissionKey", "PendingKey");
+        "SubmissionKey", "PendingKey", "Regions");
 
     private Task<long> SubmitInTransactionAsync(string customerKey, RequestActor actor, AccountEntitlements account, Validated validated,
         string? submissionKey, string pendingKey, DateTime now, CancellationToken ct) =>
@@ -84,7 +88,7 @@ public sealed class RequestSubmissions(
                     Kind = validated.Kind.ToString(), validated.AddOnId, validated.PlanId, validated.FeatureId, validated.Quantity,
                     DurationDays = validated.Days, validated.ExtendsGrantId, validated.Justification, State = nameof(RequestState.Pending),
                     Step = (needsCustomer ? RequestStep.Customer : RequestStep.Vendor).ToString(), validated.NeedsVendorApproval,
-                    Version = 1, CreatedAt = now, UpdatedAt = now, SubmissionKey = submissionKey, PendingKey = pendingKey,
+                    Version = 1, CreatedAt = now, UpdatedAt = now, SubmissionKey = submissionKey, PendingKey = pendingKey, validated.Regions,
                 }, tx);
             await transitions.EventAsync(c, tx, id, now, actor.Email, RequestActions.Submitted, validated.Justification);
             await transitions.SubmittedAsync(c, tx, await c.QuerySingleAsync<CustomerRequest>(RequestStore.ByIdSql, new { id }, tx), now);
@@ -195,8 +199,11 @@ public sealed class RequestSubmissions(
                     else extends = grant.Id;
                 }
                 var needsVendor = !Options.AccessWithoutApproval.Contains(feature.Handle, StringComparer.Ordinal);
+                // Access for an event in another country: only there (the grant it provisions carries the rule).
+                var (rule, ruleError) = EntitlementInput.ParseRule(string.IsNullOrWhiteSpace(d.Places) ? null : "only", d.Places, account.Regions.RegionCodes);
+                if (ruleError is not null) errors[nameof(d.Places)] = ruleError;
                 return new Validated(RequestKind.Access, null, null, feature.Id, amount, d.DurationDays, extends, needsVendor, justification,
-                    $"{feature.Name} for {d.DurationDays} days");
+                    $"{feature.Name} for {d.DurationDays} days{(rule is null ? "" : " " + account.Regions.Describe(rule))}", rule?.Stored);
             }
             default:
                 errors[nameof(d.Kind)] = "Choose what to ask for: an add-on, a plan change or temporary access.";

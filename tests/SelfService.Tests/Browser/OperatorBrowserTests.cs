@@ -82,6 +82,7 @@ public sealed class OperatorBrowserTests(BrowserFixture browser) : IClassFixture
         { "/vendor/catalog/features/2", "feature-edit", OperatorEmail },
         { "/vendor/catalog/plans/1", "plan-edit", OperatorEmail },
         { "/vendor/catalog/add-ons", "addon-new", OperatorEmail },
+        { "/vendor/catalog/regions", "regions", OperatorEmail },
         { "/vendor/catalog/add-ons/1", "addon-edit", OperatorEmail },
         { "/vendor/customers", "customers", OperatorEmail },
         { "/vendor/customers/acme", "subscription-inherited", OperatorEmail },

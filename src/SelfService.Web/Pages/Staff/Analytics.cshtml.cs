@@ -16,6 +16,7 @@ public sealed class AnalyticsModel(UsageAnalytics analytics, TimeProvider clock)
     public UsageMatrix Matrix { get; private set; } = null!;
     public IReadOnlyList<FeatureAdoption> Overview { get; private set; } = [];
     public FeatureReport? Report { get; private set; }
+    public IReadOnlyList<CountryUsage> ByCountry { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
@@ -24,6 +25,7 @@ public sealed class AnalyticsModel(UsageAnalytics analytics, TimeProvider clock)
         var feature = Selected();
         if (feature is null && !string.IsNullOrEmpty(Feature)) return NotFound();
         if (feature is not null) Report = await analytics.ReportAsync(Matrix, feature, ct);
+        if (feature is { IsNumeric: true }) ByCountry = await analytics.ByCountryAsync(feature, Matrix.At, ct);
         return Page();
     }
 

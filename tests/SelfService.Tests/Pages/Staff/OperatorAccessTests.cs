@@ -49,7 +49,7 @@ public abstract class OperatorAccessTests(AppFactory app)
         var routes = Pages().Select(p => p.Route).ToList();
         Assert.Equal(
             ["/vendor/analytics", "/vendor/api-keys", "/vendor/catalog", "/vendor/catalog/add-ons/{id:long?}", "/vendor/catalog/features/{id:long?}",
-             "/vendor/catalog/plans/{id:long?}", "/vendor/customers", "/vendor/customers/new", "/vendor/customers/{customer}", "/vendor/customers/{customer}/people",
+             "/vendor/catalog/plans/{id:long?}", "/vendor/catalog/regions", "/vendor/customers", "/vendor/customers/new", "/vendor/customers/{customer}", "/vendor/customers/{customer}/people",
              "/vendor/customers/{customer}/plan",
              "/vendor/webhooks", "/vendor/webhooks/{id:long}"],
             routes);

@@ -25,6 +25,8 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
     [BindProperty, Display(Name = "How many more")] public int? Amount { get; set; }
     [BindProperty, Display(Name = "For how many days")] public int? DurationDays { get; set; }
     [BindProperty] public long? ExtendsGrantId { get; set; }
+    /// <summary>Temporary access only: where it is asked for (countries or regions, such as DE or EU); empty for everywhere.</summary>
+    [BindProperty, Display(Name = "Where (optional)")] public string? Places { get; set; }
     [BindProperty, Display(Name = "Why you need it")] public string? Justification { get; set; }
     [BindProperty] public bool ConfirmDowngrade { get; set; }
     /// <summary>One per form shown: the same form posted twice makes one request (the second post finds the first).</summary>
@@ -95,7 +97,7 @@ public sealed class NewModel(EntitlementService entitlements, CatalogStore catal
             var outcome = await submissions.SubmitAsync(customer, RequestActor.From(User), new RequestDraft
             {
                 Kind = ParsedKind, AddOnCode = AddOnCode, Quantity = Quantity, PlanCode = PlanCode, FeatureHandle = FeatureHandle,
-                Amount = Amount, DurationDays = DurationDays, ExtendsGrantId = ExtendsGrantId, Justification = Justification,
+                Amount = Amount, DurationDays = DurationDays, ExtendsGrantId = ExtendsGrantId, Places = Places, Justification = Justification,
                 ConfirmDowngrade = ConfirmDowngrade, SubmissionKey = SubmissionKey,
             }, ct);
             if (outcome.Status == OutcomeStatus.NotFound) return NotFound();
