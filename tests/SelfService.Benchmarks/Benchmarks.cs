@@ -72,7 +72,7 @@ sealed class BenchApp : WebApplicationFactory<Program>
         builder.UseSetting(DatabaseSettings.DataFolderSetting, Folder);
         builder.UseSetting("SelfService:Jobs:Server", "false");
         builder.UseSetting("SelfService:Demo:ApiKey", ApiKey);
-        builder.UseSetting("SelfService:PublicUrl", "http://127.0.0.1/");
+        builder.UseSetting("SelfService:PublicUrl", "https://127.0.0.1/"); // https outside Development; /api/ answers over plain HTTP
         builder.UseSetting("SelfService:Demo:HistoryMonths", "1");
         builder.UseSetting("SelfService:Api:RatePermits", "1000000000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
