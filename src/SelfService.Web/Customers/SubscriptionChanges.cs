@@ -4,6 +4,7 @@ using Dapper;
 using SelfService.Audit;
 using SelfService.Catalog;
 using SelfService.Data;
+using SelfService.Events;
 
 namespace SelfService.Customers;
 
@@ -25,9 +26,11 @@ public enum GrantRevocation { NotFound, AlreadyRevoked, Revoked }
 /// operation is one method that runs in the caller's transaction, writes its audit entry there and returns what changed
 /// (null when nothing did). The entitlement stamp moves with the rows themselves (the triggers of migration 0008), so
 /// a check sees the change the moment the caller commits. Validation of what may be asked for stays with the caller;
-/// this class makes the change and records it.
+/// this class makes the change and records it. Its outbound events go to the outbox in the same transaction:
+/// <c>subscription.changed</c> when the plan, status, billing anchor or add-ons moved, <c>entitlements.changed</c> when
+/// an effective entitlement did (each before → after, and why), <c>grant.ended</c> when a grant was revoked or expired.
 /// </summary>
-public sealed class SubscriptionChanges(Db db, AuditLog audit)
+public sealed class SubscriptionChanges(Db db, AuditLog audit, OutboundEvents events, IAccountStates states)
 {
     // ---- Locking and reading inside the caller's transaction -----------------------------------------------------
 
@@ -87,6 +90,7 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit)
         var subscription = new Subscription { Id = id, CustomerId = customerId, PlanId = plan.Id, Status = status, BillingAnchorDay = anchorDay, StartedAt = by.Now };
         var change = await AuditAsync(c, tx, subscription, AuditKinds.SubscriptionCreated, "subscription", by, null,
             $"{Describe(plan)}, {Describe(status)}, billing anchor day {anchorDay}");
+        await EmitAsync(c, tx, customerId, null, Why.Plan, by, subscriptionEvent: true);
         return (subscription, change);
     }
 
@@ -97,26 +101,35 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit)
     public async Task<SubscriptionChange?> ChangePlanAsync(DbConnection c, DbTransaction tx, Subscription s, PricePlan from, PricePlan to, ChangeBy by)
     {
         if (from.Id == to.Id) return null;
+        var before = await states.ReadAsync(c, tx, s.CustomerId, by.Now);
         await UpdateAsync(c, tx, s with { PlanId = to.Id }, by.Now);
-        return await AuditAsync(c, tx, s, from.Code == to.Code ? AuditKinds.PlanVersionMoved : AuditKinds.PlanChanged, "subscription plan", by,
+        var change = await AuditAsync(c, tx, s, from.Code == to.Code ? AuditKinds.PlanVersionMoved : AuditKinds.PlanChanged, "subscription plan", by,
             Describe(from), Describe(to));
+        await EmitAsync(c, tx, s.CustomerId, before, Why.Plan, by, subscriptionEvent: true);
+        return change;
     }
 
     /// <summary>Suspends, resumes (back to active) or cancels the subscription.</summary>
     public async Task<SubscriptionChange?> SetStatusAsync(DbConnection c, DbTransaction tx, Subscription s, SubscriptionStatus status, ChangeBy by)
     {
         if (s.Status == status) return null;
+        var before = await states.ReadAsync(c, tx, s.CustomerId, by.Now);
         await UpdateAsync(c, tx, s with { Status = status }, by.Now);
-        return await AuditAsync(c, tx, s, AuditKinds.StatusChanged, "subscription status", by, Describe(s.Status), Describe(status));
+        var change = await AuditAsync(c, tx, s, AuditKinds.StatusChanged, "subscription status", by, Describe(s.Status), Describe(status));
+        await EmitAsync(c, tx, s.CustomerId, before, Why.Status, by, subscriptionEvent: true);
+        return change;
     }
 
     /// <summary>Moves the day of the month the subscription's usage periods start on.</summary>
     public async Task<SubscriptionChange?> SetBillingAnchorAsync(DbConnection c, DbTransaction tx, Subscription s, int anchorDay, ChangeBy by)
     {
         if (s.BillingAnchorDay == anchorDay) return null;
+        var before = await states.ReadAsync(c, tx, s.CustomerId, by.Now);
         await UpdateAsync(c, tx, s with { BillingAnchorDay = anchorDay }, by.Now);
-        return await AuditAsync(c, tx, s, AuditKinds.AnchorChanged, "subscription billing anchor", by,
+        var change = await AuditAsync(c, tx, s, AuditKinds.AnchorChanged, "subscription billing anchor", by,
             s.BillingAnchorDay.ToString(CultureInfo.InvariantCulture), anchorDay.ToString(CultureInfo.InvariantCulture));
+        await EmitAsync(c, tx, s.CustomerId, before, Why.BillingAnchor, by, subscriptionEvent: true);
+        return change;
     }
 
     private Task UpdateAsync(DbConnection c, DbTransaction tx, Subscription s, DateTime now) =>
@@ -138,13 +151,16 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit)
         ArgumentOutOfRangeException.ThrowIfNegative(quantity);
         var had = await c.ExecuteScalarAsync<int?>(AddOnQuantitySql, new { subscriptionId = s.Id, addOnId = addOn.Id }, tx) ?? 0;
         if (had == quantity) return null;
+        var before = await states.ReadAsync(c, tx, s.CustomerId, by.Now);
         var args = new { subscriptionId = s.Id, addOnId = addOn.Id, quantity };
         if (had == 0) await InsertAddOnAsync(c, tx, s.Id, addOn.Id, quantity);
         else if (quantity == 0) await c.ExecuteAsync(RemoveAddOnSql, args, tx);
         else await c.ExecuteAsync(UpdateAddOnSql, args, tx);
         var kind = had == 0 ? AuditKinds.AddOnAdded : quantity == 0 ? AuditKinds.AddOnRemoved : AuditKinds.AddOnChanged;
-        return await AuditAsync(c, tx, s, kind, $"add-on {addOn.Code}", by,
+        var change = await AuditAsync(c, tx, s, kind, $"add-on {addOn.Code}", by,
             had == 0 ? null : $"{addOn.Code} ×{had}", quantity == 0 ? null : $"{addOn.Code} ×{quantity}");
+        await EmitAsync(c, tx, s.CustomerId, before, Why.AddOn, by, subscriptionEvent: true);
+        return change;
     }
 
     /// <summary>Adds <paramref name="more"/> to how many of one add-on version the subscription holds.</summary>
@@ -157,8 +173,11 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit)
     /// <summary>Moves the subscription's add-on from one version to another (a newer one), keeping its quantity.</summary>
     public async Task<SubscriptionChange> MoveAddOnVersionAsync(DbConnection c, DbTransaction tx, Subscription s, AddOn from, AddOn to, ChangeBy by)
     {
+        var before = await states.ReadAsync(c, tx, s.CustomerId, by.Now);
         await c.ExecuteAsync(MoveAddOnSql, new { subscriptionId = s.Id, from = from.Id, to = to.Id }, tx);
-        return await AuditAsync(c, tx, s, AuditKinds.AddOnVersionMoved, $"add-on {from.Code}", by, $"{from.Code} v{from.Version}", $"{to.Code} v{to.Version}");
+        var change = await AuditAsync(c, tx, s, AuditKinds.AddOnVersionMoved, $"add-on {from.Code}", by, $"{from.Code} v{from.Version}", $"{to.Code} v{to.Version}");
+        await EmitAsync(c, tx, s.CustomerId, before, Why.AddOn, by, subscriptionEvent: true);
+        return change;
     }
 
     // ---- Grants --------------------------------------------------------------------------------------------------
@@ -170,8 +189,11 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit)
     public async Task<SubscriptionChange> AddGrantAsync(DbConnection c, DbTransaction tx, Subscription s, Feature feature, EntitlementGrant grant, ChangeBy by)
     {
         var g = grant with { SubscriptionId = s.Id, FeatureId = feature.Id, GrantedBy = by.Actor, CreatedAt = by.Now };
+        var before = await states.ReadAsync(c, tx, s.CustomerId, by.Now);
         var id = await InsertGrantAsync(c, tx, g);
-        return await AuditAsync(c, tx, s, AuditKinds.GrantAdded, $"grant #{id} {feature.Handle}", by, null, DescribeGrant(feature, g), id);
+        var change = await AuditAsync(c, tx, s, AuditKinds.GrantAdded, $"grant #{id} {feature.Handle}", by, null, DescribeGrant(feature, g), id);
+        await EmitAsync(c, tx, s.CustomerId, before, Why.Grant, by, subscriptionEvent: false);
+        return change;
     }
 
     internal const string GrantOfCustomerSql = """
@@ -195,9 +217,12 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit)
     {
         var g = await c.QuerySingleOrDefaultAsync<GrantRow>(GrantOfCustomerSql, new { grantId, customerKey }, tx);
         if (g is null) return (GrantRevocation.NotFound, null);
+        var before = await states.ReadAsync(c, tx, g.CustomerId, by.Now);
         if (await c.ExecuteAsync(RevokeGrantSql, new { id = grantId, now = by.Now, actor = by.Actor }, tx) == 0) return (GrantRevocation.AlreadyRevoked, null);
         var change = await AuditAsync(c, tx, g.CustomerId, g.SubscriptionId, AuditKinds.GrantRevoked, $"grant #{grantId} {g.Handle}", by,
             g.IsUnlimited ? "unlimited" : g.Amount?.ToString(CultureInfo.InvariantCulture), null, grantId);
+        var after = await EmitAsync(c, tx, g.CustomerId, before, Why.Grant, by, subscriptionEvent: false);
+        await GrantEndedAsync(c, tx, g, after?.Customer ?? customerKey, "revoked", by.Now);
         return (GrantRevocation.Revoked, change);
     }
 
@@ -216,8 +241,14 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit)
         var g = await c.QuerySingleOrDefaultAsync<GrantRow>(GrantOfCustomerSql, new { grantId, customerKey = (string?)null }, tx);
         if (g is null || await c.ExecuteAsync(MarkExpiredSql, new { id = grantId, now = by.Now }, tx) != 1) return null;
         var grant = new EntitlementGrant { Amount = g.Amount, IsUnlimited = g.IsUnlimited, Reason = g.Reason, GrantedBy = "", ValidFrom = g.ValidFrom, ValidUntil = g.ValidUntil };
-        return await AuditAsync(c, tx, g.CustomerId, g.SubscriptionId, AuditKinds.GrantExpired, $"grant #{grantId} {g.Handle}", by with { Reason = g.Reason },
+        var change = await AuditAsync(c, tx, g.CustomerId, g.SubscriptionId, AuditKinds.GrantExpired, $"grant #{grantId} {g.Handle}", by with { Reason = g.Reason },
             DescribeGrant(new Feature { Handle = g.Handle, Name = g.Handle, Kind = g.Kind }, grant), "expired", grantId);
+        // What changed when the grant's window closed: the same rows just before and at its end (the job runs later).
+        var ended = g.ValidUntil!.Value;
+        var before = await states.ReadAsync(c, tx, g.CustomerId, ended.AddTicks(-1));
+        var after = await EmitAsync(c, tx, g.CustomerId, before, Why.Expiry, by with { Reason = g.Reason }, subscriptionEvent: false, at: ended);
+        if (after is not null) await GrantEndedAsync(c, tx, g, after.Customer, "expired", by.Now);
+        return change;
     }
 
     // ---- Seeding: rows written as history, with no audit entry (the demo catalog and benchmarks) ---------------
@@ -271,6 +302,61 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit)
         });
         return new SubscriptionChange(kind, customerId, subscriptionId, subject, before, after, grantId);
     }
+
+    // ---- Outbound events ------------------------------------------------------------------------------------------
+
+    /// <summary>The <c>why</c> of <c>subscription.changed</c> and <c>entitlements.changed</c>.</summary>
+    public static class Why
+    {
+        public const string Plan = "plan";
+        public const string Status = "status";
+        public const string BillingAnchor = "billing-anchor";
+        public const string AddOn = "add-on";
+        public const string Grant = "grant";
+        public const string Expiry = "expiry";
+    }
+
+    /// <summary>
+    /// Compares the account after the change (at <paramref name="at"/>, now by default) with <paramref name="before"/> and
+    /// writes the events that describe the difference, in the caller's transaction. Returns the account after.
+    /// </summary>
+    private async Task<AccountState?> EmitAsync(DbConnection c, DbTransaction tx, long customerId, AccountState? before, string why, ChangeBy by,
+        bool subscriptionEvent, DateTime? at = null)
+    {
+        var after = await states.ReadAsync(c, tx, customerId, at ?? by.Now);
+        if (after is null) return null;
+        if (subscriptionEvent && (before is null || SubscriptionOf(before) != SubscriptionOf(after)))
+            await events.EmitAsync(c, tx, EventTypes.SubscriptionChanged, customerId, new
+            {
+                customer = after.Customer,
+                before = before is null ? null : SubscriptionView(before),
+                after = SubscriptionView(after),
+                why, actor = by.Actor, reason = by.Reason,
+            }, by.Now);
+
+        var changes = after.Entitlements.Keys.Union(before?.Entitlements.Keys ?? [], StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(feature => new { feature, before = before?.Entitlements.GetValueOrDefault(feature), after = after.Entitlements.GetValueOrDefault(feature) })
+            .Where(x => !Equals(x.before, x.after) && !(before is null && x.after is false))
+            .ToList();
+        if (changes.Count > 0)
+            await events.EmitAsync(c, tx, EventTypes.EntitlementsChanged, customerId, new { customer = after.Customer, why, changes, actor = by.Actor, reason = by.Reason }, by.Now);
+        return after;
+    }
+
+    private static string SubscriptionOf(AccountState s) =>
+        $"{s.Plan} {s.PlanVersion} {s.Status} {s.BillingAnchorDay} {string.Join(",", s.AddOns.Select(a => $"{a.Code}×{a.Quantity}"))}";
+
+    private static object SubscriptionView(AccountState s) => new
+    {
+        plan = s.Plan, planVersion = s.PlanVersion, status = s.Status, billingAnchorDay = s.BillingAnchorDay,
+        addOns = s.AddOns.Select(a => new { code = a.Code, quantity = a.Quantity }),
+    };
+
+    private Task GrantEndedAsync(DbConnection c, DbTransaction tx, GrantRow g, string customerKey, string why, DateTime now) =>
+        events.EmitAsync(c, tx, EventTypes.GrantEnded, g.CustomerId, new
+        {
+            customer = customerKey, grantId = g.Id, feature = g.Handle, validUntil = why == "revoked" ? now : g.ValidUntil, why,
+        }, now);
 
     private sealed record GrantRow
     {

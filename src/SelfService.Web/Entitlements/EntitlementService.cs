@@ -106,9 +106,39 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
             EntitlementEngine.Compute(inputs, instant), instant);
     }
 
-    private static async Task<Loaded> LoadAsync(System.Data.Common.DbConnection connection, string customerKey, long stamp, CancellationToken ct)
+    internal const string CustomerKeySql = "select ExternalKey from Customer where Id = @id";
+
+    /// <summary>
+    /// The account's subscription and effective entitlements at <paramref name="at"/>, read on the caller's transaction
+    /// (so it sees the change being made) and never cached: what the outbound events of a change compare.
+    /// </summary>
+    public async Task<AccountState?> StateAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, long customerId, DateTime at)
     {
-        using var grid = await connection.QueryMultipleAsync(new CommandDefinition(LoadSql, new { customer = customerKey }, cancellationToken: ct));
+        var key = await c.ExecuteScalarAsync<string?>(CustomerKeySql, new { id = customerId }, tx);
+        if (key is null) return null;
+        var loaded = await LoadAsync(c, key, 0, default, tx);
+        if (loaded.Inputs is not { } inputs) return null;
+        var active = loaded.Subscription!.Status == SubscriptionStatus.Active;
+        var effective = EntitlementEngine.Compute(inputs, at).ToDictionary(e => e.Feature.Id);
+        var values = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var feature in inputs.Features)
+        {
+            var e = active ? effective.GetValueOrDefault(feature.Id) : null;
+            values[feature.Handle] = feature.Kind == FeatureKind.Boolean ? e?.HasAccess ?? false
+                : e is null ? null
+                : e.Unlimited ? "unlimited"
+                : e.Value.Amount ?? 0;
+        }
+        return new AccountState(key, inputs.Plan.Code, inputs.Plan.Version, loaded.Subscription.Status.ToString().ToLowerInvariant(),
+            loaded.Subscription.BillingAnchorDay,
+            inputs.AddOns.Where(a => a.Quantity > 0).Select(a => new AddOnHeld(a.AddOn.Code, a.Quantity)).OrderBy(a => a.Code, StringComparer.Ordinal).ToList(),
+            values);
+    }
+
+    private static async Task<Loaded> LoadAsync(System.Data.Common.DbConnection connection, string customerKey, long stamp, CancellationToken ct,
+        System.Data.Common.DbTransaction? tx = null)
+    {
+        using var grid = await connection.QueryMultipleAsync(new CommandDefinition(LoadSql, new { customer = customerKey }, tx, cancellationToken: ct));
         var customer = await grid.ReadSingleOrDefaultAsync<Customer>();
         var subscription = await grid.ReadSingleOrDefaultAsync<Subscription>();
         var plan = await grid.ReadSingleOrDefaultAsync<PricePlan>();

@@ -6,6 +6,7 @@ public static class EntitlementsSetup
     public static WebApplicationBuilder AddEntitlements(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<EntitlementService>();
+        builder.Services.AddSingleton<SelfService.Customers.IAccountStates, AccountStates>();
         return builder;
     }
 }

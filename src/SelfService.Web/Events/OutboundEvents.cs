@@ -63,6 +63,18 @@ public sealed class OutboundEvents(Db db)
         return messageId;
     }
 
+    internal string InsertKeySql => db.Dialect.InsertIgnoringDuplicates("OutboundEventKey", ["DedupKey", "CreatedAt"], ["DedupKey"]);
+
+    /// <summary>
+    /// <see cref="EmitAsync"/>, once per <paramref name="dedupKey"/>: for causes a job sees on every run (a grant ending in
+    /// 7 days). Null when an event with this key was written already (by this process or another).
+    /// </summary>
+    public async Task<string?> EmitOnceAsync(DbConnection c, DbTransaction tx, string dedupKey, string type, long? customerId, object data, DateTime now)
+    {
+        if (await c.ExecuteAsync(InsertKeySql, new { DedupKey = dedupKey, CreatedAt = now }, tx) == 0) return null;
+        return await EmitAsync(c, tx, type, customerId, data, now);
+    }
+
     internal static bool Wants(string eventTypes, string type) =>
         eventTypes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(type, StringComparer.Ordinal);
 

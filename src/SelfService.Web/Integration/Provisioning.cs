@@ -36,7 +36,8 @@ public sealed record GrantOrder(string Feature, JsonElement Value, DateTime? Val
 /// Creates and changes customers, subscriptions and grants for the vendor's CRM. Each method runs inside the
 /// caller's write transaction (see <see cref="IdempotentWrites"/>) and audits every change it makes there.
 /// </summary>
-public sealed partial class Provisioning(Db db, CustomerStore customers, SubscriptionChanges changes, AuditLog audit, SelfService.Accounts.Team team)
+public sealed partial class Provisioning(Db db, CustomerStore customers, SubscriptionChanges changes, AuditLog audit, SelfService.Accounts.Team team,
+    SelfService.Events.OutboundEvents events)
 {
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     public static partial Regex CustomerKeyPattern();
@@ -246,6 +247,7 @@ public sealed partial class Provisioning(Db db, CustomerStore customers, Subscri
         {
             var id = await customers.CreateCustomerAsync(c, tx, key, name, now);
             await audit.WriteAsync(c, tx, new AuditEntry { At = now, Actor = actor, CustomerId = id, Kind = AuditKinds.CustomerCreated, Subject = $"customer {key}", NewValue = name, Reason = reason });
+            await events.EmitAsync(c, tx, SelfService.Events.EventTypes.CustomerCreated, id, new { customer = key, name, actor }, now);
             if (await InviteOwnerAsync(c, tx, id, actor, owner, mail) is { } refused) return refused;
             return new WriteOutcome(StatusCodes.Status201Created, await CustomerAsync(key, c, tx), CustomerPath(key));
         }

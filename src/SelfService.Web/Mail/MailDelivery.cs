@@ -21,6 +21,7 @@ public sealed record OutgoingMail
     public DateTime CreatedAt { get; init; }
     public DateTime? SentAt { get; init; }
     public string? LastError { get; init; }
+    public string? Headers { get; init; }
 }
 
 /// <summary>
@@ -43,7 +44,7 @@ public sealed class MailDelivery(Db db, MailSettings settings, TimeProvider cloc
         """;
 
     internal const string ByIdSql = """
-        select Id, Kind, ToAddress, ToName, Subject, TextBody, HtmlBody, Status, Attempts, CreatedAt, SentAt, LastError
+        select Id, Kind, ToAddress, ToName, Subject, TextBody, HtmlBody, Status, Attempts, CreatedAt, SentAt, LastError, Headers
           from OutgoingMail
          where Id = @id
         """;
@@ -128,6 +129,8 @@ public sealed class MailDelivery(Db db, MailSettings settings, TimeProvider cloc
         message.Subject = mail.Subject;
         message.Date = new DateTimeOffset(DateTime.SpecifyKind(mail.CreatedAt, DateTimeKind.Utc));
         message.MessageId = $"mail-{mail.Id}-{mail.CreatedAt:yyyyMMddHHmmss}@{settings.From.Domain}";
+        foreach (var line in (mail.Headers ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            if (line.IndexOf(':') is > 0 and var colon) message.Headers.Add(line[..colon].Trim(), line[(colon + 1)..].Trim());
         message.Body = new BodyBuilder { TextBody = mail.TextBody, HtmlBody = mail.HtmlBody }.ToMessageBody();
 
         if (settings.SmtpHost is null)

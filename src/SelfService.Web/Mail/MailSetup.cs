@@ -13,6 +13,7 @@ public static class MailSetup
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(publicUrl);
         builder.Services.AddSingleton<Mailer>();
+        builder.Services.AddSingleton<MailChoices>();
         builder.Services.AddSingleton<MailDelivery>();
         builder.Services.AddRecurringJob<MailDeliveryJob>(Cron.Minutely());
         return builder;

@@ -9,6 +9,13 @@ namespace SelfService.Mail;
 /// <summary>A message to one person: a plain-text body and an HTML body saying the same.</summary>
 public sealed record MailDraft(string Kind, string ToAddress, string? ToName, string Subject, string TextBody, string HtmlBody)
 {
+    /// <summary>Extra headers (List-Unsubscribe, List-Unsubscribe-Post), name → value.</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    /// <summary>The headers as stored: one "Name: value" a line.</summary>
+    public static string? FormatHeaders(IReadOnlyDictionary<string, string>? headers) =>
+        headers is null || headers.Count == 0 ? null : string.Join("\n", headers.Select(h => $"{h.Key}: {h.Value}"));
+
     /// <summary>
     /// A message of paragraphs and at most one call to action, as text and as HTML (every value HTML-encoded).
     /// </summary>
@@ -48,7 +55,7 @@ public sealed record MailDraft(string Kind, string ToAddress, string? ToName, st
 /// </summary>
 public sealed class Mailer(Db db, TimeProvider clock, IBackgroundJobClient jobs, ILogger<Mailer> logger)
 {
-    internal string InsertMailSql => db.Dialect.InsertReturningId("OutgoingMail", "Kind", "ToAddress", "ToName", "Subject", "TextBody", "HtmlBody", "Status", "Attempts", "NextAttemptAt", "CreatedAt");
+    internal string InsertMailSql => db.Dialect.InsertReturningId("OutgoingMail", "Kind", "ToAddress", "ToName", "Subject", "TextBody", "HtmlBody", "Status", "Attempts", "NextAttemptAt", "CreatedAt", "Headers");
 
     public async Task<long> QueueAsync(DbConnection c, DbTransaction tx, MailDraft draft)
     {
@@ -57,7 +64,7 @@ public sealed class Mailer(Db db, TimeProvider clock, IBackgroundJobClient jobs,
             new
             {
                 draft.Kind, draft.ToAddress, draft.ToName, draft.Subject, draft.TextBody, draft.HtmlBody,
-                Status = MailStatus.Pending, Attempts = 0, NextAttemptAt = now, CreatedAt = now,
+                Status = MailStatus.Pending, Attempts = 0, NextAttemptAt = now, CreatedAt = now, Headers = MailDraft.FormatHeaders(draft.Headers),
             }, tx);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SelfService.Catalog;
 using SelfService.Data;
 using SelfService.Entitlements;
+using SelfService.Events;
 using SelfService.Notifications;
 
 namespace SelfService.Metering;
@@ -28,7 +29,7 @@ public sealed record ThresholdCrossing
 /// crossing is seen within a rollup interval of the event that caused it and is never lost to a crash.
 /// </summary>
 public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, UsageService usage, NotificationService notifications,
-    IOptions<MeteringOptions> options)
+    IOptions<MeteringOptions> options, OutboundEvents events, IEnumerable<IUsageAlerts> alerts)
 {
     public const string NotificationKind = "usage-threshold";
 
@@ -86,6 +87,8 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
                 foreach (var (_, feature, cap, hardCap) in period)
                 {
                     var used = totals.GetValueOrDefault(feature.Id);
+                    foreach (var alert in alerts)
+                        await alert.CheckAsync(c, tx, new UsageReading(customer.Key, key, feature, cap, hardCap, used, period.Key), now, ct);
                     // One notice per check, titled for the highest threshold crossed (10,001 of 10,000 is "cap reached", not "80 %").
                     var crossed = thresholds.Where(t => used * 100 >= (decimal)cap * t).ToList();
                     foreach (var pct in crossed)
@@ -97,6 +100,12 @@ public sealed class ThresholdMonitor(Db db, EntitlementService entitlements, Usa
                         }, tx, cancellationToken: ct));
                         if (inserted == 0) continue;
                         recorded++;
+                        // The vendor's systems hear of every threshold crossed; people get one notice per check.
+                        await events.EmitAsync(c, tx, EventTypes.UsageThresholdCrossed, customer.Key, new
+                        {
+                            customer = key, feature = feature.Handle, threshold = pct, usage = used, cap, hardCap,
+                            period = new { start = period.Key.Start, end = period.Key.End },
+                        }, now);
                         if (pct != crossed[^1]) continue;
                         var (title, body) = Message(feature, pct, used, cap, hardCap, period.Key, now);
                         await notifications.NotifyAsync(c, tx, customer.Key, null, NotificationKind, title, body, $"/customers/{key}/usage", now,

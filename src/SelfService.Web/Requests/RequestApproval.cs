@@ -95,7 +95,7 @@ public sealed class RequestApproval(RequestTransitions transitions, Subscription
             if (grantId is not null) throw new InvalidOperationException("A request changed inside its own locked transaction.");
             return null;
         }
-        var approved = request with { State = RequestState.Approved, ApprovedQuantity = approvedQuantity, ApprovedDurationDays = approvedDays };
+        var approved = request with { State = RequestState.Approved, ApprovedQuantity = approvedQuantity, ApprovedDurationDays = approvedDays, ProvisionedGrantId = grantId };
         if (customerApproval) await transitions.EventAsync(c, tx, request.Id, now, actor, RequestActions.ApprovedByCustomer, note);
         await transitions.EventAsync(c, tx, request.Id, now, action == RequestActions.ApprovedByPolicy ? "policy" : actor, action, note);
         await audit.WriteAsync(c, tx, new AuditEntry
@@ -126,6 +126,7 @@ public sealed class RequestApproval(RequestTransitions transitions, Subscription
                 break;
         }
         await transitions.EventAsync(c, tx, request.Id, now, actor, RequestActions.Provisioned, provisioned);
+        await transitions.DecidedAsync(c, tx, approved, RequestState.Approved, action == RequestActions.ApprovedByPolicy ? "policy" : actor, note, now);
         await notifications.NotifyAsync(c, tx, request.CustomerId, null, "request.approved", $"Approved: {approved.Title}",
             $"{provisioned}. {(action == RequestActions.ApprovedByPolicy ? "No approval was needed." : $"Approved by {actor}.")}",
             Link(request), now, $"request-{request.Id}-decided");

@@ -23,6 +23,7 @@ public sealed class RequestCancellations(Db db, RequestTransitions transitions, 
             if (!await TransitionAsync(c, tx, request, RequestState.Cancelled, null, actor.Email, now, null))
                 return new RequestOutcome(OutcomeStatus.AlreadyDecided, Message: "Someone decided this request a moment ago.");
             await transitions.EventAsync(c, tx, id, now, actor.Email, RequestActions.Cancelled, null);
+            await transitions.DecidedAsync(c, tx, request, RequestState.Cancelled, actor.Email, null, now);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
                 At = now, Actor = actor.Email, CustomerId = request.CustomerId, Kind = AuditKinds.RequestCancelled,

@@ -48,6 +48,7 @@ public sealed class RequestDecisions(Db db, RequestTransitions transitions, Requ
             {
                 if (!await TransitionAsync(c, tx, request, RequestState.Rejected, null, actor.Email, now, reason)) return Lost();
                 await transitions.EventAsync(c, tx, id, now, actor.Email, RequestActions.Rejected, reason);
+                await transitions.DecidedAsync(c, tx, request, RequestState.Rejected, actor.Email, reason, now);
                 await audit.WriteAsync(c, tx, new AuditEntry
                 {
                     At = now, Actor = actor.Email, CustomerId = request.CustomerId, Kind = AuditKinds.RequestRejected,

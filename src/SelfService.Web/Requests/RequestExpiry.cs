@@ -28,6 +28,7 @@ public sealed class RequestExpiry(Db db, RequestTransitions transitions, AuditLo
                 if (!await TransitionAsync(c, tx, request, RequestState.Expired, null, "system", now, $"No decision within {Options.StaleAfterDays} days")) continue;
                 expired++;
                 await transitions.EventAsync(c, tx, id, now, "system", RequestActions.Expired, $"No decision within {Options.StaleAfterDays} days ({request.StateLabel.ToLowerInvariant()}).");
+                await transitions.DecidedAsync(c, tx, request, RequestState.Expired, "system", $"No decision within {Options.StaleAfterDays} days", now);
                 await audit.WriteAsync(c, tx, new AuditEntry
                 {
                     At = now, Actor = "system", CustomerId = request.CustomerId, Kind = AuditKinds.RequestExpired, Subject = $"request #{id}",

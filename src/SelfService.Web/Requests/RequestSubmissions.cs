@@ -87,6 +87,7 @@ public sealed class RequestSubmissions(
                     Version = 1, CreatedAt = now, UpdatedAt = now, SubmissionKey = submissionKey, PendingKey = pendingKey,
                 }, tx);
             await transitions.EventAsync(c, tx, id, now, actor.Email, RequestActions.Submitted, validated.Justification);
+            await transitions.SubmittedAsync(c, tx, await c.QuerySingleAsync<AccessRequest>(RequestStore.ByIdSql, new { id }, tx), now);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
                 At = now, Actor = actor.Email, CustomerId = account.Customer.Id, Kind = AuditKinds.RequestSubmitted,

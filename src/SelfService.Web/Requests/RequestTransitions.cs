@@ -2,7 +2,9 @@ using System.Data.Common;
 using Dapper;
 using SelfService.Data;
 using SelfService.Entitlements;
+using SelfService.Events;
 using SelfService.Identity;
+using SelfService.Mail;
 
 namespace SelfService.Requests;
 
@@ -11,8 +13,12 @@ namespace SelfService.Requests;
 /// moves a request's state, and its history events. Every transition is a conditional update on (state, version), so
 /// whatever the concurrency exactly one decision wins.
 /// </summary>
-public sealed class RequestTransitions(Db db)
+public sealed class RequestTransitions(Db db, OutboundEvents events, Mailer mailer, MailChoices choices, PublicUrl publicUrl)
 {
+    public const string DecidedMailKind = "request-decided";
+
+    internal const string RequesterSql = "select Email, DisplayName from AppUser where Id = @id and RemovedAt is null";
+
     public async Task<AccessRequest?> FindAsync(long id, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
@@ -82,6 +88,40 @@ public sealed class RequestTransitions(Db db)
     public Task EventAsync(DbConnection c, DbTransaction tx, long requestId, DateTime at, string actor, string action, string? note) =>
         c.ExecuteAsync(InsertEventSql,
             new { RequestId = requestId, At = at, Actor = actor, Action = action, Note = note }, tx);
+
+    /// <summary>The <c>kind</c> of the request events: <c>add-on</c>, <c>plan</c> or <c>access</c>.</summary>
+    public static string EventKind(RequestKind kind) => kind switch { RequestKind.AddOn => "add-on", RequestKind.Plan => "plan", _ => "access" };
+
+    /// <summary><c>request.submitted</c>, in the submission's transaction.</summary>
+    public Task SubmittedAsync(DbConnection c, DbTransaction tx, AccessRequest r, DateTime now) =>
+        events.EmitAsync(c, tx, EventTypes.RequestSubmitted, r.CustomerId, new
+        {
+            customer = r.CustomerKey, requestId = r.Id, kind = EventKind(r.Kind), item = r.TargetCode, quantity = r.Quantity,
+            durationDays = r.DurationDays, requestedBy = r.RequestedBy, justification = r.Justification,
+        }, now);
+
+    /// <summary>
+    /// <c>request.decided</c>, in the transaction of the final decision (approved, rejected, cancelled or expired), and the
+    /// requester's mail about it unless they decided it themselves or turned such mail off.
+    /// </summary>
+    public async Task DecidedAsync(DbConnection c, DbTransaction tx, AccessRequest r, RequestState decision, string decidedBy, string? reason, DateTime now)
+    {
+        await events.EmitAsync(c, tx, EventTypes.RequestDecided, r.CustomerId, new
+        {
+            customer = r.CustomerKey, requestId = r.Id, kind = EventKind(r.Kind), item = r.TargetCode,
+            decision = decision.ToString().ToLowerInvariant(), decidedBy, reason,
+            quantity = r.EffectiveQuantity, durationDays = r.EffectiveDurationDays, grantId = r.ProvisionedGrantId,
+        }, now);
+
+        if (decidedBy == r.RequestedBy || decidedBy == "policy") return; // they saw it happen
+        var requester = await c.QuerySingleOrDefaultAsync<(string Email, string DisplayName)?>(RequesterSql, new { id = r.RequestedByUserId }, tx);
+        if (requester is not { } to || !await choices.WantsAsync(c, tx, r.RequestedByUserId, MailChoices.Requests)) return;
+        var word = decision.ToString();
+        var by = decidedBy switch { "system" => "Nobody decided it in time.", _ => $"Decided by {decidedBy}." };
+        await mailer.QueueAsync(c, tx, choices.WithUnsubscribe(MailDraft.Compose(DecidedMailKind, to.Email, to.DisplayName, $"{word}: {r.Title}",
+            [$"Hello {to.DisplayName},", $"Your request #{r.Id} for {r.Title} was {word.ToLowerInvariant()}. {by}", .. reason is { Length: > 0 } ? new[] { $"Reason: {reason}" } : []],
+            ("Open the request", publicUrl.Link(Link(r)))), r.RequestedByUserId, MailChoices.Requests));
+    }
 
     public static string Link(AccessRequest request) => $"/customers/{request.CustomerKey}/requests/{request.Id}";
 }

@@ -48,6 +48,13 @@ public sealed class TemporaryGrants(Db db)
          order by g.Id
         """;
 
+    // Every grant that ends within the horizon, extended or not: what grant.ending announces to the vendor's systems.
+    internal const string EndingAnySql = $"""
+        {SelectSql}
+         where g.ExpiredAt is null and g.RevokedAt is null and g.ValidUntil > @now and g.ValidUntil <= @horizon
+         order by g.ValidUntil, g.Id
+        """;
+
     // A grant someone already asked to extend (pending or approved) needs no reminder.
     internal const string EndingSql = $"""
         {SelectSql}

@@ -1,4 +1,5 @@
 using SelfService.Accounts;
+using SelfService.Alerts;
 using SelfService.Analytics;
 using SelfService.Api;
 using SelfService.Audit;
@@ -45,6 +46,7 @@ public static class AppComposition
         builder.AddMetering();
         builder.AddNotifications();
         builder.AddRequests();
+        builder.AddAlerts();
         builder.AddEvents();
         builder.AddWebhooks();
         builder.AddIntegration();

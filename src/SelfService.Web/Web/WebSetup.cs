@@ -16,6 +16,7 @@ public static class WebSetup
             o.Conventions.AllowAnonymousToPage("/Account/ResetPassword");
             o.Conventions.AllowAnonymousToPage("/Account/Invitation");
             o.Conventions.AllowAnonymousToPage("/Status");
+            o.Conventions.AllowAnonymousToPage("/Unsubscribe");
             o.Conventions.AuthorizeFolder("/Staff", Policies.VendorStaff);
         }).AddMvcOptions(o =>
         {

@@ -17,11 +17,13 @@ public sealed class OperatorSqlTests
         var catalog = new CatalogStore(db);
         var audit = new AuditLog(db);
         var usage = new SelfService.Metering.UsageService(db, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new SelfService.Metering.MeteringOptions()));
+        var changes = new SubscriptionChanges(db, audit, new SelfService.Events.OutboundEvents(db),
+            new SelfService.Entitlements.AccountStates(new SelfService.Entitlements.EntitlementService(db, TimeProvider.System)));
         object[] owners =
         [
             new CatalogEditor(db, catalog, audit, TimeProvider.System),
-            new SubscriptionAdmin(db, catalog, new SubscriptionChanges(db, audit), TimeProvider.System),
-            new SubscriptionChanges(db, audit),
+            new SubscriptionAdmin(db, catalog, changes, TimeProvider.System),
+            changes,
             new AuditSearch(db),
             new UsageAnalytics(db, catalog, usage, TimeProvider.System),
             usage,
