@@ -72,7 +72,7 @@ sealed class BenchApp : WebApplicationFactory<Program>
         builder.UseSetting(DatabaseSettings.DataFolderSetting, Folder);
         builder.UseSetting("SelfService:Jobs:Server", "false");
         builder.UseSetting("SelfService:Demo:ApiKey", ApiKey);
-        builder.UseSetting("SelfService:PublicUrl", "http://127.0.0.1/");
+        builder.UseSetting("SelfService:PublicUrl", "https://127.0.0.1/"); // https outside Development; /api/ answers over plain HTTP
         builder.UseSetting("SelfService:Demo:HistoryMonths", "1");
         builder.UseSetting("SelfService:Api:RatePermits", "1000000000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -121,7 +121,7 @@ static class IngestionBenchmark
             CustomerId = ids.Customers[Customers[i % Customers.Length]],
             FeatureId = i % 2 == 0 ? ids.Calls : ids.Storage,
             EventId = $"raw-{b}-{i}",
-            Quantity = (double)random.Next(1, 100),
+            Quantity = (decimal)random.Next(1, 100), // exact, as the endpoint stores it
             OccurredAt = now.AddSeconds(-random.Next(86_400)),
             ReceivedAt = now,
         }).ToList()).ToList();
@@ -240,10 +240,10 @@ static class RollupBenchmark
                 await Generate(c, "h", history, now, spanSeconds: 30 * 86_400, offsetSeconds: 6 * 3_600);
                 await c.ExecuteAsync("""
                     insert into UsageHourly (CustomerId, FeatureId, HourStart, Total, Peak, LatestAt, LatestValue, EventCount)
-                    select CustomerId, FeatureId, substr(OccurredAt, 1, 13) || ':00:00', sum(Quantity), max(Quantity), max(OccurredAt), 1, count(*)
+                    select CustomerId, FeatureId, substr(OccurredAt, 1, 13) || ':00:00', exact_sum(Quantity), max(Quantity), max(OccurredAt), printf('%031.6f', 1), count(*)
                       from UsageEvent where EventId like 'h%'
                      group by CustomerId, FeatureId, substr(OccurredAt, 1, 13)
-                    on conflict (CustomerId, FeatureId, HourStart) do update set Total = Total + excluded.Total, EventCount = EventCount + excluded.EventCount
+                    on conflict (CustomerId, FeatureId, HourStart) do update set Total = exact_add(Total, excluded.Total), EventCount = EventCount + excluded.EventCount
                     """, commandTimeout: 0);
                 await c.ExecuteAsync("update RollupWatermark set LastEventId = (select max(Id) from UsageEvent) where Name = 'usage-hourly'");
             }
@@ -292,7 +292,7 @@ static class RollupBenchmark
                 select (select Id from BenchCustomer where N = n.i % @customers),
                        case when (n.i / @customers) % 2 = 0 then @calls else @storage end,
                        @prefix || n.i,
-                       1 + n.i % 7,
+                       printf('%031.6f', 1 + n.i % 7), -- an exact quantity as SQLite stores it (Data/Quantities)
                        strftime('%Y-%m-%d %H:%M:%S', @now, '-' || (@offset + (n.i * 7919) % @span) || ' seconds'),
                        @received
                   from n

@@ -36,7 +36,21 @@ public static class Quantities
     public static string Invariant(decimal value) => Normalize(value).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The text SQLite stores: fixed width, so that text order is numeric order.</summary>
-    public static string ToSqlite(decimal value) => value.ToString(SqliteFormat, CultureInfo.InvariantCulture);
+    public static string ToSqlite(decimal value)
+    {
+        if (value < 0 || value >= 1_000_000_000_000_000_000_000_000m || value != decimal.Round(value, Scale))
+            return value.ToString(SqliteFormat, CultureInfo.InvariantCulture);
+        var micros = (UInt128)(value * 1_000_000m);
+        return string.Create(31, micros, static (span, m) =>
+        {
+            for (var i = 30; i >= 0; i--)
+            {
+                if (i == 24) { span[i] = '.'; continue; }
+                span[i] = (char)('0' + (int)(m % 10));
+                m /= 10;
+            }
+        });
+    }
 
     /// <summary>A value read from any database: a decimal, SQLite's text, or an integer or float literal of a query (0).</summary>
     public static decimal FromDb(object? value) => value switch
@@ -71,6 +85,9 @@ public static class Quantities
     /// </summary>
     public static (decimal Value, string? Error)? ParseExact(string text)
     {
+        // The common case, plain digits with at most 19 before and 6 after a point, is exact in decimal as it stands.
+        if (IsPlain(text) && decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var plain) && plain <= MaxValue)
+            return (plain, null);
         var m = System.Text.RegularExpressions.Regex.Match(text, @"^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$");
         if (!m.Success) return null;
         var negative = m.Groups[1].Value == "-";
@@ -95,6 +112,19 @@ public static class Quantities
             ? (decimal)(unscaled * BigInteger.Pow(10, (int)exponent))
             : (decimal)unscaled / Pow10((int)-exponent);
         return (value, null);
+    }
+
+    private static bool IsPlain(string text)
+    {
+        if (text.Length is 0 or > 26) return false;
+        int point = -1;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '.' && point < 0 && i > 0) point = i;
+            else if (c is < '0' or > '9') return false;
+        }
+        return point < 0 ? text.Length <= 19 : point <= 19 && text.Length - point - 1 is >= 1 and <= Scale;
     }
 
     private static decimal Pow10(int n)

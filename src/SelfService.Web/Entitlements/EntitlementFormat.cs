@@ -34,9 +34,13 @@ public static class EntitlementFormat
     /// </summary>
     public static string Number(decimal amount) => Data.Quantities.Normalize(amount).ToString("#,0.######", Culture);
 
-    /// <summary>A share of a cap in whole percent, rounded down below 100 % so that "100 %" means the cap is reached.</summary>
-    public static string Percent(decimal percent) =>
-        Math.Floor(percent).ToString("0", Culture) + " %";
+    /// <summary>A share of a cap in whole percent, never "100 %" before the cap is reached (99.7 % reads 99 %).</summary>
+    public static string Percent(decimal percent)
+    {
+        var shown = Math.Round(percent, MidpointRounding.AwayFromZero);
+        if (shown >= 100 && percent < 100) shown = 99;
+        return shown.ToString("0", Culture) + " %";
+    }
 
     /// <summary>What one source adds, as in "+10 members" or "25 members" for the plan.</summary>
     public static string Contribution(Feature feature, EntitlementSource source)

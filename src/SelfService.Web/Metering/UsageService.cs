@@ -363,11 +363,47 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         await using var connection = await db.OpenAsync(ct);
         var (rows, raw, _) = await AtOneWatermarkAsync(connection, async tx =>
         {
-            var list = (await connection.QueryAsync<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)>(
-                new CommandDefinition(sql, parameters, tx, cancellationToken: ct))).AsList();
+            var list = await SeriesRowsAsync(connection, tx, sql, parameters, ct);
             return (list.Single(r => r.Part == 2).Watermark, list);
         }, UnrolledSql, parameters, ct);
+        return Series(features, from, to, granularity, rows, raw);
+    }
 
+    /// <summary>
+    /// One customer's totals over <c>[periodFrom, periodTo)</c> (as <see cref="TotalsAsync(long, IReadOnlyCollection{Feature}, DateTime, DateTime, CancellationToken)"/>)
+    /// and series over <c>[seriesFrom, seriesTo)</c> (as <see cref="SeriesAsync"/>) read at ONE watermark, so that a page's
+    /// headline and its chart and CSV come from the same accepted events.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<long, decimal> Totals, IReadOnlyDictionary<long, IReadOnlyList<UsagePoint>> Series)> TotalsAndSeriesAsync(
+        long customerId, IReadOnlyCollection<Feature> totalFeatures, DateTime periodFrom, DateTime periodTo,
+        IReadOnlyCollection<Feature> seriesFeatures, DateTime seriesFrom, DateTime seriesTo, Granularity granularity, CancellationToken ct = default)
+    {
+        (periodFrom, periodTo, seriesFrom, seriesTo) = (Hour(periodFrom), Hour(periodTo), Hour(seriesFrom), Hour(seriesTo));
+        var totalsParameters = new { customerId, from = periodFrom, to = periodTo };
+        var seriesParameters = new { customerId, from = seriesFrom, to = seriesTo };
+        var unrolledParameters = new { customerId, to = periodTo > seriesTo ? periodTo : seriesTo };
+        var sql = RolledUpSeriesSql(granularity);
+        await using var connection = await db.OpenAsync(ct);
+        var (parts, raw, _) = await AtOneWatermarkAsync(connection, async tx =>
+        {
+            var rolled = await ReadRolledUpAsync(connection, tx, totalsParameters, ct);
+            var rows = await SeriesRowsAsync(connection, tx, sql, seriesParameters, ct);
+            var watermark = rows.Single(r => r.Part == 2).Watermark;
+            // A rollup committed between the two statements: no watermark fits both, so the pair is read again.
+            return (rolled.Watermark == watermark ? watermark : -1, (Rolled: rolled, Rows: rows));
+        }, UnrolledSql, unrolledParameters, ct);
+        return (Combine(totalFeatures, periodFrom, parts.Rolled, raw.Where(e => e.OccurredAt < periodTo)),
+            Series(seriesFeatures, seriesFrom, seriesTo, granularity, parts.Rows, raw.Where(e => e.OccurredAt < seriesTo)));
+    }
+
+    private static async Task<List<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)>> SeriesRowsAsync(
+        DbConnection connection, DbTransaction? tx, string sql, object parameters, CancellationToken ct) =>
+        (await connection.QueryAsync<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)>(
+            new CommandDefinition(sql, parameters, tx, cancellationToken: ct))).AsList();
+
+    private IReadOnlyDictionary<long, IReadOnlyList<UsagePoint>> Series(IReadOnlyCollection<Feature> features, DateTime from, DateTime to, Granularity granularity,
+        List<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)> rows, IEnumerable<RawEvent> raw)
+    {
         DateTime Bucket(DateTime t) => granularity == Granularity.Day ? Day(t) : Hour(t);
         var byFeature = features.ToDictionary(f => f.Id);
         var sums = new Dictionary<(long, DateTime), (decimal Total, decimal Peak)>();

@@ -80,8 +80,9 @@ public sealed class AccountUsage(EntitlementService entitlements, CatalogStore c
 
         var metered = account.Entitlements.Where(e => e.Feature.IsNumeric && e.HasAccess).ToList();
         var features = metered.Select(e => e.Feature).ToList();
-        var totals = await usage.TotalsAsync(account.Customer.Id, account.AllFeatures, current.Start, current.End, ct);
-        var series = await usage.SeriesAsync(account.Customer.Id, features, seriesStart, seriesEnd, granularity, ct);
+        // One read at one watermark: the headline, the chart and the CSV count the same events.
+        var (totals, series) = await usage.TotalsAndSeriesAsync(account.Customer.Id, account.AllFeatures, current.Start, current.End,
+            features, seriesStart, seriesEnd, granularity, ct);
 
         var thresholds = Thresholds;
         var cards = new List<FeatureUsage>();

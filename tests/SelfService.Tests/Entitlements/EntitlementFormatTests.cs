@@ -20,6 +20,22 @@ public sealed class EntitlementFormatTests
     public void Quantity_ReadsSingularForOne(string unit, double amount, string expected) =>
         Assert.Equal(expected, EntitlementFormat.Quantity(Unit(unit), (decimal)amount));
 
+    [Theory]
+    [InlineData("1000000000000001368", "1,000,000,000,000,001,368")]
+    [InlineData("9999.999999", "9,999.999999")]
+    [InlineData("0.000001", "0.000001")]
+    [InlineData("2.500000", "2.5")]
+    public void Number_KeepsEveryDigitOfAnExactQuantity(string exact, string expected) =>
+        Assert.Equal(expected, EntitlementFormat.Number(decimal.Parse(exact, System.Globalization.CultureInfo.InvariantCulture)));
+
+    [Theory]
+    [InlineData("99.7", "99 %")]
+    [InlineData("82.5", "83 %")]
+    [InlineData("100", "100 %")]
+    [InlineData("100.01", "100 %")]
+    public void Percent_NeverReadsAHundredBeforeTheCap(string percent, string expected) =>
+        Assert.Equal(expected, EntitlementFormat.Percent(decimal.Parse(percent, System.Globalization.CultureInfo.InvariantCulture)));
+
     [Fact]
     public void Window_EndingWithinAMinute_SaysHowSoon()
     {

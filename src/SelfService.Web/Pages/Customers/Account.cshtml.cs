@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using SelfService.Entitlements;
 using SelfService.Identity;
 using SelfService.Metering;
 using SelfService.Notifications;
@@ -29,7 +30,7 @@ public sealed class AccountModel(AccountUsage usage, NotificationService notific
             var what = f.Prompt switch
             {
                 PromptReason.AtCap => $"{f.Feature.Name}: the cap is reached ({f.Percent:0} % used).",
-                PromptReason.NearCap => $"{f.Feature.Name}: {f.Percent:0} % of the cap used.",
+                PromptReason.NearCap => $"{f.Feature.Name}: {EntitlementFormat.Percent(f.Percent ?? 0)} of the cap used.",
                 _ => $"{f.Feature.Name}: on course to reach the cap on {f.Forecast?.CapReachedAt:d MMM}.",
             };
             items.Add(new Attention("cap", f.Prompt == PromptReason.AtCap ? "bad" : "warn", what, $"/customers/{key}/usage", "See usage and options"));

@@ -70,7 +70,7 @@ public sealed class AnalyticsModel(UsageAnalytics analytics, TimeProvider clock)
         _ => "no cap",
     };
 
-    public static string Percent(decimal? share) => share is { } s ? Math.Floor(s * 100).ToString(CultureInfo.InvariantCulture) + " %" : "—";
+    public static string Percent(decimal? share) => share is { } s ? EntitlementFormat.Percent(s * 100) : "—";
 
     /// <summary>What the charts draw, carried in the page as JSON for <c>analytics.js</c> (no inline script).</summary>
     public object ChartData()
