@@ -40,6 +40,18 @@ public abstract class EntitlementCheckTests(AppFactory app)
         Assert.Equal(new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc), calls.GetProperty("periodEnd").GetDateTime());
     }
 
+    /// <summary>No client sends a NUL; PostgreSQL refuses one in text, so it must never reach a query as a 500.</summary>
+    [SkippableFact]
+    public async Task Check_WithANulInTheQueryString_IsA400ProblemNamingTheParameter()
+    {
+        var client = await ApiTestClient.Reader(app);
+        foreach (var url in new[] { "/api/v1/customers/acme/entitlements/api-calls?requested=1%00", "/api/v1/customers/acme/entitlements?country=D%00E" })
+        {
+            var problem = await (await client.Send(HttpMethod.Get, url)).Problem(HttpStatusCode.BadRequest, ApiProblems.Validation);
+            Assert.Equal([url.Split('?')[1].Split('=')[0]], problem.ErrorFields());
+        }
+    }
+
     [SkippableFact]
     public async Task Check_FeatureWithinCap_HasAccess_WithLimitUsageRemainingAndSources()
     {
