@@ -187,9 +187,9 @@ public sealed class OfferInput
             var (value, error) = EntitlementInput.Parse(feature, row.Value);
             var (rule, ruleError) = EntitlementInput.ParseRule(row.RegionMode, row.Places, regionCodes);
             if (error is not null) errors.Add($"Entitlements[{i}].Value", error);
-            else if (value is null) continue;
+            // A rule no form offers (a tampered mode) or bad places are refused on a row left empty too.
             if (ruleError is not null) errors.Add($"Entitlements[{i}].Places", ruleError);
-            else if (value is { } v) result.Add((feature.Id, v, feature.Kind == FeatureKind.Metered ? row.HardCap : true, rule));
+            else if (error is null && value is { } v) result.Add((feature.Id, v, feature.Kind == FeatureKind.Metered ? row.HardCap : true, rule));
         }
         if (result.GroupBy(r => r.Item1).Any(g => g.Count() > 1)) errors.Add(nameof(Entitlements), "A feature appears twice.");
         return result;

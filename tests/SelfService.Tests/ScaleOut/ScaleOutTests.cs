@@ -140,7 +140,7 @@ public abstract class ScaleOutTests(TestDatabase database, ITestOutputHelper out
         var schedules = (int)(elapsed / RollupEvery) + 1;
         var ran = Regex.Count(w.Output, @"Job UsageRollupJob \(\d+\) succeeded");
         output.WriteLine($"{rollups} rollup jobs created, {ran} ran, in {elapsed.TotalSeconds:F0} s ({schedules} schedules)");
-        Assert.InRange(rollups, 2, schedules + 1);
+        Assert.InRange(rollups, 1, schedules + 1); // Hangfire's scheduler may fold several missed schedules into one run
         Assert.InRange(ran, rollups - 2, rollups); // the last may still be queued or running
         Assert.DoesNotContain("Job UsageRollupJob", a.Output + b.Output);
         Assert.DoesNotContain("failed after", w.Output);
