@@ -9,19 +9,8 @@ using SelfService.Webhooks;
 namespace SelfService.Tests.Pages.Staff.Webhooks;
 
 /// <summary>One webhook endpoint's page (<c>/vendor/webhooks/{id}</c>): the notice when it was disabled, enabling it again. Written once, run per database.</summary>
-public abstract class EndpointTests(TestDatabase database) : IAsyncLifetime
+public abstract class EndpointTests(TestDatabase database) : WebhookPageKit(database)
 {
-    private readonly WebhookApp _app = new() { Database = database };
-    private WebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        _app.Dispose();
-    }
-
     [SkippableFact]
     public async Task EndpointDisabledByGone_ShowsTheNotice_AndCanBeEnabledAgain()
     {

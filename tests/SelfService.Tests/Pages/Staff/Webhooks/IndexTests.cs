@@ -10,19 +10,8 @@ using SelfService.Webhooks;
 namespace SelfService.Tests.Pages.Staff.Webhooks;
 
 /// <summary>The webhook endpoints page for Operators (<c>/vendor/webhooks</c>): creating one, its secret shown once; who may see it. Written once, run per database.</summary>
-public abstract class IndexTests(TestDatabase database) : IAsyncLifetime
+public abstract class IndexTests(TestDatabase database) : WebhookPageKit(database)
 {
-    private readonly WebhookApp _app = new() { Database = database };
-    private WebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        _app.Dispose();
-    }
-
     [SkippableFact]
     public async Task Post_Create_WithBadUrlAndNoEvents_ShowsBothErrorsBesideTheirFields_AndCreatesNothing()
     {
