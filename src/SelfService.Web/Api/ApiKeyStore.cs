@@ -33,9 +33,17 @@ public sealed record ApiKey
 /// <summary>
 /// API keys for the vendor's apps: <c>ss_{prefix}_{secret}</c>. Only a SHA-256 hash is stored; the key
 /// itself is shown once, when it is created. The prefix finds the row; the hash is compared in constant time.
+/// A verified key is kept in memory under the API-key stamp (migration 0028: triggers move it when a key is revoked,
+/// deleted or changed), so a request costs the one shared stamp read instead of a lookup, and a key revoked by any
+/// process, or by hand in the database, is refused on the next request of every process.
 /// </summary>
-public sealed class ApiKeyStore(Db db, TimeProvider clock)
+public sealed class ApiKeyStore(Db db, Stamps stamps, TimeProvider clock)
 {
+    private const int MaxCachedKeys = 10_000;
+    private sealed record Verified(long Stamp, ApiKey Key);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Verified> _verified = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, DateTime> _touched = new();
+
     internal string InsertKeySql => db.Dialect.InsertReturningId("ApiKey", "Name", "Prefix", "KeyHash", "Scopes", "CreatedAt", "CreatedBy");
 
     /// <summary>Creates a key and returns it in plain text; it cannot be read back later.</summary>
@@ -65,14 +73,40 @@ public sealed class ApiKeyStore(Db db, TimeProvider clock)
     public async Task<ApiKey?> VerifyAsync(string plaintext, CancellationToken ct = default)
     {
         if (PrefixOf(plaintext) is not { } prefix) return null;
+        var hash = Hash(plaintext);
+        // The stamp is read before the row: a key revoked after it only costs a lookup later, never a stale yes.
+        var stamp = (await stamps.CurrentAsync(ct)).ApiKeys;
+        if (_verified.TryGetValue(hash, out var verified) && verified.Stamp == stamp)
+        {
+            await TouchAsync(null, verified.Key, ct);
+            return verified.Key;
+        }
         await using var connection = await db.OpenAsync(ct);
         var key = await connection.QuerySingleOrDefaultAsync<ApiKey>(new CommandDefinition(ByPrefixSql, new { prefix }, cancellationToken: ct));
         if (key is null || key.RevokedAt is not null) return null;
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(plaintext)), Encoding.ASCII.GetBytes(key.KeyHash))) return null;
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (key.LastUsedAt is null || key.LastUsedAt < now.AddMinutes(-1))
-            await connection.ExecuteAsync(new CommandDefinition(TouchSql, new { id = key.Id, now, stale = now.AddMinutes(-1) }, cancellationToken: ct));
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(hash), Encoding.ASCII.GetBytes(key.KeyHash))) return null;
+        // Only keys that verified are kept: a flood of made-up keys costs lookups (limited per address), never memory.
+        if (_verified.Count >= MaxCachedKeys) _verified.Clear();
+        _verified[hash] = new Verified(stamp, key);
+        if (key.LastUsedAt is { } used) _touched.TryAdd(key.Id, used);
+        await TouchAsync(connection, key, ct);
         return key;
+    }
+
+    private async Task TouchAsync(System.Data.Common.DbConnection? open, ApiKey key, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var stale = now.AddMinutes(-1);
+        if (_touched.TryGetValue(key.Id, out var last) && last >= stale) return;
+        if (_touched.Count >= MaxCachedKeys) _touched.Clear();
+        _touched[key.Id] = now;
+        if (open is not null)
+        {
+            await open.ExecuteAsync(new CommandDefinition(TouchSql, new { id = key.Id, now, stale }, cancellationToken: ct));
+            return;
+        }
+        await using var connection = await db.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(TouchSql, new { id = key.Id, now, stale }, cancellationToken: ct));
     }
 
     internal const string ListSql = """

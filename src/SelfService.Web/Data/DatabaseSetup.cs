@@ -17,6 +17,7 @@ public static class DatabaseSetup
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<Db>();
+        builder.Services.AddSingleton<Stamps>();
         builder.Services.AddSingleton<Migrations>();
         builder.Services.AddSingleton<StartupState>();
         builder.Services.AddHostedService<DatabaseInitializer>();

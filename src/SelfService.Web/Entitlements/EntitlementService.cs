@@ -33,9 +33,8 @@ public sealed record AccountEntitlements(
 /// change to a customer, subscription, add-on, grant or the catalog), so while nothing changed an account costs one
 /// small read, and a change made by any process is seen by the next read of every process.
 /// </summary>
-public sealed class EntitlementService(Db db, TimeProvider clock)
+public sealed class EntitlementService(Db db, Stamps stamps, TimeProvider clock)
 {
-    internal const string StampSql = "select Value from EntitlementStamp where Name = 'entitlements'";
 
     private const int MaxCachedCustomers = 20_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Loaded> _loaded = new(StringComparer.Ordinal);
@@ -106,11 +105,11 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
     {
         where ??= Where.Anywhere;
         var instant = at ?? clock.GetUtcNow().UtcDateTime;
-        await using var connection = await db.OpenAsync(ct);
         // The stamp is read before the rows: rows newer than their stamp only cost a reload later, never a stale answer.
-        var stamp = await connection.ExecuteScalarAsync<long>(new CommandDefinition(StampSql, cancellationToken: ct));
+        var stamp = (await stamps.CurrentAsync(ct)).Entitlements;
         if (!_loaded.TryGetValue(customerKey, out var loaded) || loaded.Stamp != stamp)
         {
+            await using var connection = await db.OpenAsync(ct);
             loaded = await LoadAsync(connection, customerKey, stamp, ct);
             if (_loaded.Count >= MaxCachedCustomers) _loaded.Clear();
             _loaded[customerKey] = loaded;

@@ -140,6 +140,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
 
     private const int MaxCachedRanges = 20_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(long Customer, DateTime From, DateTime To), RolledUp> _rolledUp = new();
+    private readonly FreshReads<(long Customer, DateTime To), (long Watermark, List<RawEvent> Events)> _unrolledReads = new();
 
     /// <summary>Reads the two parts at one watermark: the rolled-up part first, then the events past the watermark it saw.</summary>
     private static async Task<(T Rolled, List<RawEvent> Unrolled, long Watermark)> AtOneWatermarkAsync<T>(DbConnection connection,
@@ -189,11 +190,16 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         from = Hour(from);
         to = Hour(to);
         var key = (customerId, from, to);
-        await using var connection = await db.OpenAsync(ct);
         var parameters = new { customerId, from, to };
-        var (watermark, unrolled) = await UnrolledAsync(connection, null, UnrolledSql, parameters, ct);
+        // Shared by the checks of one customer that ask at the same moment, never older than the question.
+        var (watermark, unrolled) = await _unrolledReads.GetAsync((customerId, to), async k =>
+        {
+            await using var connection = await db.OpenAsync();
+            return await UnrolledAsync(connection, null, UnrolledSql, new { customerId = k.Customer, to = k.To }, default);
+        }, ct);
         if (!_rolledUp.TryGetValue(key, out var rolled) || rolled.Watermark != watermark)
         {
+            await using var connection = await db.OpenAsync(ct);
             (rolled, unrolled, watermark) = await AtOneWatermarkAsync(connection, async tx =>
             {
                 var r = await ReadRolledUpAsync(connection, tx, parameters, ct);

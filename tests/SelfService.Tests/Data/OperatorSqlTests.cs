@@ -18,7 +18,7 @@ public sealed class OperatorSqlTests
         var audit = new AuditLog(db);
         var usage = new SelfService.Metering.UsageService(db, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new SelfService.Metering.MeteringOptions()));
         var changes = new SubscriptionChanges(db, audit, new SelfService.Events.OutboundEvents(db),
-            new SelfService.Entitlements.AccountStates(new SelfService.Entitlements.EntitlementService(db, TimeProvider.System)));
+            new SelfService.Entitlements.AccountStates(new SelfService.Entitlements.EntitlementService(db, new SelfService.Data.Stamps(db), TimeProvider.System)));
         object[] owners =
         [
             new CatalogEditor(db, catalog, audit, TimeProvider.System),
