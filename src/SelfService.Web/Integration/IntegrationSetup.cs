@@ -72,6 +72,7 @@ public static class IntegrationSetup
                 };
                 return Task.CompletedTask;
             });
+            o.AddOperationTransformer(ApiExamples.Apply);
             o.AddOperationTransformer((operation, context, _) =>
             {
                 var policies = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToList();

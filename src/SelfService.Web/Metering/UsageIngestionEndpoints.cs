@@ -53,9 +53,8 @@ public static class UsageIngestionEndpoints
                         ["application/json"] = new()
                         {
                             Schema = await context.GetOrCreateSchemaAsync(typeof(UsageBatch), null, ct),
-                            Example = System.Text.Json.Nodes.JsonNode.Parse("""
-                                {"events": [{"id": "evt-2026-11-20-0001", "customer": "acme", "feature": "api-calls", "quantity": 120, "timestamp": "2026-11-20T10:30:00Z"}]}
-                                """),
+                            // This transformer runs after the document's, so the example is set here, from where every operation's is.
+                            Example = System.Text.Json.Nodes.JsonNode.Parse(SelfService.Integration.ApiExamples.ByOperation["IngestUsage"].Request!),
                         },
                     },
                 };
