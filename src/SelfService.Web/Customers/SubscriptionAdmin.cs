@@ -124,7 +124,7 @@ public sealed record CustomerMatch
 /// </summary>
 public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, SubscriptionChanges changes, TimeProvider clock)
 {
-    private const string SearchFromSql = """
+    private const string SearchFrom = """
           from Customer c
           left join Subscription s on s.CustomerId = c.Id
           left join PricePlan p on p.Id = s.PlanId
@@ -134,12 +134,12 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, SubscriptionC
     internal const string SearchSql = $"""
         select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, p.Code as PlanCode, p.Version as PlanVersion,
                case when p.SupersededById is null then 0 else 1 end as PlanSuperseded, s.Status
-        {SearchFromSql}
+        {SearchFrom}
         """;
 
     internal const string SearchCountSql = $"""
         select count(*)
-        {SearchFromSql}
+        {SearchFrom}
         """;
 
     // By name, then by key (unique), so that pages neither repeat nor skip a customer of the same name.
