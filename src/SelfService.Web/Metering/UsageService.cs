@@ -202,7 +202,23 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             if (_rolledUp.Count >= MaxCachedRanges) _rolledUp.Clear();
             _rolledUp[key] = rolled;
         }
-        return (Combine(features, from, rolled, unrolled), watermark);
+        return (await WithSeatsAsync(connection, null, customerId, features, Combine(features, from, rolled, unrolled), ct), watermark);
+    }
+
+    internal const string SeatCountsSql = "select FeatureId, count(*) as Seats from SeatAssignment where CustomerId = @customerId group by FeatureId";
+
+    /// <summary>
+    /// An assigned-seats feature's usage is the number of seats assigned now, whatever was reported for it before it was
+    /// marked (reports for it are refused since): every surface that reads totals reads it here.
+    /// </summary>
+    private static async Task<Dictionary<long, decimal>> WithSeatsAsync(DbConnection connection, DbTransaction? tx, long customerId,
+        IReadOnlyCollection<Feature> features, Dictionary<long, decimal> totals, CancellationToken ct)
+    {
+        if (!features.Any(f => f.AssignedSeats)) return totals;
+        var seats = (await connection.QueryAsync<(long FeatureId, long Seats)>(new CommandDefinition(SeatCountsSql, new { customerId }, tx, cancellationToken: ct)))
+            .ToDictionary(r => r.FeatureId, r => r.Seats);
+        foreach (var f in features.Where(f => f.AssignedSeats)) totals[f.Id] = seats.GetValueOrDefault(f.Id);
+        return totals;
     }
 
     /// <summary>
@@ -217,7 +233,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         var parameters = new { customerId, from, to };
         var rolled = await ReadRolledUpAsync(connection, tx, parameters, ct);
         var (_, unrolled) = await UnrolledAsync(connection, tx, UnrolledSql, parameters, ct);
-        return Combine(features, from, rolled, unrolled);
+        return await WithSeatsAsync(connection, tx, customerId, features, Combine(features, from, rolled, unrolled), ct);
     }
 
     private async Task<RolledUp> ReadRolledUpAsync(DbConnection connection, DbTransaction? tx, object parameters, CancellationToken ct)
@@ -392,7 +408,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             // A rollup committed between the two statements: no watermark fits both, so the pair is read again.
             return (rolled.Watermark == watermark ? watermark : -1, (Rolled: rolled, Rows: rows));
         }, UnrolledSql, unrolledParameters, ct);
-        return (Combine(totalFeatures, periodFrom, parts.Rolled, raw.Where(e => e.OccurredAt < periodTo)),
+        return (await WithSeatsAsync(connection, null, customerId, totalFeatures, Combine(totalFeatures, periodFrom, parts.Rolled, raw.Where(e => e.OccurredAt < periodTo)), ct),
             Series(seriesFeatures, seriesFrom, seriesTo, granularity, parts.Rows, raw.Where(e => e.OccurredAt < seriesTo)));
     }
 
