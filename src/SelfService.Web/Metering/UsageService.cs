@@ -335,8 +335,22 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         foreach (var (key, reading) in latest)
             if (byId.TryGetValue(key.Item2, out var f) && f.Aggregation == Aggregation.Latest)
                 result[key] = reading.Value;
+        if (byId.Values.Any(f => f.AssignedSeats))
+        {
+            foreach (var key in result.Keys.Where(k => byId[k.Feature].AssignedSeats).ToList()) result.Remove(key);
+            foreach (var (customer, feature, seats) in await connection.QueryAsync<(long, long, long)>(new CommandDefinition(SeatCountsByAnchorSql, new { anchorDay }, cancellationToken: ct)))
+                if (byId.TryGetValue(feature, out var f) && f.AssignedSeats) result[(customer, feature)] = seats;
+        }
         return result;
     }
+
+    internal const string SeatCountsByAnchorSql = """
+        select a.CustomerId, a.FeatureId, count(*) as Seats
+          from SeatAssignment a
+          join Subscription s on s.CustomerId = a.CustomerId
+         where s.BillingAnchorDay = @anchorDay and s.Status = 'Active'
+         group by a.CustomerId, a.FeatureId
+        """;
 
     /// <summary>One feature's daily usage per customer over <c>[from, to)</c>: (customer, day) → (total, peak).</summary>
     public async Task<IReadOnlyDictionary<(long Customer, DateTime Day), (decimal Total, decimal Peak)>> DailyOfFeatureAsync(long featureId,
