@@ -205,6 +205,14 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         return (await WithSeatsAsync(connection, null, customerId, features, Combine(features, from, rolled, unrolled), ct), watermark);
     }
 
+    internal const string SeatTimesSql = "select FeatureId, AssignedAt from SeatAssignment where CustomerId = @customerId";
+
+    private static async Task<IReadOnlyList<(long FeatureId, DateTime AssignedAt)>> SeatTimesAsync(DbConnection connection, long customerId,
+        IReadOnlyCollection<Feature> features, CancellationToken ct) =>
+        !features.Any(f => f.AssignedSeats) ? []
+            : (await connection.QueryAsync<(long FeatureId, DateTime AssignedAt)>(new CommandDefinition(SeatTimesSql, new { customerId }, cancellationToken: ct)))
+                .Select(r => (r.FeatureId, DateTime.SpecifyKind(r.AssignedAt, DateTimeKind.Utc))).ToList();
+
     internal const string SeatCountsSql = "select FeatureId, count(*) as Seats from SeatAssignment where CustomerId = @customerId group by FeatureId";
 
     /// <summary>
@@ -396,7 +404,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             var list = await SeriesRowsAsync(connection, tx, sql, parameters, ct);
             return (list.Single(r => r.Part == 2).Watermark, list);
         }, UnrolledSql, parameters, ct);
-        return Series(features, from, to, granularity, rows, raw);
+        return Series(features, from, to, granularity, rows, raw, await SeatTimesAsync(connection, customerId, features, ct));
     }
 
     /// <summary>
@@ -423,7 +431,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             return (rolled.Watermark == watermark ? watermark : -1, (Rolled: rolled, Rows: rows));
         }, UnrolledSql, unrolledParameters, ct);
         return (await WithSeatsAsync(connection, null, customerId, totalFeatures, Combine(totalFeatures, periodFrom, parts.Rolled, raw.Where(e => e.OccurredAt < periodTo)), ct),
-            Series(seriesFeatures, seriesFrom, seriesTo, granularity, parts.Rows, raw.Where(e => e.OccurredAt < seriesTo)));
+            Series(seriesFeatures, seriesFrom, seriesTo, granularity, parts.Rows, raw.Where(e => e.OccurredAt < seriesTo), await SeatTimesAsync(connection, customerId, seriesFeatures, ct)));
     }
 
     private static async Task<List<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)>> SeriesRowsAsync(
@@ -432,7 +440,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             new CommandDefinition(sql, parameters, tx, cancellationToken: ct))).AsList();
 
     private IReadOnlyDictionary<long, IReadOnlyList<UsagePoint>> Series(IReadOnlyCollection<Feature> features, DateTime from, DateTime to, Granularity granularity,
-        List<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)> rows, IEnumerable<RawEvent> raw)
+        List<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)> rows, IEnumerable<RawEvent> raw, IReadOnlyList<(long FeatureId, DateTime AssignedAt)> seats)
     {
         DateTime Bucket(DateTime t) => granularity == Granularity.Day ? Day(t) : Hour(t);
         var byFeature = features.ToDictionary(f => f.Id);
@@ -465,7 +473,16 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         var result = new Dictionary<long, IReadOnlyList<UsagePoint>>();
         foreach (var f in features.Where(f => f.IsNumeric))
         {
-            if (f.Aggregation == Aggregation.Latest)
+            if (f.AssignedSeats)
+            {
+                // The seats held now, by when each was assigned: each bucket counts those assigned before it ended.
+                var step = granularity == Granularity.Day ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1);
+                var times = seats.Where(x => x.FeatureId == f.Id).Select(x => x.AssignedAt).ToList();
+                var points = new List<UsagePoint>();
+                for (var t = Bucket(from); t <= end; t += step) points.Add(new UsagePoint(t, times.Count(a => a < t + step)));
+                result[f.Id] = points;
+            }
+            else if (f.Aggregation == Aggregation.Latest)
             {
                 var points = new List<UsagePoint>();
                 decimal? carried = before.TryGetValue(f.Id, out var b) ? b.Value : null;
