@@ -176,7 +176,8 @@ public abstract class SeatTests(AppFactory app)
         foreach (var email in people.Take(5)) await Assign(owner, key, email);
 
         var crm = await ApiTestClient.Provisioner(app);
-        var until = app.Clock.GetUtcNow().AddHours(2);
+        var soon = app.Clock.GetUtcNow().AddMinutes(20); // within the session's 30 idle minutes
+        var until = soon.AddTicks(-(soon.Ticks % TimeSpan.TicksPerSecond));
         var grant = await crm.Send(HttpMethod.Post, $"/api/v1/customers/{key}/grants",
             $$"""{"feature":"max-members","value":5,"validUntil":"{{until:yyyy-MM-ddTHH:mm:ssZ}}","reason":"Event staff"}""");
         Assert.Equal(HttpStatusCode.Created, grant.StatusCode);
