@@ -117,11 +117,10 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
     public async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, decimal? requested, CancellationToken ct = default,
         string? country = null, string? user = null)
     {
-        var (outcome, check) = await FeatureAsync(customerKey, handle, requested, ct, country);
-        if (outcome != Outcome.Ok || check is null) return (outcome, check);
-        var feature = (await catalog.FeaturesAsync(ct)).First(f => f.Handle == handle);
+        var (outcome, check, feature, customer) = await FeatureAsync(customerKey, handle, requested, ct, country);
+        if (outcome != Outcome.Ok || check is null || feature is null || customer is null) return (outcome, check);
+        // Only a seat feature reads more: every other check stays as it was (from memory while nothing changed).
         if (!feature.AssignedSeats) return user is null ? (outcome, check) : (Outcome.NotSeats, null);
-        var customer = (await CustomerAsync(customerKey, ct))!;
         var pool = (await team.SeatPoolsAsync(customer.ExternalKey, customer.Id, clock.GetUtcNow().UtcDateTime, ct: ct)).FirstOrDefault(p => p.Feature.Id == feature.Id);
         var assigned = pool?.Assigned ?? 0;
         if (user is null) return (outcome, check with { Assigned = assigned });
@@ -140,26 +139,27 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
         return (outcome, check with { HasAccess = reason is null, Reason = reason, Assigned = assigned, User = email, Requested = null, Overage = false });
     }
 
-    private async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, decimal? requested, CancellationToken ct,
-        string? country)
+    private async Task<(Outcome Outcome, EntitlementCheck? Check, Feature? Feature, Customer? Customer)> FeatureAsync(string customerKey, string handle,
+        decimal? requested, CancellationToken ct, string? country)
     {
         var account = await entitlements.ForCustomerAsync(customerKey, ct: ct, where: Where.For(country));
         if (account is null)
         {
             // A customer provisioned without a subscription yet: known, but entitled to nothing.
             var customer = await CustomerAsync(customerKey, ct);
-            if (customer is null) return (Outcome.UnknownCustomer, null);
+            if (customer is null) return (Outcome.UnknownCustomer, null, null, null);
             var known = (await catalog.FeaturesAsync(ct)).FirstOrDefault(f => f.Handle == handle);
-            return known is null ? (Outcome.UnknownFeature, null)
-                : (Outcome.Ok, Evaluate(customer.ExternalKey, known, null, active: false, 0, null, requested) with { Country = country });
+            return known is null ? (Outcome.UnknownFeature, null, null, null)
+                : (Outcome.Ok, Evaluate(customer.ExternalKey, known, null, active: false, 0, null, requested) with { Country = country }, known, customer);
         }
 
         var feature = account.AllFeatures.FirstOrDefault(f => f.Handle == handle);
-        if (feature is null) return (Outcome.UnknownFeature, null);
+        if (feature is null) return (Outcome.UnknownFeature, null, null, null);
         var entitlement = account.For(handle);
         var period = UsagePeriod.Containing(account.At, account.Subscription.BillingAnchorDay);
         var used = feature.IsNumeric ? await usage.UsageAsync(account.Customer.Id, feature, period, ct) : 0;
-        return (Outcome.Ok, Evaluate(account.Customer.ExternalKey, feature, entitlement, account.IsActive, used, period, requested) with { Country = country });
+        return (Outcome.Ok, Evaluate(account.Customer.ExternalKey, feature, entitlement, account.IsActive, used, period, requested) with { Country = country },
+            feature, account.Customer);
     }
 
     /// <summary>

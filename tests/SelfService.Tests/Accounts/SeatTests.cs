@@ -86,6 +86,10 @@ public abstract class SeatTests(AppFactory app)
         Assert.Equal(5m, check.GetProperty("usage").GetDecimal());
         Assert.Equal(5, check.GetProperty("assigned").GetInt32());
         Assert.False(check.GetProperty("hasAccess").GetBoolean());
+        var usagePage = await owner.GetDocument($"/customers/{key}/usage");
+        var card = usagePage.QuerySelector("[data-testid=usage-card][data-handle=max-members]")!;
+        Assert.Equal("5", card.ByTestId("usage-value").GetAttribute("data-value"));
+        Assert.Equal("5", card.ByTestId("usage-cap").Text());
 
         var member = await PageClient.SignedInAs(app, people[2]);
         var seen = await member.GetDocument($"/customers/{key}/team");

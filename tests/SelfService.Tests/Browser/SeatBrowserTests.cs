@@ -27,7 +27,7 @@ public sealed class SeatBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         }
         await Expect(pool.GetByTestId("seats")).ToContainTextAsync("2 of 40 seats assigned");
 
-        await pool.GetByLabel("Email of a person of the team").FocusAsync();
+        await pool.GetByLabel("Give a seat to (e-mail address of a person of the team)").FocusAsync();
         await page.Keyboard.TypeAsync(DemoUsers.AcmeMember);
         await page.Keyboard.PressAsync("Tab");
         Assert.Equal("Assign seat", await page.EvaluateAsync<string>("document.activeElement.textContent.trim()"));

@@ -220,7 +220,8 @@ public sealed class UsageQueryCountTests : IDisposable
         var big = await StatementsForUsagePage(operatorClient, "bigco");
         var small = await StatementsForUsagePage(operatorClient, "smallco");
 
-        Assert.Equal(small, big);
+        // SmallCo's Starter has max-members, held as assigned seats: its usage and chart read the seats (at most two statements more).
+        Assert.InRange(small - big, 0, 2);
         Assert.InRange(big, 1, 30);
     }
 }
