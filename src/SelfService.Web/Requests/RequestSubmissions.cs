@@ -17,7 +17,7 @@ namespace SelfService.Requests;
 /// approval by policy is approved and provisioned in the same transaction.
 /// </summary>
 public sealed class RequestSubmissions(
-    Db db, EntitlementService entitlements, CatalogStore catalog, PlanChangePreview planPreview, RequestTransitions transitions, RequestApproval approval,
+    Db db, EntitlementService entitlements, CatalogStore catalog, CatalogPolicies policies, PlanChangePreview planPreview, RequestTransitions transitions, RequestApproval approval,
     AuditLog audit, NotificationService notifications, TimeProvider clock, IOptions<RequestsOptions> options)
 {
     public const int MaxJustification = 1000;
@@ -163,10 +163,17 @@ public sealed class RequestSubmissions(
                     errors[nameof(d.PlanCode)] = $"You are already on {plan.Name}.";
                     return null;
                 }
-                var preview = PlanChangePreview.Preview(account, snapshot, plan, await planPreview.CurrentUsageAsync(account, ct));
+                if (account.Scheduled is { } scheduled && scheduled.Plan.Id == plan.Id)
+                {
+                    errors[nameof(d.PlanCode)] = $"Your plan already changes to {plan.Name} on {EntitlementFormat.Date(scheduled.Change.EffectiveAt)}.";
+                    return null;
+                }
+                var preview = await planPreview.PreviewAsync(account, snapshot, plan, ct);
                 if (preview.Lowered.Any() && !d.ConfirmDowngrade)
                     errors[nameof(d.ConfirmDowngrade)] = $"{plan.Name} lowers what you have: read the preview and confirm.";
-                return new Validated(RequestKind.Plan, null, plan.Id, null, null, null, null, plan.RequiresApproval, justification, $"Plan change to {plan.Name}");
+                var downgrade = PlanChanges.IsDowngrade(account.Plan, plan);
+                var needsVendor = plan.RequiresApproval || downgrade && (await policies.ReadAsync(ct)).DowngradesNeedApproval;
+                return new Validated(RequestKind.Plan, null, plan.Id, null, null, null, null, needsVendor, justification, $"Plan change to {plan.Name}");
             }
             case RequestKind.Access:
             {
