@@ -160,7 +160,9 @@ public sealed class RequestSubmissions(
                 }
                 if (plan.Id == account.Plan.Id) // on a superseded version, its current version is a change like any other
                 {
-                    errors[nameof(d.PlanCode)] = $"You are already on {plan.Name}.";
+                    errors[nameof(d.PlanCode)] = account.Scheduled is { } pending
+                        ? $"You are on {plan.Name} until {EntitlementFormat.Date(pending.Change.EffectiveAt)}: to stay on it, cancel the change to {pending.Plan.Name} on the overview."
+                        : $"You are already on {plan.Name}.";
                     return null;
                 }
                 if (account.Scheduled is { } scheduled && scheduled.Plan.Id == plan.Id)
