@@ -69,4 +69,7 @@ public static class AuditKinds
     public const string PersonRoleChanged = "person.role-changed";
     public const string PersonRemoved = "person.removed";
     public const string PersonLeft = "person.left";
+    // Assigned seats (Accounts: TeamSeats); a person removed or leaving gives theirs back as seat.unassigned
+    public const string SeatAssigned = "seat.assigned";
+    public const string SeatUnassigned = "seat.unassigned";
 }

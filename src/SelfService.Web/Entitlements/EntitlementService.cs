@@ -95,7 +95,7 @@ public sealed class EntitlementService(Db db, TimeProvider clock)
          where c.ExternalKey = @customer and g.RevokedAt is null
          order by g.CreatedAt;
 
-        select f.Id, f.Handle, f.Name, f.Description, f.Kind, f.Unit, f.Aggregation, f.NoCountryPolicy
+        select f.Id, f.Handle, f.Name, f.Description, f.Kind, f.Unit, f.Aggregation, f.NoCountryPolicy, f.AssignedSeats
           from Feature f
          order by f.Handle;
 

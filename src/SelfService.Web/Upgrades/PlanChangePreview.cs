@@ -38,6 +38,9 @@ public sealed record PlanChangePreviewResult(PricePlan From, PricePlan To, IRead
 
     /// <summary>The downgrade preview: every feature lost, or whose usage at the change would exceed the new plan's value.</summary>
     public IEnumerable<PlanChangeImpact> Exceeded => Changes.Where(c => c.Exceeds);
+
+    /// <summary>Assigned-seats features with more seats assigned than the new plan allows (their usage is the seats assigned).</summary>
+    public IEnumerable<PlanChangeImpact> SeatsOver => Exceeded.Where(c => c.Feature.AssignedSeats);
 }
 
 /// <summary>
