@@ -241,6 +241,19 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, SubscriptionC
         }, ct);
     }
 
+    /// <summary>
+    /// Cancels the customer's pending scheduled plan change (the customer's Owner or Admin, or an Operator; the caller
+    /// checks who). True when it was cancelled; false when there was nothing left to cancel (cancelled already, or its
+    /// instant has come): a second post changes nothing.
+    /// </summary>
+    public Task<bool> CancelScheduledChangeAsync(string customerKey, string actor, CancellationToken ct = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var subscription = await changes.LockAsync(c, tx, customerKey);
+            if (subscription is null) return false;
+            return await changes.CancelScheduledChangeAsync(c, tx, subscription, new ChangeBy(actor, Now, "Scheduled plan change cancelled")) is not null;
+        }, ct);
+
     /// <summary>Moves the customer from a superseded plan version to the newest version of the same plan.</summary>
     public async Task<EditResult<PricePlan>> MoveToNewestVersionAsync(string customerKey, string actor, CancellationToken ct = default) =>
         await db.WriteAsync(async (c, tx) =>

@@ -63,7 +63,10 @@ public sealed record AccountCheck(
     [System.Text.Json.Serialization.JsonIgnore]
     public long UsageWatermark { get; init; }
 
-    /// <summary>The first instant after <see cref="At"/> at which a grant of the subscription starts or ends: the answer changes then.</summary>
+    /// <summary>
+    /// The first instant after <see cref="At"/> at which a grant of the subscription starts or ends, or a scheduled plan
+    /// change takes effect: the answer changes then.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public DateTime? NextChange { get; init; }
 }
@@ -97,6 +100,8 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
         var changes = account.Grants.Where(g => g.RevokedAt is null)
             .SelectMany(g => new[] { g.ValidFrom, g.ValidUntil })
             .Where(t => t > account.At).Select(t => t!.Value).ToList();
+        // A scheduled plan change ahead is a change of the answer too (its instant is a period edge when it is a downgrade).
+        if (account.Scheduled is { } scheduled) changes.Add(scheduled.Change.EffectiveAt);
         return new AccountCheck(account.Customer.ExternalKey, account.Customer.Name,
             new PlanView(account.Plan.Code, account.Plan.Version, account.Plan.Name), Status(account.Subscription.Status),
             account.Subscription.BillingAnchorDay, account.At, period.Start, period.End, checks, country)

@@ -61,7 +61,11 @@ public static class IntegrationEndpoints
 
         api.MapPut("/customers/{customer}", PutCustomer).RequireAuthorization(write).WithTags(ProvisioningTag)
             .WithName("PutCustomer").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Create or update a customer")
-            .WithDescription("201 when created, 200 when it existed. Idempotent under an `Idempotency-Key` header.")
+            .WithDescription("""
+                201 when created, 200 when it existed. Idempotent under an `Idempotency-Key` header. A plan change here applies at
+                once, a downgrade too (the CRM's order is the vendor's decision; downgrades asked for in the portal are scheduled for
+                the end of the billing period instead), and it replaces a pending scheduled plan change.
+                """)
             .Accepts<CustomerBody>("application/json")
             .Produces<CustomerView>(StatusCodes.Status201Created).Produces<CustomerView>().Errors(400, 401, 403, 413, 422, 429);
 
@@ -71,6 +75,8 @@ public static class IntegrationEndpoints
                 Replaces the subscription with what the order states: add-ons not listed are removed. A plan or add-on code the
                 subscription already holds keeps its version; a new one takes the current version (or `planVersion`). Unknown codes → 404
                 naming each; impossible quantities or an add-on of another plan family → 400 naming each. Every change is audited.
+                A plan change here applies at once, a downgrade too, and replaces a pending scheduled plan change (one a customer's
+                downgrade from the portal left for the end of the billing period).
                 """)
             .Accepts<SubscriptionBody>("application/json")
             .Produces<CustomerView>(StatusCodes.Status201Created).Produces<CustomerView>().Errors(400, 401, 403, 404, 413, 422, 429);

@@ -64,6 +64,15 @@ public sealed class SubscriptionModel(EntitlementService entitlements, CatalogSt
         return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}?tab={Explicit}");
     }
 
+    /// <summary>Cancels the customer's pending scheduled plan change; a second post finds nothing to cancel.</summary>
+    public async Task<IActionResult> OnPostCancelScheduledAsync(string customer, CancellationToken ct)
+    {
+        Flash = await admin.CancelScheduledChangeAsync(customer, Actor, ct)
+            ? "Cancelled the scheduled plan change: the plan stays."
+            : "There is no scheduled plan change left to cancel.";
+        return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}");
+    }
+
     public async Task<IActionResult> OnPostMoveVersionAsync(string customer, CancellationToken ct)
     {
         var result = await admin.MoveToNewestVersionAsync(customer, Actor, ct);

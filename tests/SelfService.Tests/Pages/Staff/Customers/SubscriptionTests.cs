@@ -364,3 +364,38 @@ public sealed class SqliteSubscriptionControlsTests(SqliteApp app) : Subscriptio
 public sealed class PostgreSqlSubscriptionControlsTests(PostgreSqlApp app) : SubscriptionControlsTests(app), IClassFixture<PostgreSqlApp>;
 
 public sealed class SqlServerSubscriptionControlsTests(SqlServerApp app) : SubscriptionControlsTests(app), IClassFixture<SqlServerApp>;
+
+/// <summary>An Operator sees a customer's scheduled plan change on the subscription page and cancels it (once).</summary>
+public abstract class ScheduledChangeSubscriptionTests(TestDatabase database) : IDisposable
+{
+    private AppFactory? _app;
+    private AppFactory App => _app ??= new AppFactory { Database = database };
+
+    public void Dispose() => _app?.Dispose();
+
+    [SkippableFact]
+    public async Task Get_ShowsTheScheduledChange_AndCancel_PostedTwice_CancelsOnce()
+    {
+        await SelfService.Tests.Requests.RequestTestKit.Ask(App, SelfService.Demo.DemoUsers.AcmeOwner,
+            new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.Plan, PlanCode = "starter", ConfirmDowngrade = true });
+        var client = await OperatorClient.SignIn(App);
+        var page = await client.GetDocument("/vendor/customers/acme");
+
+        Assert.StartsWith("Changes to Starter on 1 Dec 2026, 00:00 UTC — scheduled by owner@acme.example (request #", page.ByTestId("scheduled-text").Text());
+        var form = page.Form("[data-testid=cancel-scheduled-form]");
+        var done = await client.Follow(await client.Submit(form, []));
+        var again = await client.Follow(await client.Submit(form, []));
+
+        Assert.Equal("Cancelled the scheduled plan change: the plan stays.", done.ByTestId("flash").Text());
+        Assert.Equal("There is no scheduled plan change left to cancel.", again.ByTestId("flash").Text());
+        Assert.Empty(again.AllByTestId("scheduled-change"));
+        Assert.Equal(1, await App.Scalar<long>("select count(*) from AuditEntry where Kind = 'subscription.scheduled-change-cancelled' and Actor = @a",
+            new { a = OperatorClient.Email }));
+    }
+}
+
+public sealed class SqliteScheduledChangeSubscriptionTests() : ScheduledChangeSubscriptionTests(TestDatabase.Sqlite);
+
+public sealed class PostgreSqlScheduledChangeSubscriptionTests() : ScheduledChangeSubscriptionTests(TestDatabase.PostgreSql);
+
+public sealed class SqlServerScheduledChangeSubscriptionTests() : ScheduledChangeSubscriptionTests(TestDatabase.SqlServer);
