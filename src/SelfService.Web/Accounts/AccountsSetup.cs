@@ -13,7 +13,6 @@ public static class AccountsSetup
         builder.Services.AddSingleton<AttemptThrottle>();
         builder.Services.AddSingleton<Passwords>();
         builder.Services.AddSingleton<Team>();
-        builder.Services.AddSingleton(new TeamSettings(builder.Configuration[TeamSettings.SeatFeatureSetting] is { Length: > 0 } handle ? handle.Trim() : "max-members"));
         return builder;
     }
 }

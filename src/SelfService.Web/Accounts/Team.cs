@@ -54,26 +54,6 @@ public static class InviteInput
         : null;
 }
 
-/// <summary>The Limit feature that bounds a team: its people and pending invitations together hold at most that many seats.</summary>
-public sealed record TeamSettings(string SeatFeature)
-{
-    public const string SeatFeatureSetting = "SelfService:Accounts:SeatFeature";
-}
-
-/// <summary>
-/// A team's seats now: people and pending invitations against the seat feature's effective limit (null: no limit, or the
-/// customer's product has no such feature), and the cheapest way to more.
-/// </summary>
-public sealed record SeatUse(string Feature, int People, int Pending, long? Limit, SelfService.Upgrades.UpgradeOption? MoreSeats)
-{
-    public int Used => People + Pending;
-    public bool Full => Limit is { } limit && Used >= limit;
-    public bool Over => Limit is { } limit && Used > limit;
-
-    public string Describe() =>
-        $"{People} {(People == 1 ? "person" : "people")} and {Pending} pending {(Pending == 1 ? "invitation" : "invitations")}";
-}
-
 /// <summary>Null when the change was made; otherwise the field it is about ("" for the whole form) and why not.</summary>
 public sealed record TeamRefusal(string Field, string Message, string? LinkUrl = null, string? LinkText = null);
 
@@ -83,8 +63,8 @@ public sealed record TeamRefusal(string Field, string Message, string? LinkUrl =
 /// the customer's row, so two changes to one team never interleave (the last Owner stays, an address is invited once),
 /// and writes its audit entry and its mail in that transaction.
 /// </summary>
-public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore users, SessionStore sessions, AuditLog audit, TimeProvider clock,
-    TeamSettings settings, SelfService.Entitlements.EntitlementService entitlements, SelfService.Catalog.CatalogStore catalog)
+public sealed partial class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore users, SessionStore sessions, AuditLog audit, TimeProvider clock,
+    SelfService.Entitlements.EntitlementService entitlements, SelfService.Catalog.CatalogStore catalog)
 {
     public static readonly TimeSpan InvitationValidFor = TimeSpan.FromDays(7);
     public const string InvitationMailKind = "invitation";
@@ -118,29 +98,6 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
            and IsOpen = @open
          order by SentAt desc, Id desc
         """;
-
-    internal const string SeatCountSql = """
-        select (select count(*) from AppUser where CustomerId = @customerId and RemovedAt is null) as People,
-               (select count(*) from Invitation where CustomerId = @customerId and IsOpen = @open and ExpiresAt > @now) as Pending
-        """;
-
-    /// <summary>
-    /// The team's seats at <paramref name="now"/>: the limit is the seat feature's effective value at that instant (plan,
-    /// add-ons and grants), so a grant's end takes effect at once. Inside a transaction when one is given.
-    /// </summary>
-    public async Task<SeatUse> SeatsAsync(string customerKey, long customerId, DateTime now, DbConnection? c = null, DbTransaction? tx = null, CancellationToken ct = default)
-    {
-        await using var owned = c is null ? await db.OpenAsync(ct) : null;
-        var (people, pending) = await (c ?? owned!).QuerySingleAsync<(int, int)>(
-            new CommandDefinition(SeatCountSql, new { customerId, open = true, now }, tx, cancellationToken: ct));
-        var account = await entitlements.ForCustomerAsync(customerKey, now, ct);
-        // Only where the customer's product offers the feature: a family without it has no seat limit.
-        if (account?.For(settings.SeatFeature) is not { Sources.Count: > 0, Limit: { } limit } seats)
-            return new SeatUse(settings.SeatFeature, people, pending, null, null);
-        var more = SelfService.Upgrades.UpgradeAdvisor.CheapestToCover(account, await catalog.SnapshotAsync(ct), seats.Feature, people + pending + 1,
-            new Dictionary<long, decimal> { [seats.Feature.Id] = people + pending });
-        return new SeatUse(settings.SeatFeature, people, pending, limit, more);
-    }
 
     public async Task<TeamView> ViewAsync(long customerId, CancellationToken ct = default)
     {
@@ -271,18 +228,6 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
         var open = await ch.C.QuerySingleOrDefaultAsync<InvitationRow>(OpenInvitationForSql, new { customerId = ch.Customer.Id, email = address, open = true }, ch.Tx);
         if (open is not null && open.ExpiresAt > ch.Now)
             return new TeamRefusal("Email", $"{address} already has a pending invitation. Resend it from the list if the mail did not arrive.");
-        var seats = await SeatsAsync(ch.Customer.ExternalKey, ch.Customer.Id, ch.Now, ch.C, ch.Tx);
-        if (seats.Full)
-        {
-            var key = Uri.EscapeDataString(ch.Customer.ExternalKey);
-            return new TeamRefusal("Email",
-                $"All {seats.Limit} seats of {ch.Customer.Name} ({seats.Feature}) are taken: {seats.Describe()}. " +
-                "Remove someone or revoke an invitation" + (seats.MoreSeats is { } more
-                    ? $", or ask for {more.Describe()} (+{SelfService.Catalog.Money.Format(more.MonthlyCostDeltaCents)} a month) for more seats."
-                    : ", or ask your provider for more seats."),
-                seats.MoreSeats?.RequestUrl(key) ?? $"/customers/{key}/requests/new", seats.MoreSeats is null ? "Ask for more seats" : $"Ask for {seats.MoreSeats.Describe()}");
-        }
-
         await IssueAsync(ch, address, name ?? open?.Name, role, replacing: open);
         await Audit(ch, AuditKinds.InvitationSent, $"invitation of {address}", newValue: role);
         return null;
@@ -295,9 +240,6 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
             var invitation = await ch.C.QuerySingleOrDefaultAsync<InvitationRow>(InvitationByIdSql, new { id = invitationId, customerId }, ch.Tx);
             if (invitation is not { IsOpen: true }) return new TeamRefusal("", "That invitation was already accepted or revoked.");
             if (!CanManage(ch.Role, invitation.Role)) return new TeamRefusal("", $"Only an Owner can resend an invitation as {invitation.Role}.");
-            // An expired invitation holds no seat; sending it again takes one.
-            if (invitation.ExpiresAt <= ch.Now && (await SeatsAsync(ch.Customer.ExternalKey, ch.Customer.Id, ch.Now, ch.C, ch.Tx)).Full)
-                return new TeamRefusal("", $"All seats of {ch.Customer.Name} are taken: remove someone or revoke an invitation first.");
             await IssueAsync(ch, invitation.Email, invitation.Name, invitation.Role, replacing: invitation);
             await Audit(ch, AuditKinds.InvitationResent, $"invitation of {invitation.Email}", newValue: invitation.Role);
             return null;
@@ -493,6 +435,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
                 return new TeamRefusal("", $"{person.DisplayName} is the last Owner of {ch.Customer.Name} and cannot be removed.");
             await ch.C.ExecuteAsync(RemoveSql, new { id = person.Id, now = ch.Now }, ch.Tx);
             await sessions.EndAllForUserAsync(ch.C, ch.Tx, person.Id, SessionEndReasons.Removed);
+            await FreeSeatsAsync(ch, person, "removed from the team");
             await Audit(ch, AuditKinds.PersonRemoved, $"person {person.Email}", person.Role);
             return null;
         }, ct);
@@ -506,6 +449,7 @@ public sealed class Team(Db db, Mailer mailer, PublicUrl publicUrl, UserStore us
                 return new TeamRefusal("", $"You are the last Owner of {ch.Customer.Name}: make someone else an Owner before you leave.");
             await ch.C.ExecuteAsync(RemoveSql, new { id = person.Id, now = ch.Now }, ch.Tx);
             await sessions.EndAllForUserAsync(ch.C, ch.Tx, person.Id, SessionEndReasons.Removed);
+            await FreeSeatsAsync(ch, person, "left the team");
             await Audit(ch, AuditKinds.PersonLeft, $"person {person.Email}", person.Role);
             return null;
         }, ct);

@@ -68,7 +68,10 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usa
     public const int TrendDays = 30;
 
     internal const string SubscriptionsSql = """
-        select c.Id as CustomerId, c.ExternalKey, c.Name, s.Id as SubscriptionId, s.PlanId, s.BillingAnchorDay
+        select c.Id as CustomerId, c.ExternalKey, c.Name, s.Id as SubscriptionId,
+               coalesce((select sc.ToPlanId from ScheduledPlanChange sc
+                          where sc.SubscriptionId = s.Id and sc.State = 'Pending' and sc.EffectiveAt <= @now), s.PlanId) as PlanId,
+               s.BillingAnchorDay
           from Customer c
           join Subscription s on s.CustomerId = c.Id
          where s.Status = 'Active'
@@ -94,7 +97,7 @@ public sealed class UsageAnalytics(Db db, CatalogStore catalog, UsageService usa
         List<SubscriptionRow> subscriptions;
         List<SubscriptionAddOn> addOns;
         List<EntitlementGrant> grants;
-        using (var grid = await connection.QueryMultipleAsync(new CommandDefinition(SubscriptionsSql, cancellationToken: ct)))
+        using (var grid = await connection.QueryMultipleAsync(new CommandDefinition(SubscriptionsSql, new { now }, cancellationToken: ct)))
         {
             subscriptions = (await grid.ReadAsync<SubscriptionRow>()).AsList();
             addOns = (await grid.ReadAsync<SubscriptionAddOn>()).AsList();

@@ -19,6 +19,7 @@ public static class AuditKinds
     public const string RegionUpdated = "region.updated";
     public const string RegionDeleted = "region.deleted";
     public const string EmbargoChanged = "embargo.changed";
+    public const string CatalogPolicyChanged = "catalog.policy-changed";
 
     // Customers and their subscriptions (written by Customers.SubscriptionChanges)
     public const string CustomerCreated = "customer.created";
@@ -32,6 +33,9 @@ public static class AuditKinds
     public const string AddOnChanged = "subscription.add-on-changed";
     public const string AddOnRemoved = "subscription.add-on-removed";
     public const string AddOnVersionMoved = "subscription.add-on-version-moved";
+    public const string PlanChangeScheduled = "subscription.plan-change-scheduled";
+    public const string ScheduledChangeCancelled = "subscription.scheduled-change-cancelled";
+    public const string ScheduledChangeApplied = "subscription.scheduled-change-applied";
     public const string GrantAdded = "grant.added";
     public const string GrantRevoked = "grant.revoked";
     public const string GrantExpired = "grant.expired";
@@ -65,4 +69,7 @@ public static class AuditKinds
     public const string PersonRoleChanged = "person.role-changed";
     public const string PersonRemoved = "person.removed";
     public const string PersonLeft = "person.left";
+    // Assigned seats (Accounts: TeamSeats); a person removed or leaving gives theirs back as seat.unassigned
+    public const string SeatAssigned = "seat.assigned";
+    public const string SeatUnassigned = "seat.unassigned";
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using SelfService.Data;
+using SelfService.Shared;
 
 namespace SelfService.Audit;
 
@@ -38,5 +39,19 @@ public sealed class AuditLog(Db db)
     {
         await using var connection = await db.OpenAsync(ct);
         return (await connection.QueryAsync<AuditEntry>(new CommandDefinition(ForCustomerSql, new { customerId }, cancellationToken: ct))).AsList();
+    }
+
+    internal const string CountForCustomerSql = "select count(*) from AuditEntry where CustomerId = @customerId";
+
+    internal string ForCustomerPageSql => ForCustomerSql[..ForCustomerSql.LastIndexOf("order by", StringComparison.Ordinal)] + db.Dialect.Page("At desc, Id desc");
+
+    /// <summary>One page of the customer's entries, newest first (<paramref name="page"/> as the query string gave it).</summary>
+    public async Task<Paged<AuditEntry>> PageForCustomerAsync(long customerId, string? page, int size, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await Paging.ReadAsync<AuditEntry>(page, size,
+            () => connection.ExecuteScalarAsync<long>(new CommandDefinition(CountForCustomerSql, new { customerId }, cancellationToken: ct)),
+            async (offset, limit) => (await connection.QueryAsync<AuditEntry>(new CommandDefinition(ForCustomerPageSql,
+                new { customerId, Offset = offset, Limit = limit }, cancellationToken: ct))).AsList());
     }
 }

@@ -62,11 +62,11 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
     internal const string UpdateFeatureSql = """
         update Feature
            set Handle = @Handle, Name = @Name, Description = @Description, Kind = @Kind, Unit = @Unit, Aggregation = @Aggregation,
-               NoCountryPolicy = @NoCountryPolicy
+               NoCountryPolicy = @NoCountryPolicy, AssignedSeats = @AssignedSeats
          where Id = @Id
         """;
 
-    internal const string FeatureSql = "select Id, Handle, Name, Description, Kind, Unit, Aggregation, NoCountryPolicy from Feature where Id = @id";
+    internal const string FeatureSql = "select Id, Handle, Name, Description, Kind, Unit, Aggregation, NoCountryPolicy, AssignedSeats from Feature where Id = @id";
 
     internal string FeatureByIdSql => db.Dialect.LockingRows(FeatureSql, "Feature");
 
@@ -104,7 +104,7 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
             await c.ExecuteAsync(UpdateFeatureSql, new
             {
                 updated.Id, updated.Handle, updated.Name, updated.Description, Kind = updated.Kind.ToString(), updated.Unit, Aggregation = updated.Aggregation?.ToString(),
-                NoCountryPolicy = Policy(updated.NoCountryPolicy),
+                NoCountryPolicy = Policy(updated.NoCountryPolicy), updated.AssignedSeats,
             }, tx);
             await audit.WriteAsync(c, tx, new AuditEntry
             {
@@ -268,7 +268,8 @@ public sealed class CatalogEditor(Db db, CatalogStore store, AuditLog audit, Tim
 
     public static string Describe(Feature f) =>
         (f.Kind == FeatureKind.Boolean ? $"{f.Name} ({f.Kind})" : $"{f.Name} ({f.Kind}, {f.Unit}, {f.Aggregation})")
-        + (f.NoCountryPolicy == NoCountryPolicy.Anywhere ? ", without a country: anywhere all sources allow" : "");
+        + (f.NoCountryPolicy == NoCountryPolicy.Anywhere ? ", without a country: anywhere all sources allow" : "")
+        + (f.AssignedSeats ? ", assigned seats" : "");
 
     /// <summary>How <see cref="NoCountryPolicy"/> is stored.</summary>
     public static string Policy(NoCountryPolicy policy) => policy == NoCountryPolicy.Anywhere ? "anywhere" : "deny";

@@ -28,11 +28,13 @@ public sealed class FeatureInput
     public Aggregation? Aggregation { get; set; }
     /// <summary>How a check without a country is answered when a source of the feature has a region rule.</summary>
     public NoCountryPolicy NoCountryPolicy { get; set; }
+    /// <summary>Held seat by seat by named people of the customer (Limit features only).</summary>
+    public bool AssignedSeats { get; set; }
 
     public static FeatureInput From(Feature f) => new()
     {
         Handle = f.Handle, Name = f.Name, Description = f.Description, Kind = f.Kind, Unit = f.Unit, Aggregation = f.Aggregation,
-        NoCountryPolicy = f.NoCountryPolicy,
+        NoCountryPolicy = f.NoCountryPolicy, AssignedSeats = f.AssignedSeats,
     };
 
     /// <summary>Checks the fields on their own; uniqueness and "in use" are checked in the write transaction.</summary>
@@ -61,10 +63,13 @@ public sealed class FeatureInput
             if (Aggregation is null || !Enum.IsDefined(Aggregation.Value))
                 errors.Add(nameof(Aggregation), "Choose how reported usage adds up: Sum, Max or Latest.");
         }
+        if (AssignedSeats && Kind != FeatureKind.Limit)
+            errors.Add(nameof(AssignedSeats), "Only a Limit feature can be held as assigned seats: seats are a quantity people hold, not access or metered use.");
         if (errors.Count > 0) return (null, errors);
         return (new Feature
         {
             Handle = handle, Name = name, Description = Description?.Trim() ?? "", Kind = Kind, Unit = unit, Aggregation = Aggregation, NoCountryPolicy = NoCountryPolicy,
+            AssignedSeats = AssignedSeats,
         }, errors);
     }
 }

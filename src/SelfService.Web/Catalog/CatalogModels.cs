@@ -23,6 +23,8 @@ public sealed record Feature
     public string? Unit { get; init; }
     public Aggregation? Aggregation { get; init; }
     public NoCountryPolicy NoCountryPolicy { get; init; }
+    /// <summary>A Limit feature held seat by seat by named people (max-members): its usage is the number of seats assigned.</summary>
+    public bool AssignedSeats { get; init; }
 
     public bool IsNumeric => Kind != FeatureKind.Boolean;
 }

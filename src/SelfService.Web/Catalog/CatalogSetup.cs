@@ -8,6 +8,7 @@ public static class CatalogSetup
         builder.Services.AddSingleton<CatalogStore>();
         builder.Services.AddSingleton<CatalogEditor>();
         builder.Services.AddSingleton<RegionStore>();
+        builder.Services.AddSingleton<CatalogPolicies>();
         return builder;
     }
 }

@@ -7,13 +7,13 @@ namespace SelfService.Catalog;
 /// <summary>Writes and reads the catalog: features, plans and add-ons with their entitlements.</summary>
 public sealed class CatalogStore(Db db)
 {
-    internal string InsertFeatureSql => db.Dialect.InsertReturningId("Feature", "Handle", "Name", "Description", "Kind", "Unit", "Aggregation", "NoCountryPolicy", "CreatedAt");
+    internal string InsertFeatureSql => db.Dialect.InsertReturningId("Feature", "Handle", "Name", "Description", "Kind", "Unit", "Aggregation", "NoCountryPolicy", "AssignedSeats", "CreatedAt");
 
     public Task<long> CreateFeatureAsync(DbConnection c, DbTransaction tx, Feature f, DateTime now) =>
         c.ExecuteScalarAsync<long>(
             InsertFeatureSql,
             new { f.Handle, f.Name, f.Description, Kind = f.Kind.ToString(), f.Unit, Aggregation = f.Aggregation?.ToString(),
-                NoCountryPolicy = f.NoCountryPolicy == NoCountryPolicy.Anywhere ? "anywhere" : "deny", CreatedAt = now }, tx);
+                NoCountryPolicy = f.NoCountryPolicy == NoCountryPolicy.Anywhere ? "anywhere" : "deny", f.AssignedSeats, CreatedAt = now }, tx);
 
     internal string InsertPlanSql => db.Dialect.InsertReturningId("PricePlan", "Code", "Version", "Family", "Name", "Description", "MonthlyPriceCents", "RequiresApproval", "CreatedAt");
 
@@ -48,7 +48,7 @@ public sealed class CatalogStore(Db db)
         """;
 
     internal const string FeaturesSql = """
-        select Id, Handle, Name, Description, Kind, Unit, Aggregation, NoCountryPolicy
+        select Id, Handle, Name, Description, Kind, Unit, Aggregation, NoCountryPolicy, AssignedSeats
           from Feature
          order by Handle
         """;
@@ -60,7 +60,7 @@ public sealed class CatalogStore(Db db)
     }
 
     internal const string SnapshotSql = """
-        select Id, Handle, Name, Description, Kind, Unit, Aggregation, NoCountryPolicy from Feature order by Handle;
+        select Id, Handle, Name, Description, Kind, Unit, Aggregation, NoCountryPolicy, AssignedSeats from Feature order by Handle;
         select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, RequiresApproval, SupersededById
           from PricePlan order by Family, MonthlyPriceCents, Code, Version;
         select PlanId, FeatureId, Amount, IsUnlimited, HardCap, Regions from PlanEntitlement;

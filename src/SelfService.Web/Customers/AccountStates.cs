@@ -12,7 +12,14 @@ public sealed record AddOnHeld(string Code, int Quantity);
 /// the customer is not entitled to it. A subscription that is not active is entitled to nothing (the check refuses).
 /// </summary>
 public sealed record AccountState(string Customer, string Plan, int PlanVersion, string Status, int BillingAnchorDay, IReadOnlyList<AddOnHeld> AddOns,
-    IReadOnlyDictionary<string, object?> Entitlements);
+    IReadOnlyDictionary<string, object?> Entitlements)
+{
+    /// <summary>The plan change still ahead of the instant the state was read at, if any.</summary>
+    public ScheduledChangeHeld? Scheduled { get; init; }
+}
+
+/// <summary>A pending scheduled plan change, as outbound events name it.</summary>
+public sealed record ScheduledChangeHeld(string Plan, int PlanVersion, DateTime At);
 
 /// <summary>
 /// Reads an <see cref="AccountState"/> on the caller's connection and transaction, so it sees the change being made.

@@ -62,3 +62,23 @@ public static class GrantWindow
         : validFrom is { } from && from > now ? GrantState.Scheduled
         : GrantState.Active;
 }
+
+public enum ScheduledChangeState { Pending, Applied, Cancelled, Replaced }
+
+/// <summary>
+/// A plan change that takes effect at <see cref="EffectiveAt"/> (a downgrade waits for the end of the billing period).
+/// While <see cref="ScheduledChangeState.Pending"/> the entitlement engine already counts the new plan from that instant;
+/// the job records it (moves the subscription's plan) then.
+/// </summary>
+public sealed record ScheduledPlanChange
+{
+    public long Id { get; init; }
+    public long SubscriptionId { get; init; }
+    public long FromPlanId { get; init; }
+    public long ToPlanId { get; init; }
+    public DateTime EffectiveAt { get; init; }
+    public ScheduledChangeState State { get; init; }
+    public long? RequestId { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public string CreatedBy { get; init; } = "";
+}

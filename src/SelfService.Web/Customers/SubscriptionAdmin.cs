@@ -98,6 +98,12 @@ public sealed record GrantRecord
     };
 }
 
+/// <summary>What an operator's form changed: the changes made, or nothing because the same form was sent before.</summary>
+public sealed record StaffChange(bool WasRepeated, IReadOnlyList<SubscriptionChange> Changes)
+{
+    public static readonly StaffChange Repeated = new(true, []);
+}
+
 /// <summary>A customer found by key or name, with the plan version it is on.</summary>
 public sealed record CustomerMatch
 {
@@ -118,23 +124,39 @@ public sealed record CustomerMatch
 /// </summary>
 public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, SubscriptionChanges changes, TimeProvider clock)
 {
-    internal const string SearchSql = """
-        select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, p.Code as PlanCode, p.Version as PlanVersion,
-               case when p.SupersededById is null then 0 else 1 end as PlanSuperseded, s.Status
+    private const string SearchFrom = """
           from Customer c
           left join Subscription s on s.CustomerId = c.Id
           left join PricePlan p on p.Id = s.PlanId
          where @pattern is null or lower(c.ExternalKey) like @pattern or lower(c.Name) like @pattern
-         order by c.Name
         """;
 
-    /// <summary>Customers whose key or name contains <paramref name="query"/> (every customer for an empty query).</summary>
-    public async Task<IReadOnlyList<CustomerMatch>> SearchAsync(string? query, CancellationToken ct = default)
+    internal const string SearchSql = $"""
+        select c.Id, c.ExternalKey, c.Name, p.Name as PlanName, p.Code as PlanCode, p.Version as PlanVersion,
+               case when p.SupersededById is null then 0 else 1 end as PlanSuperseded, s.Status
+        {SearchFrom}
+        """;
+
+    internal const string SearchCountSql = $"""
+        select count(*)
+        {SearchFrom}
+        """;
+
+    // By name, then by key (unique), so that pages neither repeat nor skip a customer of the same name.
+    internal string SearchPageSql => SearchSql + "\n" + db.Dialect.Page("c.Name, c.ExternalKey");
+
+    /// <summary>
+    /// One page of the customers whose key or name contains <paramref name="query"/> (every customer for an empty
+    /// query), by name; <paramref name="page"/> as the query string gave it.
+    /// </summary>
+    public async Task<Paged<CustomerMatch>> SearchPageAsync(string? query, string? page, int size, CancellationToken ct = default)
     {
-        var q = query?.Trim().ToLowerInvariant();
-        var pattern = string.IsNullOrEmpty(q) ? null : "%" + q.Replace("[", "", StringComparison.Ordinal).Replace("%", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal) + "%";
+        var pattern = TextSearch.ContainsPattern(query);
         await using var connection = await db.OpenAsync(ct);
-        return (await connection.QueryAsync<CustomerMatch>(new CommandDefinition(SearchSql, new { pattern }, cancellationToken: ct))).AsList();
+        return await Paging.ReadAsync<CustomerMatch>(page, size,
+            () => connection.ExecuteScalarAsync<long>(new CommandDefinition(SearchCountSql, new { pattern }, cancellationToken: ct)),
+            async (offset, limit) => (await connection.QueryAsync<CustomerMatch>(new CommandDefinition(SearchPageSql,
+                new { pattern, Offset = offset, Limit = limit }, cancellationToken: ct))).AsList());
     }
 
     internal const string PlanSql = """
@@ -219,6 +241,19 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, SubscriptionC
         }, ct);
     }
 
+    /// <summary>
+    /// Cancels the customer's pending scheduled plan change (the customer's Owner or Admin, or an Operator; the caller
+    /// checks who). True when it was cancelled; false when there was nothing left to cancel (cancelled already, or its
+    /// instant has come): a second post changes nothing.
+    /// </summary>
+    public Task<bool> CancelScheduledChangeAsync(string customerKey, string actor, CancellationToken ct = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var subscription = await changes.LockAsync(c, tx, customerKey);
+            if (subscription is null) return false;
+            return await changes.CancelScheduledChangeAsync(c, tx, subscription, new ChangeBy(actor, Now, "Scheduled plan change cancelled")) is not null;
+        }, ct);
+
     /// <summary>Moves the customer from a superseded plan version to the newest version of the same plan.</summary>
     public async Task<EditResult<PricePlan>> MoveToNewestVersionAsync(string customerKey, string actor, CancellationToken ct = default) =>
         await db.WriteAsync(async (c, tx) =>
@@ -277,6 +312,136 @@ public sealed class SubscriptionAdmin(Db db, CatalogStore catalog, SubscriptionC
             await changes.MoveAddOnVersionAsync(c, tx, subscription, from, to, new ChangeBy(actor, Now, $"Moved to {to.Code} v{to.Version}"));
             return EditResult<AddOn>.Success(to);
         }, ct);
+
+    // ---- Add-on quantities and status: what the CRM's PUT of a subscription can do, from the operator's page -----
+
+    /// <summary>The add-ons the operator may set on a subscription: those it holds (any version), then the current ones of its plan's family.</summary>
+    public static IReadOnlyList<AddOn> SettableAddOns(CatalogSnapshot catalog, PricePlan plan, IEnumerable<long> heldAddOnIds)
+    {
+        var held = heldAddOnIds.Select(id => catalog.AddOns.FirstOrDefault(a => a.Id == id)).OfType<AddOn>().ToList();
+        return held.Concat(catalog.CurrentAddOns.Where(a => a.Family == plan.Family && held.All(h => h.Code != a.Code)))
+            .OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The field of one add-on's quantity on the form.</summary>
+    public static string QuantityField(long addOnId) => $"Quantities[{addOnId}]";
+
+    public const string ReasonField = "Reason";
+    public const string StatusField = "Status";
+
+    /// <summary>
+    /// Sets how many of each add-on the subscription holds, all or nothing, by the CRM's rules (see
+    /// <c>Provisioning.PutSubscriptionAsync</c>): an add-on of the plan's family, the version held or else the current
+    /// one, from 0 (removed) to the add-on's maximum. Each change is made and audited by <see cref="SubscriptionChanges"/>.
+    /// A second post of the same <paramref name="formToken"/> changes nothing and says so (<see cref="StaffChange.Repeated"/>).
+    /// </summary>
+    public async Task<EditResult<StaffChange>> SetAddOnQuantitiesAsync(string customerKey, IReadOnlyDictionary<long, string?> quantities, string? reason,
+        string? formToken, string actor, CancellationToken ct = default)
+    {
+        var errors = new InputErrors();
+        var why = CheckReason(reason, "Give a reason for the change: the customer and the audit log will see it.", errors);
+        var token = CheckToken(formToken, errors);
+        var snapshot = await catalog.SnapshotAsync(ct);
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            var subscription = await changes.LockAsync(c, tx, customerKey);
+            if (subscription is null) return EditResult<StaffChange>.Failed(FormErrors.NotFoundField, "This customer has no subscription.");
+            var plan = snapshot.Plans.First(p => p.Id == subscription.PlanId);
+            var held = (await changes.AddOnsAsync(c, tx, subscription.Id)).ToDictionary(h => h.AddOnId, h => h.Quantity);
+            var settable = SettableAddOns(snapshot, plan, held.Keys);
+            var wanted = new List<(AddOn AddOn, int Quantity)>();
+            foreach (var (addOnId, text) in quantities)
+            {
+                var field = QuantityField(addOnId);
+                var addOn = settable.FirstOrDefault(a => a.Id == addOnId);
+                if (addOn is null)
+                {
+                    var known = snapshot.AddOns.FirstOrDefault(a => a.Id == addOnId);
+                    errors.Add(field, known is null ? "There is no such add-on."
+                        : known.Family != plan.Family ? $"{known.Name} is for {known.Family} plans; {plan.Name} is a {plan.Family} plan."
+                        : $"{known.Name} v{known.Version} has been superseded; set the current version instead.");
+                    continue;
+                }
+                var value = text?.Trim() ?? "";
+                if (value.Length == 0) value = held.GetValueOrDefault(addOnId).ToString(CultureInfo.InvariantCulture);
+                if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var quantity))
+                    errors.Add(field, $"Enter a whole number from 0 to {addOn.MaxQuantity}.");
+                else if (quantity < 0) errors.Add(field, "At least 0: 0 removes the add-on.");
+                else if (quantity > addOn.MaxQuantity) errors.Add(field, $"At most {addOn.MaxQuantity} of {addOn.Name}.");
+                else wanted.Add((addOn, quantity));
+            }
+            if (errors.Count > 0) return EditResult<StaffChange>.Failed(errors);
+            // The subscription is locked: a second post of this form waits here for the first to commit, then finds its token.
+            if (await SentBeforeAsync(c, tx, token!)) return EditResult<StaffChange>.Success(StaffChange.Repeated);
+            wanted.RemoveAll(w => held.GetValueOrDefault(w.AddOn.Id) == w.Quantity);
+            if (wanted.Count == 0) return EditResult<StaffChange>.Success(new StaffChange(false, []));
+            if (!await FirstPostAsync(c, tx, token!, subscription.CustomerId, "add-ons", actor)) return EditResult<StaffChange>.Success(StaffChange.Repeated);
+            var by = new ChangeBy(actor, Now, why);
+            var made = new List<SubscriptionChange>();
+            foreach (var (addOn, quantity) in wanted)
+                if (await changes.SetAddOnQuantityAsync(c, tx, subscription, addOn, quantity, by) is { } change) made.Add(change);
+            return EditResult<StaffChange>.Success(new StaffChange(false, made));
+        }, ct);
+    }
+
+    /// <summary>
+    /// Suspends, resumes (back to active) or cancels the subscription, as the CRM's PUT may: any status from any other.
+    /// The change is made and audited by <see cref="SubscriptionChanges.SetStatusAsync"/>; a second post of the same
+    /// <paramref name="formToken"/> changes nothing.
+    /// </summary>
+    public async Task<EditResult<StaffChange>> SetStatusAsync(string customerKey, string? status, string? reason, string? formToken, string actor,
+        CancellationToken ct = default)
+    {
+        var errors = new InputErrors();
+        SubscriptionStatus? wanted = Enum.GetValues<SubscriptionStatus>().Select(s => (SubscriptionStatus?)s)
+            .FirstOrDefault(s => string.Equals(s.ToString(), status?.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (wanted is null) errors.Add(StatusField, "Choose active, suspended or cancelled.");
+        var why = CheckReason(reason, "Give a reason: the customer and the audit log will see it.", errors);
+        var token = CheckToken(formToken, errors);
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            var subscription = await changes.LockAsync(c, tx, customerKey);
+            if (subscription is null) return EditResult<StaffChange>.Failed(FormErrors.NotFoundField, "This customer has no subscription.");
+            if (errors.Count > 0) return EditResult<StaffChange>.Failed(errors);
+            if (subscription.Status == wanted)
+                return await SentBeforeAsync(c, tx, token!) ? EditResult<StaffChange>.Success(StaffChange.Repeated)
+                    : EditResult<StaffChange>.Failed(StatusField, $"The subscription is {wanted.Value.ToString().ToLowerInvariant()} already.");
+            if (!await FirstPostAsync(c, tx, token!, subscription.CustomerId, "status", actor)) return EditResult<StaffChange>.Success(StaffChange.Repeated);
+            var change = await changes.SetStatusAsync(c, tx, subscription, wanted!.Value, new ChangeBy(actor, Now, why));
+            return EditResult<StaffChange>.Success(new StaffChange(false, change is null ? [] : [change]));
+        }, ct);
+    }
+
+    /// <summary>A new form token: one per form shown, sent back with the post.</summary>
+    public static string NewFormToken() => Guid.NewGuid().ToString("N");
+
+    internal string InsertSubmissionSql => db.Dialect.InsertIgnoringDuplicates("StaffFormSubmission", ["Token", "CustomerId", "Action", "Actor", "At"], ["Token"], textKeys: ["Token"]);
+
+    // In the change's own transaction: the first post of a form writes its token and goes on; any later one finds it (or
+    // waits for the first to commit, on the unique key) and stops, so the change happens once.
+    private async Task<bool> FirstPostAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string token, long customerId, string action, string actor) =>
+        await c.ExecuteAsync(InsertSubmissionSql, new { Token = token, CustomerId = customerId, Action = action, Actor = actor, At = Now }, tx) == 1;
+
+    internal const string SentBeforeSql = "select count(*) from StaffFormSubmission where Token = @token";
+
+    private static async Task<bool> SentBeforeAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string token) =>
+        await c.ExecuteScalarAsync<int>(SentBeforeSql, new { token }, tx) > 0;
+
+    private static string CheckReason(string? reason, string missing, InputErrors errors)
+    {
+        var why = reason?.Trim() ?? "";
+        if (why.Length == 0) errors.Add(ReasonField, missing);
+        else if (why.Length > 300) errors.Add(ReasonField, "Keep the reason to 300 characters.");
+        return why;
+    }
+
+    private static string? CheckToken(string? token, InputErrors errors)
+    {
+        var t = token?.Trim();
+        if (t is { Length: > 0 and <= 64 } && t.All(char.IsAsciiLetterOrDigit)) return t;
+        errors.Add(FormErrors.FormField, "This form is out of date: reload the page and try again.");
+        return null;
+    }
 
     private static async Task<PricePlan> NewestAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, PricePlan plan)
     {

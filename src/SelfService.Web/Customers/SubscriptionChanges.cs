@@ -98,16 +98,145 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit, OutboundEvents ev
     /// Moves the subscription to another plan, now: another plan of the family (<c>subscription.plan-changed</c>) or
     /// another version of the same plan (<c>subscription.version-moved</c>). Add-ons and grants stay.
     /// </summary>
+    /// <remarks>
+    /// A pending scheduled change that is due is applied first (so the history reads in order); one still ahead is
+    /// replaced by this change: the customer asked for something newer. <paramref name="from"/> is the plan in force.
+    /// </remarks>
     public async Task<SubscriptionChange?> ChangePlanAsync(DbConnection c, DbTransaction tx, Subscription s, PricePlan from, PricePlan to, ChangeBy by)
     {
-        if (from.Id == to.Id) return null;
+        s = await ApplyDueAsync(c, tx, s, by);
+        if (from.Id != s.PlanId) from = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = s.PlanId }, tx);
         var before = await states.ReadAsync(c, tx, s.CustomerId, by.Now);
+        var replaced = await EndPendingAsync(c, tx, s, ScheduledChangeState.Replaced, by, $"replaced by the change to {Describe(to)}");
+        if (from.Id == to.Id)
+        {
+            if (replaced is not null) await EmitAsync(c, tx, s.CustomerId, before, Why.ScheduledChange, by, subscriptionEvent: true);
+            return replaced;
+        }
         await UpdateAsync(c, tx, s with { PlanId = to.Id }, by.Now);
         var change = await AuditAsync(c, tx, s, from.Code == to.Code ? AuditKinds.PlanVersionMoved : AuditKinds.PlanChanged, "subscription plan", by,
             Describe(from), Describe(to));
         await EmitAsync(c, tx, s.CustomerId, before, Why.Plan, by, subscriptionEvent: true);
         return change;
     }
+
+    // ---- Scheduled plan changes ----------------------------------------------------------------------------------
+
+    internal const string PendingSql = """
+        select Id, SubscriptionId, FromPlanId, ToPlanId, EffectiveAt, State, RequestId, CreatedAt, CreatedBy
+          from ScheduledPlanChange
+         where SubscriptionId = @subscriptionId and State = 'Pending'
+        """;
+
+    internal const string DueSql = """
+        select s.CustomerId
+          from ScheduledPlanChange sc
+          join Subscription s on s.Id = sc.SubscriptionId
+         where sc.State = 'Pending' and sc.EffectiveAt <= @now
+         order by sc.EffectiveAt, sc.Id
+        """;
+
+    internal const string EndScheduledSql = """
+        update ScheduledPlanChange
+           set State = @state, EndedAt = @now, EndedBy = @actor
+         where Id = @id and State = 'Pending'
+        """;
+
+    internal string InsertScheduledSql => db.Dialect.InsertReturningId("ScheduledPlanChange",
+        "SubscriptionId", "FromPlanId", "ToPlanId", "EffectiveAt", "State", "RequestId", "CreatedAt", "CreatedBy");
+
+    internal const string PlanSql = "select Id, Code, Version, Family, Name, Description, MonthlyPriceCents, RequiresApproval, SupersededById from PricePlan where Id = @id";
+
+    /// <summary>The subscription's pending scheduled plan change, due or not; null when none.</summary>
+    public Task<ScheduledPlanChange?> PendingAsync(DbConnection c, DbTransaction tx, long subscriptionId) =>
+        c.QuerySingleOrDefaultAsync<ScheduledPlanChange>(PendingSql, new { subscriptionId }, tx);
+
+    /// <summary>The customers whose pending scheduled change is due at <paramref name="now"/>: what the job applies.</summary>
+    public async Task<IReadOnlyList<long>> DueCustomersAsync(DbConnection c, DbTransaction? tx, DateTime now) =>
+        (await c.QueryAsync<long>(DueSql, new { now }, tx)).AsList();
+
+    /// <summary>
+    /// Schedules a move to <paramref name="to"/> at <paramref name="at"/> (a downgrade: the end of the billing period).
+    /// A pending change is replaced. The entitlements move at <paramref name="at"/>, with or without the job; the
+    /// subscription's plan moves when <see cref="ApplyScheduledAsync"/> runs. Null when <paramref name="to"/> is the
+    /// plan in force and nothing was pending.
+    /// </summary>
+    public async Task<SubscriptionChange?> SchedulePlanChangeAsync(DbConnection c, DbTransaction tx, Subscription s, PricePlan to, DateTime at,
+        ChangeBy by, long? requestId = null)
+    {
+        if (at <= by.Now) throw new ArgumentOutOfRangeException(nameof(at), "A scheduled change is in the future; a change now is ChangePlanAsync.");
+        s = await ApplyDueAsync(c, tx, s, by);
+        if (s.PlanId == to.Id) return await ChangePlanAsync(c, tx, s, to, to, by); // back to the plan in force: drops what was pending
+        var from = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = s.PlanId }, tx);
+        var before = await states.ReadAsync(c, tx, s.CustomerId, by.Now);
+        await EndPendingAsync(c, tx, s, ScheduledChangeState.Replaced, by, $"replaced by the change to {Describe(to)}");
+        await c.ExecuteScalarAsync<long>(InsertScheduledSql, new
+        {
+            SubscriptionId = s.Id, FromPlanId = from.Id, ToPlanId = to.Id, EffectiveAt = at, State = nameof(ScheduledChangeState.Pending),
+            RequestId = requestId, CreatedAt = by.Now, CreatedBy = by.Actor,
+        }, tx);
+        var change = await AuditAsync(c, tx, s, AuditKinds.PlanChangeScheduled, "subscription plan", by, Describe(from), $"{Describe(to)} at {Instant(at)}");
+        await EmitAsync(c, tx, s.CustomerId, before, Why.ScheduledChange, by, subscriptionEvent: true);
+        return change;
+    }
+
+    /// <summary>
+    /// Cancels the subscription's pending scheduled change while it is still ahead: the plan stays. Null when there is
+    /// none (cancelled already, applied, or its instant has come): a second cancel changes nothing.
+    /// </summary>
+    public async Task<SubscriptionChange?> CancelScheduledChangeAsync(DbConnection c, DbTransaction tx, Subscription s, ChangeBy by)
+    {
+        var pending = await PendingAsync(c, tx, s.Id);
+        if (pending is null || pending.EffectiveAt <= by.Now) return null;
+        var before = await states.ReadAsync(c, tx, s.CustomerId, by.Now);
+        var change = await EndPendingAsync(c, tx, s, ScheduledChangeState.Cancelled, by, null);
+        if (change is not null) await EmitAsync(c, tx, s.CustomerId, before, Why.ScheduledChange, by, subscriptionEvent: true);
+        return change;
+    }
+
+    /// <summary>
+    /// Moves the subscription to its scheduled plan once the change's instant has come: the job's step, and the first
+    /// step of any other plan change. Once per change (a conditional update under the subscription's lock): null when
+    /// nothing is due or another server applied it. Its events describe the account just before and at the instant.
+    /// </summary>
+    public async Task<SubscriptionChange?> ApplyScheduledAsync(DbConnection c, DbTransaction tx, Subscription s, ChangeBy by)
+    {
+        var pending = await PendingAsync(c, tx, s.Id);
+        if (pending is null || pending.EffectiveAt > by.Now) return null;
+        var at = pending.EffectiveAt;
+        var before = await states.ReadAsync(c, tx, s.CustomerId, at.AddTicks(-1));
+        if (await c.ExecuteAsync(EndScheduledSql, new { id = pending.Id, state = nameof(ScheduledChangeState.Applied), now = by.Now, actor = by.Actor }, tx) != 1) return null;
+        var from = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = s.PlanId }, tx);
+        var to = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = pending.ToPlanId }, tx);
+        await UpdateAsync(c, tx, s with { PlanId = to.Id }, by.Now);
+        var applied = by with { Reason = ScheduledChangeReason };
+        var change = await AuditAsync(c, tx, s, AuditKinds.ScheduledChangeApplied, "subscription plan", applied, Describe(from), $"{Describe(to)} at {Instant(at)}");
+        await EmitAsync(c, tx, s.CustomerId, before, Why.ScheduledChange, applied, subscriptionEvent: true, at: at);
+        return change;
+    }
+
+    /// <summary>The reason the job's changes carry in their audit entry and events.</summary>
+    public const string ScheduledChangeReason = "scheduled change";
+
+    private async Task<Subscription> ApplyDueAsync(DbConnection c, DbTransaction tx, Subscription s, ChangeBy by)
+    {
+        var pending = await PendingAsync(c, tx, s.Id);
+        if (pending is null || pending.EffectiveAt > by.Now) return s;
+        await ApplyScheduledAsync(c, tx, s, by with { Actor = "system" });
+        return s with { PlanId = pending.ToPlanId };
+    }
+
+    private async Task<SubscriptionChange?> EndPendingAsync(DbConnection c, DbTransaction tx, Subscription s, ScheduledChangeState state, ChangeBy by, string? why)
+    {
+        var pending = await PendingAsync(c, tx, s.Id);
+        if (pending is null) return null;
+        if (await c.ExecuteAsync(EndScheduledSql, new { id = pending.Id, state = state.ToString(), now = by.Now, actor = by.Actor }, tx) != 1) return null;
+        var to = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = pending.ToPlanId }, tx);
+        return await AuditAsync(c, tx, s, AuditKinds.ScheduledChangeCancelled, "subscription plan", why is null ? by : by with { Reason = why },
+            $"{Describe(to)} at {Instant(pending.EffectiveAt)}", null);
+    }
+
+    private static string Instant(DateTime at) => at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
 
     /// <summary>Suspends, resumes (back to active) or cancels the subscription.</summary>
     public async Task<SubscriptionChange?> SetStatusAsync(DbConnection c, DbTransaction tx, Subscription s, SubscriptionStatus status, ChangeBy by)
@@ -315,6 +444,7 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit, OutboundEvents ev
         public const string AddOn = "add-on";
         public const string Grant = "grant";
         public const string Expiry = "expiry";
+        public const string ScheduledChange = "scheduled-change";
     }
 
     /// <summary>
@@ -345,12 +475,13 @@ public sealed class SubscriptionChanges(Db db, AuditLog audit, OutboundEvents ev
     }
 
     private static string SubscriptionOf(AccountState s) =>
-        $"{s.Plan} {s.PlanVersion} {s.Status} {s.BillingAnchorDay} {string.Join(",", s.AddOns.Select(a => $"{a.Code}×{a.Quantity}"))}";
+        $"{s.Plan} {s.PlanVersion} {s.Status} {s.BillingAnchorDay} {string.Join(",", s.AddOns.Select(a => $"{a.Code}×{a.Quantity}"))} {s.Scheduled}";
 
     private static object SubscriptionView(AccountState s) => new
     {
         plan = s.Plan, planVersion = s.PlanVersion, status = s.Status, billingAnchorDay = s.BillingAnchorDay,
         addOns = s.AddOns.Select(a => new { code = a.Code, quantity = a.Quantity }),
+        scheduledChange = s.Scheduled is { } p ? new { plan = p.Plan, planVersion = p.PlanVersion, at = p.At } : null,
     };
 
     private Task GrantEndedAsync(DbConnection c, DbTransaction tx, GrantRow g, string customerKey, string why, DateTime now) =>

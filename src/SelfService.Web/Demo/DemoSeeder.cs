@@ -42,15 +42,18 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
 
     internal string InsertUserSql => db.Dialect.InsertReturningId("AppUser", "Email", "DisplayName", "PasswordHash", "Role", "CustomerId", "CreatedAt");
 
+    internal string InsertSeatSql => db.Dialect.InsertReturningId("SeatAssignment", "CustomerId", "FeatureId", "UserId", "AssignedBy", "AssignedAt");
+
     internal string InsertWatermarkSql => db.Dialect.InsertIgnoringDuplicates("RollupWatermark", ["Name", "LastEventId", "UpdatedAt"], ["Name"]);
 
     private async Task SeedAsync(DbConnection c, DbTransaction tx, DateTime now)
     {
         // Features: the seeds' handles, one of each kind and aggregation.
         var f = new Dictionary<string, long>();
-        async Task Feature(string handle, string name, FeatureKind kind, string? unit, Aggregation? agg, string description) =>
-            f[handle] = await catalog.CreateFeatureAsync(c, tx, new Feature { Handle = handle, Name = name, Kind = kind, Unit = unit, Aggregation = agg, Description = description }, now);
-        await Feature("max-members", "Team members", FeatureKind.Limit, "members", Aggregation.Latest, "How many people can be members of the workspace.");
+        async Task Feature(string handle, string name, FeatureKind kind, string? unit, Aggregation? agg, string description, bool seats = false) =>
+            f[handle] = await catalog.CreateFeatureAsync(c, tx, new Feature { Handle = handle, Name = name, Kind = kind, Unit = unit, Aggregation = agg, Description = description, AssignedSeats = seats }, now);
+        // max-members is held as assigned seats: its usage is the seats the customers' Owners and Admins assign on the team page.
+        await Feature("max-members", "Team members", FeatureKind.Limit, "members", Aggregation.Latest, "How many people can be members of the workspace.", seats: true);
         await Feature("api-calls", "API calls", FeatureKind.Metered, "calls", Aggregation.Sum, "Calls to the public API each month.");
         await Feature("storage-gb", "Storage", FeatureKind.Metered, "GB", Aggregation.Max, "Peak storage used in the month.");
         await Feature("sso", "Single sign-on", FeatureKind.Boolean, null, null, "Sign in through your identity provider (SAML, OIDC).");
@@ -81,19 +84,17 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
 
         // Users: one hash for the one demo password keeps seeding fast; every user gets it.
         var hash = (string?)null;
-        async Task User(string email, string name, string role, long? customerId)
+        async Task<long> User(string email, string name, string role, long? customerId)
         {
             var user = new AppUser { Email = email, DisplayName = name, Role = role, CustomerId = customerId };
             if (hash is null)
             {
                 var id = await users.CreateAsync(c, tx, user, Password, now);
                 hash = await c.ExecuteScalarAsync<string>("select PasswordHash from AppUser where Id = @id", new { id }, tx);
+                return id;
             }
-            else
-            {
-                await c.ExecuteAsync(InsertUserSql,
-                    new { Email = email, DisplayName = name, PasswordHash = hash, Role = role, CustomerId = customerId, CreatedAt = now }, tx);
-            }
+            return await c.ExecuteScalarAsync<long>(InsertUserSql,
+                new { Email = email, DisplayName = name, PasswordHash = hash, Role = role, CustomerId = customerId, CreatedAt = now }, tx);
         }
         await User(DemoUsers.Operator, "Olivia Operator", Roles.Operator, null);
         await User(DemoUsers.Approver, "Arjun Approver", Roles.Approver, null);
@@ -113,7 +114,10 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
             foreach (var u in s.Users)
             {
                 var (role, name) = (u[..u.IndexOf(':')], u[(u.IndexOf(':') + 1)..]);
-                await User(DemoUsers.Of(role, s.Key), name, char.ToUpperInvariant(role[0]) + role[1..], customerId);
+                var userId = await User(DemoUsers.Of(role, s.Key), name, char.ToUpperInvariant(role[0]) + role[1..], customerId);
+                // Seat holders of max-members: every Owner and Admin of a team product; Acme's Member has no seat (yet).
+                if (s.Plan is "starter" or "business" or "enterprise" && role is "owner" or "admin")
+                    await c.ExecuteAsync(InsertSeatSql, new { CustomerId = customerId, FeatureId = f["max-members"], UserId = userId, AssignedBy = DemoUsers.Operator, AssignedAt = now.AddDays(-30) }, tx);
             }
             var subscriptionId = await changes.InsertSubscriptionAsync(c, tx, customerId, plans[s.Plan], SubscriptionStatus.Active, s.AnchorDay, now.AddMonths(-options.Value.HistoryMonths - 1), now);
             var period = UsagePeriod.Containing(now, s.AnchorDay);
@@ -137,15 +141,12 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
                 case "acme":
                     await changes.InsertAddOnAsync(c, tx, subscriptionId, addOns["extra-seats"], 1);
                     await Grant("max-members", 5, false, "Negotiated at the 2026 renewal", null, null);
-                    await history.Latest(c, tx, customerId, f["max-members"], from: 18, to: 33);
                     await history.Max(c, tx, customerId, f["storage-gb"], from: 22, to: 61);
                     break;
                 case "initech":
-                    await history.Latest(c, tx, customerId, f["max-members"], from: 12, to: 21);
                     await history.Max(c, tx, customerId, f["storage-gb"], from: 40, to: 88);
                     break;
                 case "globex":
-                    await history.Latest(c, tx, customerId, f["max-members"], from: 2, to: 4);
                     await history.Max(c, tx, customerId, f["storage-gb"], from: 1, to: 6);
                     break;
                 case "umbrella":
@@ -154,7 +155,6 @@ public sealed class DemoSeeder(Db db, CatalogStore catalog, CustomerStore custom
                     break;
                 case "hooli":
                     await Grant("storage-gb", 500, false, "Trial of the archive tier", now.AddDays(-3), now.AddDays(27));
-                    await history.Latest(c, tx, customerId, f["max-members"], from: 140, to: 412);
                     await history.Max(c, tx, customerId, f["storage-gb"], from: 300, to: 820);
                     break;
             }

@@ -82,17 +82,29 @@ public sealed record EntitlementInputs(
     IReadOnlyList<(AddOn AddOn, int Quantity)> AddOns,
     IReadOnlyList<AddOnEntitlement> AddOnEntitlements,
     IReadOnlyList<EntitlementGrant> Grants,
-    RegionCatalog? Regions = null)
+    RegionCatalog? Regions = null,
+    ScheduledPlan? Scheduled = null)
 {
     public RegionCatalog RegionCatalog => Regions ?? RegionCatalog.Empty;
+
+    /// <summary>The plan in force at <paramref name="instant"/>: the scheduled one from its instant on, whether its job has run or not.</summary>
+    public (PricePlan Plan, IReadOnlyList<PlanEntitlement> Entitlements) PlanAt(DateTime instant) =>
+        Scheduled is { } s && s.Change.EffectiveAt <= instant ? (s.Plan, s.Entitlements) : (Plan, PlanEntitlements);
+
+    /// <summary>The pending plan change still ahead of <paramref name="instant"/>; null when none, or once it is in force.</summary>
+    public ScheduledPlan? PendingAt(DateTime instant) => Scheduled is { } s && instant < s.Change.EffectiveAt ? s : null;
 }
+
+/// <summary>A pending scheduled plan change with the plan it moves to.</summary>
+public sealed record ScheduledPlan(ScheduledPlanChange Change, PricePlan Plan, IReadOnlyList<PlanEntitlement> Entitlements);
 
 /// <summary>
 /// The one place the entitlement rules live. Boolean: any source grants it. Numbers: plan value
 /// + Σ add-on value × quantity + Σ grant values; unlimited if any source is unlimited. A grant counts
 /// only inside its window <c>[validFrom, validUntil)</c>, whatever the expiry job has done. Asked in a country, a
 /// source counts only where its region rule allows, numbers sum only the sources that count there, and a country on
-/// the embargo list gets nothing. Asked without a country, a feature whose sources carry rules follows its
+/// the embargo list gets nothing. A pending scheduled plan change counts from its instant on, not a tick earlier,
+/// whatever its job has done. Asked without a country, a feature whose sources carry rules follows its
 /// <see cref="NoCountryPolicy"/>: deny (only sources without a rule count) or anywhere (every source counts).
 /// </summary>
 public static class EntitlementEngine
@@ -111,9 +123,10 @@ public static class EntitlementEngine
             list.Add(source);
         }
 
-        foreach (var pe in inputs.PlanEntitlements)
+        var (plan, planEntitlements) = inputs.PlanAt(instant);
+        foreach (var pe in planEntitlements)
         {
-            Add(pe.FeatureId, new EntitlementSource(SourceKind.Plan, inputs.Plan.Name, pe.Value, Code: inputs.Plan.Code, Rule: pe.Rule));
+            Add(pe.FeatureId, new EntitlementSource(SourceKind.Plan, plan.Name, pe.Value, Code: plan.Code, Rule: pe.Rule));
             hardCaps[pe.FeatureId] = pe.HardCap;
         }
 

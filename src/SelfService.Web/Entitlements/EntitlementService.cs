@@ -22,6 +22,12 @@ public sealed record AccountEntitlements(
     /// <summary>Where the entitlements were computed for.</summary>
     public Where Where { get; init; } = Where.Anywhere;
 
+    /// <summary>
+    /// The plan change still ahead of <see cref="At"/> (shown as "changes to Starter on 1 Jan", cancellable until then);
+    /// null when there is none, or once its instant has come (then <see cref="Plan"/> is already the new plan).
+    /// </summary>
+    public ScheduledPlan? Scheduled { get; init; }
+
     public bool IsActive => Subscription.Status == SubscriptionStatus.Active;
 
     public EffectiveEntitlement? For(string handle) => Entitlements.FirstOrDefault(e => e.Feature.Handle == handle);
@@ -88,13 +94,33 @@ public sealed class EntitlementService(Db db, Stamps stamps, TimeProvider clock)
          where c.ExternalKey = @customer and g.RevokedAt is null
          order by g.CreatedAt;
 
-        select f.Id, f.Handle, f.Name, f.Description, f.Kind, f.Unit, f.Aggregation, f.NoCountryPolicy
+        select f.Id, f.Handle, f.Name, f.Description, f.Kind, f.Unit, f.Aggregation, f.NoCountryPolicy, f.AssignedSeats
           from Feature f
          order by f.Handle;
 
         select Code, Name, Countries, CreatedAt from Region order by Code;
 
         select Country from EmbargoCountry order by Country;
+
+        select sc.Id, sc.SubscriptionId, sc.FromPlanId, sc.ToPlanId, sc.EffectiveAt, sc.State, sc.RequestId, sc.CreatedAt, sc.CreatedBy
+          from ScheduledPlanChange sc
+          join Subscription s on s.Id = sc.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer and sc.State = 'Pending';
+
+        select p.Id, p.Code, p.Version, p.Family, p.Name, p.Description, p.MonthlyPriceCents, p.RequiresApproval, p.SupersededById
+          from PricePlan p
+          join ScheduledPlanChange sc on sc.ToPlanId = p.Id
+          join Subscription s on s.Id = sc.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer and sc.State = 'Pending';
+
+        select pe.PlanId, pe.FeatureId, pe.Amount, pe.IsUnlimited, pe.HardCap, pe.Regions
+          from PlanEntitlement pe
+          join ScheduledPlanChange sc on sc.ToPlanId = pe.PlanId
+          join Subscription s on s.Id = sc.SubscriptionId
+          join Customer c on c.Id = s.CustomerId
+         where c.ExternalKey = @customer and sc.State = 'Pending';
         """;
 
     /// <summary>
@@ -115,8 +141,11 @@ public sealed class EntitlementService(Db db, Stamps stamps, TimeProvider clock)
             _loaded[customerKey] = loaded;
         }
         if (loaded.Inputs is not { } inputs) return null;
-        return new AccountEntitlements(loaded.Customer!, loaded.Subscription!, inputs.Plan, inputs.AddOns, inputs.Grants, inputs.Features,
-            EntitlementEngine.Compute(inputs, instant, where), instant) { Regions = inputs.RegionCatalog, Where = where };
+        return new AccountEntitlements(loaded.Customer!, loaded.Subscription!, inputs.PlanAt(instant).Plan, inputs.AddOns, inputs.Grants, inputs.Features,
+            EntitlementEngine.Compute(inputs, instant, where), instant)
+        {
+            Regions = inputs.RegionCatalog, Where = where, Scheduled = inputs.PendingAt(instant),
+        };
     }
 
     internal const string CustomerKeySql = "select ExternalKey from Customer where Id = @id";
@@ -142,10 +171,14 @@ public sealed class EntitlementService(Db db, Stamps stamps, TimeProvider clock)
                 : e.Unlimited ? "unlimited"
                 : e.Value.Amount ?? 0;
         }
-        return new AccountState(key, inputs.Plan.Code, inputs.Plan.Version, loaded.Subscription.Status.ToString().ToLowerInvariant(),
+        var plan = inputs.PlanAt(at).Plan;
+        return new AccountState(key, plan.Code, plan.Version, loaded.Subscription.Status.ToString().ToLowerInvariant(),
             loaded.Subscription.BillingAnchorDay,
             inputs.AddOns.Where(a => a.Quantity > 0).Select(a => new AddOnHeld(a.AddOn.Code, a.Quantity)).OrderBy(a => a.Code, StringComparer.Ordinal).ToList(),
-            values);
+            values)
+        {
+            Scheduled = inputs.PendingAt(at) is { } p ? new ScheduledChangeHeld(p.Plan.Code, p.Plan.Version, p.Change.EffectiveAt) : null,
+        };
     }
 
     private static async Task<Loaded> LoadAsync(System.Data.Common.DbConnection connection, string customerKey, long stamp, CancellationToken ct,
@@ -161,8 +194,12 @@ public sealed class EntitlementService(Db db, Stamps stamps, TimeProvider clock)
         var grants = (await grid.ReadAsync<EntitlementGrant>()).AsList();
         var features = (await grid.ReadAsync<Feature>()).AsList();
         var regions = new RegionCatalog(await grid.ReadAsync<Region>(), await grid.ReadAsync<string>());
+        var scheduledChange = await grid.ReadSingleOrDefaultAsync<ScheduledPlanChange>();
+        var scheduledPlan = await grid.ReadSingleOrDefaultAsync<PricePlan>();
+        var scheduledEntitlements = (await grid.ReadAsync<PlanEntitlement>()).AsList();
         if (customer is null || subscription is null || plan is null) return new Loaded(stamp, null, null, null);
-        return new Loaded(stamp, customer, subscription, new EntitlementInputs(features, plan, planEntitlements, addOns, addOnEntitlements, grants, regions));
+        var scheduled = scheduledChange is not null && scheduledPlan is not null ? new ScheduledPlan(scheduledChange, scheduledPlan, scheduledEntitlements) : null;
+        return new Loaded(stamp, customer, subscription, new EntitlementInputs(features, plan, planEntitlements, addOns, addOnEntitlements, grants, regions, scheduled));
     }
 
     private sealed record AddOnRow

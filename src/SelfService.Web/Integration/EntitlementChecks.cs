@@ -19,6 +19,10 @@ public static class DenialReasons
     public const string Embargoed = "embargoed";
     /// <summary>No country was given, every source has a region rule and the feature's policy is deny.</summary>
     public const string CountryRequired = "country-required";
+    /// <summary>Asked with <c>user</c> for an assigned-seats feature: that person holds no seat of it.</summary>
+    public const string NoSeat = "no-seat";
+    /// <summary>Asked with <c>user</c>: the person's seat was assigned beyond the limit as it is now (a grant ended); it is kept but gives no access.</summary>
+    public const string SeatOverLimit = "seat-over-limit";
 }
 
 /// <summary>A region rule as the API reads and writes it: <c>{"only": ["EU", "GB"]}</c> or <c>{"except": ["US"]}</c>.</summary>
@@ -44,7 +48,9 @@ public sealed record EntitlementCheck(
     bool HasAccess, string? Reason, long? Limit, bool Unlimited, bool? HardCap,
     decimal? Usage, decimal? Remaining, decimal? Requested, bool Overage,
     DateTime? PeriodStart, DateTime? PeriodEnd, IReadOnlyList<SourceView> Sources,
-    string? Country = null, IReadOnlyList<RegionsView>? AllowedIn = null);
+    string? Country = null, IReadOnlyList<RegionsView>? AllowedIn = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Assigned = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? User = null);
 
 public sealed record PlanView(string Code, int Version, string Name);
 
@@ -57,7 +63,10 @@ public sealed record AccountCheck(
     [System.Text.Json.Serialization.JsonIgnore]
     public long UsageWatermark { get; init; }
 
-    /// <summary>The first instant after <see cref="At"/> at which a grant of the subscription starts or ends: the answer changes then.</summary>
+    /// <summary>
+    /// The first instant after <see cref="At"/> at which a grant of the subscription starts or ends, or a scheduled plan
+    /// change takes effect: the answer changes then.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public DateTime? NextChange { get; init; }
 }
@@ -66,7 +75,7 @@ public sealed record AccountCheck(
 /// Answers entitlement checks. The rules come from <see cref="EntitlementService"/> (the engine) and usage from
 /// <see cref="UsageService"/> (every accepted event counts); this class only phrases the answer.
 /// </summary>
-public sealed class EntitlementChecks(EntitlementService entitlements, UsageService usage, CatalogStore catalog, Db db, TimeProvider clock)
+public sealed class EntitlementChecks(EntitlementService entitlements, UsageService usage, CatalogStore catalog, Db db, TimeProvider clock, SelfService.Accounts.Team team)
 {
     internal const string CustomerSql = "select Id, ExternalKey, Name from Customer where ExternalKey = @customer";
 
@@ -91,6 +100,8 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
         var changes = account.Grants.Where(g => g.RevokedAt is null)
             .SelectMany(g => new[] { g.ValidFrom, g.ValidUntil })
             .Where(t => t > account.At).Select(t => t!.Value).ToList();
+        // A scheduled plan change ahead is a change of the answer too (its instant is a period edge when it is a downgrade).
+        if (account.Scheduled is { } scheduled) changes.Add(scheduled.Change.EffectiveAt);
         return new AccountCheck(account.Customer.ExternalKey, account.Customer.Name,
             new PlanView(account.Plan.Code, account.Plan.Version, account.Plan.Name), Status(account.Subscription.Status),
             account.Subscription.BillingAnchorDay, account.At, period.Start, period.End, checks, country)
@@ -100,29 +111,60 @@ public sealed class EntitlementChecks(EntitlementService entitlements, UsageServ
         };
     }
 
-    public enum Outcome { Ok, UnknownCustomer, UnknownFeature }
+    public enum Outcome { Ok, UnknownCustomer, UnknownFeature, NotSeats, UnknownUser }
 
-    /// <summary>One feature, optionally for <paramref name="requested"/> more units of use, asked in <paramref name="country"/> (or without one).</summary>
+    internal const string PersonSql = "select count(*) from AppUser where CustomerId = @customerId and Email = @email and RemovedAt is null";
+
+    /// <summary>
+    /// One feature, optionally for <paramref name="requested"/> more units of use, asked in <paramref name="country"/> (or without one).
+    /// With <paramref name="user"/> (an assigned-seats feature only): does that person of the customer hold a seat that gives access now?
+    /// </summary>
     public async Task<(Outcome Outcome, EntitlementCheck? Check)> FeatureAsync(string customerKey, string handle, decimal? requested, CancellationToken ct = default,
-        string? country = null)
+        string? country = null, string? user = null)
+    {
+        var (outcome, check, feature, customer) = await FeatureAsync(customerKey, handle, requested, ct, country);
+        if (outcome != Outcome.Ok || check is null || feature is null || customer is null) return (outcome, check);
+        // Only a seat feature reads more: every other check stays as it was (from memory while nothing changed).
+        if (!feature.AssignedSeats) return user is null ? (outcome, check) : (Outcome.NotSeats, null);
+        var pool = (await team.SeatPoolsAsync(customer.ExternalKey, customer.Id, clock.GetUtcNow().UtcDateTime, ct: ct)).FirstOrDefault(p => p.Feature.Id == feature.Id);
+        var assigned = pool?.Assigned ?? 0;
+        if (user is null) return (outcome, check with { Assigned = assigned });
+        var email = SelfService.Identity.UserStore.Normalize(user);
+        var holder = pool?.HolderOf(email);
+        if (holder is null)
+        {
+            await using var connection = await db.OpenAsync(ct);
+            if (await connection.ExecuteScalarAsync<int>(new CommandDefinition(PersonSql, new { customerId = customer.Id, email }, cancellationToken: ct)) == 0)
+                return (Outcome.UnknownUser, null);
+        }
+        // The seat decides, once the account itself would give access (active, entitled, in the country asked).
+        var accountReason = check.Reason is DenialReasons.CapReached ? null : check.Reason;
+        var entitled = check.Unlimited || check.Limit > 0;
+        var reason = accountReason ?? (!entitled ? DenialReasons.NoEntitlement : holder is null ? DenialReasons.NoSeat : holder.Flagged ? DenialReasons.SeatOverLimit : null);
+        return (outcome, check with { HasAccess = reason is null, Reason = reason, Assigned = assigned, User = email, Requested = null, Overage = false });
+    }
+
+    private async Task<(Outcome Outcome, EntitlementCheck? Check, Feature? Feature, Customer? Customer)> FeatureAsync(string customerKey, string handle,
+        decimal? requested, CancellationToken ct, string? country)
     {
         var account = await entitlements.ForCustomerAsync(customerKey, ct: ct, where: Where.For(country));
         if (account is null)
         {
             // A customer provisioned without a subscription yet: known, but entitled to nothing.
             var customer = await CustomerAsync(customerKey, ct);
-            if (customer is null) return (Outcome.UnknownCustomer, null);
+            if (customer is null) return (Outcome.UnknownCustomer, null, null, null);
             var known = (await catalog.FeaturesAsync(ct)).FirstOrDefault(f => f.Handle == handle);
-            return known is null ? (Outcome.UnknownFeature, null)
-                : (Outcome.Ok, Evaluate(customer.ExternalKey, known, null, active: false, 0, null, requested) with { Country = country });
+            return known is null ? (Outcome.UnknownFeature, null, null, null)
+                : (Outcome.Ok, Evaluate(customer.ExternalKey, known, null, active: false, 0, null, requested) with { Country = country }, known, customer);
         }
 
         var feature = account.AllFeatures.FirstOrDefault(f => f.Handle == handle);
-        if (feature is null) return (Outcome.UnknownFeature, null);
+        if (feature is null) return (Outcome.UnknownFeature, null, null, null);
         var entitlement = account.For(handle);
         var period = UsagePeriod.Containing(account.At, account.Subscription.BillingAnchorDay);
         var used = feature.IsNumeric ? await usage.UsageAsync(account.Customer.Id, feature, period, ct) : 0;
-        return (Outcome.Ok, Evaluate(account.Customer.ExternalKey, feature, entitlement, account.IsActive, used, period, requested) with { Country = country });
+        return (Outcome.Ok, Evaluate(account.Customer.ExternalKey, feature, entitlement, account.IsActive, used, period, requested) with { Country = country },
+            feature, account.Customer);
     }
 
     /// <summary>

@@ -67,7 +67,7 @@ public sealed class EntitlementTokens(EntitlementChecks checks, SigningKeyStore 
         var (kid, key) = await keys.ActiveAsync(ct);
         var now = clock.GetUtcNow();
         // Never past what the token reflects: a grant that starts or ends (a temporary grant ending a minute from now ends
-        // the token with it), or the period whose usage it carries.
+        // the token with it), a scheduled plan change taking effect, or the period whose usage it carries.
         var expires = now + options.Value.TokenLifetime;
         foreach (var change in new[] { account.NextChange, account.PeriodEnd })
             if (change is { } c && new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) < expires)

@@ -37,6 +37,11 @@ public static class IntegrationEndpoints
                 Without `requested`: may the customer use more now (a hard cap allows while usage is below the limit).
                 With `requested=N`: may they use N more before the usage happens (allowed while usage + N stays within the limit).
                 A soft cap always allows and sets `overage` when the use goes beyond the limit. Usage includes every accepted event.
+                For a feature held as assigned seats (`max-members`) `usage` and `assigned` are the number of seats assigned, and
+                `user=someone@example.com` asks whether that person of the customer holds one: `hasAccess` is true only for a seat holder,
+                otherwise `reason` is `no-seat` (or `seat-over-limit`: the seat was assigned beyond a limit that fell since, kept but without
+                access); `limit` and `assigned` come with it. `user` on a feature that is not assigned seats, or a malformed address, is a
+                400 naming `user`; an address that is no person of the customer is a 404.
                 """)
             .Produces<EntitlementCheck>().Errors(400, 401, 403, 404, 429);
 
@@ -56,7 +61,11 @@ public static class IntegrationEndpoints
 
         api.MapPut("/customers/{customer}", PutCustomer).RequireAuthorization(write).WithTags(ProvisioningTag)
             .WithName("PutCustomer").WithMetadata(IdempotencyKeyHeader.Instance).WithSummary("Create or update a customer")
-            .WithDescription("201 when created, 200 when it existed. Idempotent under an `Idempotency-Key` header.")
+            .WithDescription("""
+                201 when created, 200 when it existed. Idempotent under an `Idempotency-Key` header. A plan change here applies at
+                once, a downgrade too (the CRM's order is the vendor's decision; downgrades asked for in the portal are scheduled for
+                the end of the billing period instead), and it replaces a pending scheduled plan change.
+                """)
             .Accepts<CustomerBody>("application/json")
             .Produces<CustomerView>(StatusCodes.Status201Created).Produces<CustomerView>().Errors(400, 401, 403, 413, 422, 429);
 
@@ -66,6 +75,8 @@ public static class IntegrationEndpoints
                 Replaces the subscription with what the order states: add-ons not listed are removed. A plan or add-on code the
                 subscription already holds keeps its version; a new one takes the current version (or `planVersion`). Unknown codes → 404
                 naming each; impossible quantities or an add-on of another plan family → 400 naming each. Every change is audited.
+                A plan change here applies at once, a downgrade too, and replaces a pending scheduled plan change (one a customer's
+                downgrade from the portal left for the end of the billing period).
                 """)
             .Accepts<SubscriptionBody>("application/json")
             .Produces<CustomerView>(StatusCodes.Status201Created).Produces<CustomerView>().Errors(400, 401, 403, 404, 413, 422, 429);
@@ -154,10 +165,13 @@ public static class IntegrationEndpoints
         return null;
     }
 
-    private static async Task<IResult> GetEntitlement(string customer, string feature, string? requested, string? country, EntitlementChecks checks, CancellationToken ct)
+    private static async Task<IResult> GetEntitlement(string customer, string feature, string? requested, string? country, string? user, EntitlementChecks checks, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var code = Country(country, errors);
+        if (user is not null && (user.Trim().Length is 0 or > 320 || user.Any(char.IsControl)
+            || !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(user.Trim())))
+            errors["user"] = ["Must be the e-mail address of a person of the customer, like name@example.com."];
         decimal? amount = null;
         if (requested is not null)
         {
@@ -166,11 +180,16 @@ public static class IntegrationEndpoints
             else amount = exact.Value;
         }
         if (errors.Count > 0) return ApiProblems.ValidationFailed(errors);
-        var (outcome, check) = await checks.FeatureAsync(customer, feature, amount, ct, code);
+        var (outcome, check) = await checks.FeatureAsync(customer, feature, amount, ct, code, user?.Trim());
         return outcome switch
         {
             EntitlementChecks.Outcome.UnknownCustomer => UnknownCustomer(customer),
             EntitlementChecks.Outcome.UnknownFeature => ApiProblems.NotFoundProblem($"No feature '{feature}'."),
+            EntitlementChecks.Outcome.NotSeats => ApiProblems.ValidationFailed(new Dictionary<string, string[]>
+            {
+                ["user"] = [$"'{feature}' is not held as assigned seats, so no person holds it: ask without user."],
+            }),
+            EntitlementChecks.Outcome.UnknownUser => ApiProblems.NotFoundProblem($"No person '{user!.Trim()}' in customer '{customer}'."),
             _ => TypedResults.Ok(check),
         };
     }

@@ -23,6 +23,18 @@ public sealed class MeteringLookup(Db db)
 
     internal const string FeatureRefsSql = "select Id, Handle, Kind from Feature";
 
+    internal const string AssignedSeatHandlesSql = "select Handle from Feature where AssignedSeats = @yes";
+
+    /// <summary>
+    /// The features held as assigned seats, read fresh for every batch: unlike a handle, the flag can change, and a batch
+    /// on any instance must see an operator's change at once.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> AssignedSeatHandlesAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<string>(new CommandDefinition(AssignedSeatHandlesSql, new { yes = true }, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Resolves every key at once; absent from the answers means unknown.</summary>
     public async Task<(IReadOnlyDictionary<string, long> Customers, IReadOnlyDictionary<string, MeteredFeatureRef> Features)> ResolveAsync(
         IEnumerable<string> customerKeys, IEnumerable<string> featureHandles, CancellationToken ct)

@@ -151,6 +151,7 @@ public static class UsageIngestionEndpoints
         var (customers, features) = await lookup.ResolveAsync(
             parsed.Where(p => p.Customer is not null).Select(p => p.Customer!),
             parsed.Where(p => p.Feature is not null).Select(p => p.Feature!), ct);
+        var seats = await lookup.AssignedSeatHandlesAsync(ct);
         var rows = new UsageEventRow[count];
         for (var i = 0; i < count; i++)
         {
@@ -165,6 +166,8 @@ public static class UsageIngestionEndpoints
                     Add(errors, $"events[{i}].feature", $"'{Shorten(p.Feature)}' is not a known feature handle.");
                 else if (feature.Kind == FeatureKind.Boolean)
                     Add(errors, $"events[{i}].feature", $"'{p.Feature}' is a Boolean feature (access or not); usage is reported for Limit and Metered features only.");
+                else if (seats.Contains(p.Feature))
+                    Add(errors, $"events[{i}].feature", $"'{p.Feature}' is held as assigned seats: its usage is the number of seats the customer's Owners and Admins assign on the team page, so it is not reported.");
             }
             if (feature is not null) rows[i] = new UsageEventRow(p.Id!, customerId, feature.Id, p.Quantity, p.OccurredAt, p.Country);
         }

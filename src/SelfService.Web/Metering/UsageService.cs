@@ -208,7 +208,31 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             if (_rolledUp.Count >= MaxCachedRanges) _rolledUp.Clear();
             _rolledUp[key] = rolled;
         }
-        return (Combine(features, from, rolled, unrolled), watermark);
+        return (await WithSeatsAsync(connection, null, customerId, features, Combine(features, from, rolled, unrolled), ct), watermark);
+    }
+
+    internal const string SeatTimesSql = "select FeatureId, AssignedAt from SeatAssignment where CustomerId = @customerId";
+
+    private static async Task<IReadOnlyList<(long FeatureId, DateTime AssignedAt)>> SeatTimesAsync(DbConnection connection, long customerId,
+        IReadOnlyCollection<Feature> features, CancellationToken ct) =>
+        !features.Any(f => f.AssignedSeats) ? []
+            : (await connection.QueryAsync<(long FeatureId, DateTime AssignedAt)>(new CommandDefinition(SeatTimesSql, new { customerId }, cancellationToken: ct)))
+                .Select(r => (r.FeatureId, DateTime.SpecifyKind(r.AssignedAt, DateTimeKind.Utc))).ToList();
+
+    internal const string SeatCountsSql = "select FeatureId, count(*) as Seats from SeatAssignment where CustomerId = @customerId group by FeatureId";
+
+    /// <summary>
+    /// An assigned-seats feature's usage is the number of seats assigned now, whatever was reported for it before it was
+    /// marked (reports for it are refused since): every surface that reads totals reads it here.
+    /// </summary>
+    private static async Task<Dictionary<long, decimal>> WithSeatsAsync(DbConnection connection, DbTransaction? tx, long customerId,
+        IReadOnlyCollection<Feature> features, Dictionary<long, decimal> totals, CancellationToken ct)
+    {
+        if (!features.Any(f => f.AssignedSeats)) return totals;
+        var seats = (await connection.QueryAsync<(long FeatureId, long Seats)>(new CommandDefinition(SeatCountsSql, new { customerId }, tx, cancellationToken: ct)))
+            .ToDictionary(r => r.FeatureId, r => r.Seats);
+        foreach (var f in features.Where(f => f.AssignedSeats)) totals[f.Id] = seats.GetValueOrDefault(f.Id);
+        return totals;
     }
 
     /// <summary>
@@ -223,7 +247,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         var parameters = new { customerId, from, to };
         var rolled = await ReadRolledUpAsync(connection, tx, parameters, ct);
         var (_, unrolled) = await UnrolledAsync(connection, tx, UnrolledSql, parameters, ct);
-        return Combine(features, from, rolled, unrolled);
+        return await WithSeatsAsync(connection, tx, customerId, features, Combine(features, from, rolled, unrolled), ct);
     }
 
     private async Task<RolledUp> ReadRolledUpAsync(DbConnection connection, DbTransaction? tx, object parameters, CancellationToken ct)
@@ -325,8 +349,22 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         foreach (var (key, reading) in latest)
             if (byId.TryGetValue(key.Item2, out var f) && f.Aggregation == Aggregation.Latest)
                 result[key] = reading.Value;
+        if (byId.Values.Any(f => f.AssignedSeats))
+        {
+            foreach (var key in result.Keys.Where(k => byId[k.Feature].AssignedSeats).ToList()) result.Remove(key);
+            foreach (var (customer, feature, seats) in await connection.QueryAsync<(long, long, long)>(new CommandDefinition(SeatCountsByAnchorSql, new { anchorDay }, cancellationToken: ct)))
+                if (byId.TryGetValue(feature, out var f) && f.AssignedSeats) result[(customer, feature)] = seats;
+        }
         return result;
     }
+
+    internal const string SeatCountsByAnchorSql = """
+        select a.CustomerId, a.FeatureId, count(*) as Seats
+          from SeatAssignment a
+          join Subscription s on s.CustomerId = a.CustomerId
+         where s.BillingAnchorDay = @anchorDay and s.Status = 'Active'
+         group by a.CustomerId, a.FeatureId
+        """;
 
     /// <summary>One feature's daily usage per customer over <c>[from, to)</c>: (customer, day) → (total, peak).</summary>
     public async Task<IReadOnlyDictionary<(long Customer, DateTime Day), (decimal Total, decimal Peak)>> DailyOfFeatureAsync(long featureId,
@@ -372,7 +410,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             var list = await SeriesRowsAsync(connection, tx, sql, parameters, ct);
             return (list.Single(r => r.Part == 2).Watermark, list);
         }, UnrolledSql, parameters, ct);
-        return Series(features, from, to, granularity, rows, raw);
+        return Series(features, from, to, granularity, rows, raw, await SeatTimesAsync(connection, customerId, features, ct));
     }
 
     /// <summary>
@@ -398,8 +436,8 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             // A rollup committed between the two statements: no watermark fits both, so the pair is read again.
             return (rolled.Watermark == watermark ? watermark : -1, (Rolled: rolled, Rows: rows));
         }, UnrolledSql, unrolledParameters, ct);
-        return (Combine(totalFeatures, periodFrom, parts.Rolled, raw.Where(e => e.OccurredAt < periodTo)),
-            Series(seriesFeatures, seriesFrom, seriesTo, granularity, parts.Rows, raw.Where(e => e.OccurredAt < seriesTo)));
+        return (await WithSeatsAsync(connection, null, customerId, totalFeatures, Combine(totalFeatures, periodFrom, parts.Rolled, raw.Where(e => e.OccurredAt < periodTo)), ct),
+            Series(seriesFeatures, seriesFrom, seriesTo, granularity, parts.Rows, raw.Where(e => e.OccurredAt < seriesTo), await SeatTimesAsync(connection, customerId, seriesFeatures, ct)));
     }
 
     private static async Task<List<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)>> SeriesRowsAsync(
@@ -408,7 +446,7 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             new CommandDefinition(sql, parameters, tx, cancellationToken: ct))).AsList();
 
     private IReadOnlyDictionary<long, IReadOnlyList<UsagePoint>> Series(IReadOnlyCollection<Feature> features, DateTime from, DateTime to, Granularity granularity,
-        List<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)> rows, IEnumerable<RawEvent> raw)
+        List<(long Watermark, int Part, long? FeatureId, DateTime? BucketStart, decimal Value, decimal Peak, DateTime? LatestAt)> rows, IEnumerable<RawEvent> raw, IReadOnlyList<(long FeatureId, DateTime AssignedAt)> seats)
     {
         DateTime Bucket(DateTime t) => granularity == Granularity.Day ? Day(t) : Hour(t);
         var byFeature = features.ToDictionary(f => f.Id);
@@ -441,7 +479,16 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
         var result = new Dictionary<long, IReadOnlyList<UsagePoint>>();
         foreach (var f in features.Where(f => f.IsNumeric))
         {
-            if (f.Aggregation == Aggregation.Latest)
+            if (f.AssignedSeats)
+            {
+                // The seats held now, by when each was assigned: each bucket counts those assigned before it ended.
+                var step = granularity == Granularity.Day ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1);
+                var times = seats.Where(x => x.FeatureId == f.Id).Select(x => x.AssignedAt).ToList();
+                var points = new List<UsagePoint>();
+                for (var t = Bucket(from); t <= end; t += step) points.Add(new UsagePoint(t, times.Count(a => a < t + step)));
+                result[f.Id] = points;
+            }
+            else if (f.Aggregation == Aggregation.Latest)
             {
                 var points = new List<UsagePoint>();
                 decimal? carried = before.TryGetValue(f.Id, out var b) ? b.Value : null;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using SelfService.Data;
+using SelfService.Shared;
 
 namespace SelfService.Notifications;
 
@@ -63,6 +64,24 @@ public sealed class NotificationService(Db db)
     {
         await using var connection = await db.OpenAsync(ct);
         return (await connection.QueryAsync<Notification>(new CommandDefinition(ForUserSql, new { userId, customerId }, cancellationToken: ct))).AsList();
+    }
+
+    internal const string CountForUserSql = """
+        select count(*)
+          from Notification n
+         where (n.UserId = @userId or (n.UserId is null and n.CustomerId = @customerId))
+        """;
+
+    internal string ForUserPageSql => ForUserSql[..ForUserSql.LastIndexOf("order by", StringComparison.Ordinal)] + db.Dialect.Page("n.CreatedAt desc, n.Id desc");
+
+    /// <summary>One page of what <see cref="ForUserAsync"/> lists, newest first (<paramref name="page"/> as the query string gave it).</summary>
+    public async Task<Paged<Notification>> PageForUserAsync(long userId, long? customerId, string? page, int size, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await Paging.ReadAsync<Notification>(page, size,
+            () => connection.ExecuteScalarAsync<long>(new CommandDefinition(CountForUserSql, new { userId, customerId }, cancellationToken: ct)),
+            async (offset, limit) => (await connection.QueryAsync<Notification>(new CommandDefinition(ForUserPageSql,
+                new { userId, customerId, Offset = offset, Limit = limit }, cancellationToken: ct))).AsList());
     }
 
     internal const string UnreadCountByKeySql = """

@@ -115,10 +115,22 @@ public sealed class RequestApproval(RequestTransitions transitions, Subscription
                 provisioned = $"{addOn!.Name} × {held} → × {held + approvedQuantity}";
                 break;
             case RequestKind.Plan:
-                var from = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = subscription.PlanId }, tx);
+                // The plan in force: a scheduled change whose instant has come counts, as it does for entitlements.
+                var due = await changes.PendingAsync(c, tx, subscription.Id) is { } p && p.EffectiveAt <= now ? p.ToPlanId : subscription.PlanId;
+                var from = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = due }, tx);
                 var to = await c.QuerySingleAsync<PricePlan>(PlanSql, new { id = request.PlanId }, tx);
-                await changes.ChangePlanAsync(c, tx, subscription, from, to, by);
-                provisioned = $"Plan {from.Name} → {to.Name}";
+                if (PlanChanges.IsDowngrade(from, to))
+                {
+                    // A downgrade waits for the end of the period the customer has paid for; upgrades apply at once.
+                    var at = DowngradeInstant(now, subscription.BillingAnchorDay);
+                    await changes.SchedulePlanChangeAsync(c, tx, subscription, to, at, by, request.Id);
+                    provisioned = $"Plan {from.Name} → {to.Name}, scheduled for {EntitlementFormat.Date(at)}";
+                }
+                else
+                {
+                    await changes.ChangePlanAsync(c, tx, subscription, from, to, by);
+                    provisioned = $"Plan {from.Name} → {to.Name}";
+                }
                 break;
             default:
                 var value = feature!.Kind == FeatureKind.Boolean ? "Included" : EntitlementFormat.Quantity(feature, grant!.Amount ?? 0);
@@ -132,6 +144,9 @@ public sealed class RequestApproval(RequestTransitions transitions, Subscription
             Link(request), now, $"request-{request.Id}-decided");
         return new RequestOutcome(OutcomeStatus.Done, approved);
     }
+
+    /// <summary>When a downgrade approved at <paramref name="now"/> takes effect: the end of the current billing period.</summary>
+    public static DateTime DowngradeInstant(DateTime now, int anchorDay) => SelfService.Metering.UsagePeriod.Containing(now, anchorDay).End;
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }

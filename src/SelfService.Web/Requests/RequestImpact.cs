@@ -87,7 +87,7 @@ public sealed record RequestPreview(RequestImpactResult? Impact, PlanChangePrevi
         RequestKind? kind, AddOn? addOn, PricePlan? plan, Feature? feature, int quantity, int days, long? extendsGrantId, CancellationToken ct) => kind switch
     {
         RequestKind.AddOn when addOn is not null => new(RequestImpact.AddOn(account, snapshot, addOn, quantity), null),
-        RequestKind.Plan when plan is not null => new(null, PlanChangePreview.Preview(account, snapshot, plan, await planPreview.CurrentUsageAsync(account, ct))),
+        RequestKind.Plan when plan is not null => new(null, await planPreview.PreviewAsync(account, snapshot, plan, ct)),
         RequestKind.Access when feature is not null => new(RequestImpact.Access(account, snapshot, feature, feature.Kind == FeatureKind.Boolean ? 1 : quantity,
             RequestImpact.AccessStart(account.At, account.Grants.FirstOrDefault(g => g.Id == extendsGrantId)), days), null),
         _ => None,

@@ -1,11 +1,15 @@
 using System.Data.Common;
 using Dapper;
 using SelfService.Data;
+using SelfService.Shared;
 
 namespace SelfService.Requests;
 
-/// <summary>What the approver's queue shows: a state (or "waiting" for the vendor's step), a customer and a kind.</summary>
-public sealed record QueueFilter(string? Customer = null, RequestKind? Kind = null, string? State = null)
+/// <summary>
+/// What the approver's queue shows: a state (or "waiting" for the vendor's step), a customer (by exact key, or any whose
+/// name or key contains <see cref="Search"/>), a kind, and requests made before <see cref="CreatedBefore"/> (older than an age).
+/// </summary>
+public sealed record QueueFilter(string? Customer = null, RequestKind? Kind = null, string? State = null, string? Search = null, DateTime? CreatedBefore = null)
 {
     public const string Waiting = "waiting";
     public const string All = "all";
@@ -61,9 +65,18 @@ public sealed class RequestStore(Db db)
 
     internal const string QueueWhereClause = """
          where (@customer is null or c.ExternalKey = @customer)
+           and (@pattern is null or lower(c.ExternalKey) like @pattern or lower(c.Name) like @pattern)
+           and (@createdBefore is null or r.CreatedAt < @createdBefore)
            and (@kind is null or r.Kind = @kind)
            and (@state is null or r.State = @state)
            and (@step is null or r.Step = @step)
+        """;
+
+    internal const string QueueCountSql = $"""
+        select count(*)
+          from AccessRequest r
+          join Customer c on c.Id = r.CustomerId
+        {QueueWhereClause}
         """;
 
     internal const string CustomerIdSql = "select Id from Customer where ExternalKey = @customer";
@@ -98,23 +111,35 @@ public sealed class RequestStore(Db db)
 
     internal string NewestFirstQueueSql => $"{SelectSql}\n{QueueWhereClause}\n{db.Dialect.Page("r.CreatedAt desc, r.Id desc")}";
 
-    public async Task<IReadOnlyList<CustomerRequest>> QueueAsync(QueueFilter filter, int limit = 200, CancellationToken ct = default)
+    public async Task<IReadOnlyList<CustomerRequest>> QueueAsync(QueueFilter filter, int limit = 200, CancellationToken ct = default) =>
+        (await QueuePageAsync(filter, null, limit, ct)).Rows;
+
+    /// <summary>One page of the queue (<paramref name="page"/> as the query string gave it; see <see cref="Paging"/>).</summary>
+    public async Task<Paged<CustomerRequest>> QueuePageAsync(QueueFilter filter, string? page, int size, CancellationToken ct = default)
     {
         var state = filter.State is null or QueueFilter.Waiting ? nameof(RequestState.Pending)
             : filter.State == QueueFilter.All ? null
             : Enum.TryParse<RequestState>(filter.State, true, out var s) ? s.ToString() : nameof(RequestState.Pending);
         var step = filter.State is null or QueueFilter.Waiting ? nameof(RequestStep.Vendor) : null;
         var sql = state == nameof(RequestState.Pending) ? OldestFirstQueueSql : NewestFirstQueueSql;
-        await using var c = await db.OpenAsync(ct);
-        return (await c.QueryAsync<CustomerRequest>(new CommandDefinition(sql, new
+        var parameters = new DynamicParameters(new
         {
             customer = string.IsNullOrWhiteSpace(filter.Customer) ? null : filter.Customer,
+            pattern = TextSearch.ContainsPattern(filter.Search),
             kind = filter.Kind?.ToString(),
             state,
             step,
-            Offset = 0,
-            Limit = limit,
-        }, cancellationToken: ct))).AsList();
+        });
+        parameters.Add("createdBefore", new UtcInstant(filter.CreatedBefore));
+        await using var c = await db.OpenAsync(ct);
+        return await Paging.ReadAsync<CustomerRequest>(page, size,
+            () => c.ExecuteScalarAsync<long>(new CommandDefinition(QueueCountSql, parameters, cancellationToken: ct)),
+            async (offset, limit) =>
+            {
+                parameters.Add("Offset", offset);
+                parameters.Add("Limit", limit);
+                return (await c.QueryAsync<CustomerRequest>(new CommandDefinition(sql, parameters, cancellationToken: ct))).AsList();
+            });
     }
 
     /// <summary>How many requests wait for a vendor Approver.</summary>

@@ -17,7 +17,7 @@ namespace SelfService.Requests;
 /// approval by policy is approved and provisioned in the same transaction.
 /// </summary>
 public sealed class RequestSubmissions(
-    Db db, EntitlementService entitlements, CatalogStore catalog, PlanChangePreview planPreview, RequestTransitions transitions, RequestApproval approval,
+    Db db, EntitlementService entitlements, CatalogStore catalog, CatalogPolicies policies, PlanChangePreview planPreview, RequestTransitions transitions, RequestApproval approval,
     AuditLog audit, NotificationService notifications, TimeProvider clock, IOptions<RequestsOptions> options)
 {
     public const int MaxJustification = 1000;
@@ -160,13 +160,22 @@ public sealed class RequestSubmissions(
                 }
                 if (plan.Id == account.Plan.Id) // on a superseded version, its current version is a change like any other
                 {
-                    errors[nameof(d.PlanCode)] = $"You are already on {plan.Name}.";
+                    errors[nameof(d.PlanCode)] = account.Scheduled is { } pending
+                        ? $"You are on {plan.Name} until {EntitlementFormat.Date(pending.Change.EffectiveAt)}: to stay on it, cancel the change to {pending.Plan.Name} on the overview."
+                        : $"You are already on {plan.Name}.";
                     return null;
                 }
-                var preview = PlanChangePreview.Preview(account, snapshot, plan, await planPreview.CurrentUsageAsync(account, ct));
+                if (account.Scheduled is { } scheduled && scheduled.Plan.Id == plan.Id)
+                {
+                    errors[nameof(d.PlanCode)] = $"Your plan already changes to {plan.Name} on {EntitlementFormat.Date(scheduled.Change.EffectiveAt)}.";
+                    return null;
+                }
+                var preview = await planPreview.PreviewAsync(account, snapshot, plan, ct);
                 if (preview.Lowered.Any() && !d.ConfirmDowngrade)
                     errors[nameof(d.ConfirmDowngrade)] = $"{plan.Name} lowers what you have: read the preview and confirm.";
-                return new Validated(RequestKind.Plan, null, plan.Id, null, null, null, null, plan.RequiresApproval, justification, $"Plan change to {plan.Name}");
+                var downgrade = PlanChanges.IsDowngrade(account.Plan, plan);
+                var needsVendor = plan.RequiresApproval || downgrade && (await policies.ReadAsync(ct)).DowngradesNeedApproval;
+                return new Validated(RequestKind.Plan, null, plan.Id, null, null, null, null, needsVendor, justification, $"Plan change to {plan.Name}");
             }
             case RequestKind.Access:
             {

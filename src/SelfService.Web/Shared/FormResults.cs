@@ -20,4 +20,7 @@ public static class FormErrors
 {
     /// <summary>The error key meaning "what the form names does not exist": pages answer 404 for it.</summary>
     public const string NotFoundField = "";
+
+    /// <summary>The error key of a message about the whole form rather than one field (shown above it).</summary>
+    public const string FormField = "*";
 }

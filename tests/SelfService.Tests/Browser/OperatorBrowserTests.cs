@@ -1,5 +1,6 @@
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 using SelfService.Demo;
 using SelfService.Entitlements;
 using SelfService.Tests.Infrastructure;
@@ -85,6 +86,8 @@ public sealed class OperatorBrowserTests(BrowserFixture browser) : IClassFixture
         { "/vendor/catalog/regions", "regions", OperatorEmail },
         { "/vendor/catalog/add-ons/1", "addon-edit", OperatorEmail },
         { "/vendor/customers", "customers", OperatorEmail },
+        { "/vendor/customers/new", "customer-new", OperatorEmail },
+        { "/vendor/customers/acme/people", "customer-people", OperatorEmail },
         { "/vendor/customers/acme", "subscription-inherited", OperatorEmail },
         { "/vendor/customers/umbrella?tab=explicit", "subscription-explicit", OperatorEmail },
         { "/vendor/customers/acme/plan?to=starter", "plan-change-preview", OperatorEmail },
@@ -188,5 +191,62 @@ public sealed class OperatorBrowserTests(BrowserFixture browser) : IClassFixture
         await page.ReloadAsync(); // after the redirect: no second key, and the first is not shown again
         Assert.Equal(0, await page.GetByTestId("created-key").CountAsync());
         Assert.Equal(keys, await page.GetByTestId("key").CountAsync());
+    }
+
+    /// <summary>
+    /// The add-on quantities and status forms of a subscription at desktop and phone width: a quantity over the
+    /// maximum shows its message beside the field, and cancelling shows what it does and asks first, all by keyboard.
+    /// </summary>
+    [Fact]
+    public async Task SubscriptionControls_ShowTheFieldMessage_AndConfirmBeforeCancelling_AtDesktopAndPhoneWidth()
+    {
+        foreach (var width in new[] { 1280, 390 })
+        {
+            var page = await browser.SignedIn(OperatorEmail, width);
+            await page.GotoAsync("/vendor/customers/initech");
+            var seats = page.Locator("[data-testid=quantity-row][data-code=extra-seats] [data-testid=quantity]");
+            await seats.FillAsync("11");
+            await page.Locator("#addons-reason").FillAsync("Hiring wave");
+            await page.Locator("#addons-reason").PressAsync("Enter");
+            await Expect(page.Locator("[data-testid=quantity-row][data-code=extra-seats] [data-testid=quantity-error]")).ToHaveTextAsync("At most 10 of Extra Seats.");
+            Assert.Equal("11", await page.Locator("[data-testid=quantity-row][data-code=extra-seats] [data-testid=quantity]").InputValueAsync());
+            await page.GetByTestId("addons-card").ScrollIntoViewIfNeededAsync();
+            await BrowserFixture.Screenshot(page, $"staff-subscription-quantity-error-{width}");
+            await AssertAccessible(page, $"quantity error at {width} px");
+
+            await page.Locator("#status-reason").FillAsync("Customer left");
+            await page.GetByTestId("cancel").FocusAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Expect(page.GetByTestId("confirm-cancel")).ToBeVisibleAsync();
+            Assert.Equal("active", await Text(page.GetByTestId("status")));
+            await BrowserFixture.Screenshot(page, $"staff-subscription-confirm-cancel-{width}");
+            await AssertAccessible(page, $"cancel confirmation at {width} px");
+            var overflow = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
+            Assert.False(overflow, $"the subscription page scrolls sideways at {width} px");
+            await page.GetByTestId("keep-subscription").ClickAsync();
+            Assert.Equal("active", await Text(page.GetByTestId("status")));
+            await page.Context.CloseAsync();
+        }
+    }
+
+    /// <summary>The approvals queue past one page, filtered: its range, its pager and its filters at desktop and phone width.</summary>
+    [Fact]
+    public async Task ApprovalsQueue_PastOnePage_ShowsItsRangeAndPager_AtDesktopAndPhoneWidth()
+    {
+        await SelfService.Tests.Pages.LongListKit.Requests(browser.App, "initech", DemoUsers.InitechOwner, 95, browser.App.Now.AddDays(-2));
+        foreach (var width in new[] { 1280, 390 })
+        {
+            var page = await browser.SignedIn(ApproverEmail, width);
+            await page.GotoAsync("/vendor/approvals?q=initech&age=1d");
+            await page.GetByTestId("next").ClickAsync();
+            await Expect(page.GetByTestId("page-range")).ToContainTextAsync("41–80 of");
+            Assert.Equal("initech", await page.Locator("#f-q").InputValueAsync());
+            Assert.Equal("1d", await page.Locator("#f-age").InputValueAsync());
+            await BrowserFixture.Screenshot(page, $"staff-approvals-page-2-{width}");
+            await AssertAccessible(page, $"approvals page 2 at {width} px");
+            var overflow = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
+            Assert.False(overflow, $"the queue scrolls sideways at {width} px");
+            await page.Context.CloseAsync();
+        }
     }
 }

@@ -92,6 +92,27 @@ public sealed class PortalBrowserTests(BrowserFixture browser) : IClassFixture<B
         Assert.True(await page.Locator("main form[method=post]").CountAsync() > 0, "no request form");
     }
 
+    /// <summary>The usage page's upgrade prompt (api-calls near its cap) at desktop and phone width: whole, readable, its link in reach.</summary>
+    [Fact]
+    public async Task UpgradePrompt_AtDesktopAndPhoneWidth_IsWholeAndItsLinkInReach()
+    {
+        foreach (var width in new[] { 1280, 390 })
+        {
+            var page = await browser.SignedIn(DemoUsers.AcmeOwner, width);
+            await page.GotoAsync("/customers/acme/usage");
+            var prompt = page.Locator("[data-testid=usage-card][data-handle=api-calls] [data-testid=upgrade-prompt]");
+            await prompt.ScrollIntoViewIfNeededAsync();
+            await prompt.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, $"portal-upgrade-prompt-{width}.png") });
+            await BrowserFixture.Screenshot(page, $"portal-usage-with-prompt-{width}");
+            var box = (await prompt.BoundingBoxAsync())!;
+            Assert.True(box.X >= 0 && box.X + box.Width <= width, $"the prompt runs off the screen at {width} px: {box.X} + {box.Width}");
+            var link = (await prompt.GetByTestId("upgrade-request").BoundingBoxAsync())!;
+            Assert.True(link.X >= box.X && link.X + link.Width <= box.X + box.Width + 1, $"the request link sits outside the prompt at {width} px");
+            Assert.Contains("API Calls Pack", await prompt.InnerTextAsync());
+            await page.Context.CloseAsync();
+        }
+    }
+
     public static TheoryData<string, string> Pages => new()
     {
         { "overview", "/customers/acme" },

@@ -21,6 +21,8 @@ public abstract class UsageServiceTests : IDisposable
     private async Task<(Customer Customer, Feature Calls, Feature Members, Feature Storage)> Acme()
     {
         await using var c = await App.Get<Db>().OpenAsync();
+        // These tests read max-members as a reported Latest level, not as the demo's assigned seats.
+        await c.ExecuteAsync("update Feature set AssignedSeats = @no where Handle = 'max-members'", new { no = false });
         var customer = await c.QuerySingleAsync<Customer>("select Id, ExternalKey, Name from Customer where ExternalKey = 'acme'");
         var features = (await App.Get<CatalogStore>().FeaturesAsync()).ToDictionary(f => f.Handle);
         return (customer, features["api-calls"], features["max-members"], features["storage-gb"]);
@@ -40,6 +42,8 @@ public abstract class UsageServiceTests : IDisposable
         var (acme, calls, members, storage) = await Acme();
         var service = App.Get<UsageService>();
         var period = UsagePeriod.Containing(App.Now, 1);
+        await AddRawEvent(acme.Id, members.Id, "e0", 33, App.Now.AddDays(-2));
+        await App.Get<UsageRollup>().RunAsync();
         var before = await service.TotalsAsync(acme.Id, [calls, members, storage], period.Start, period.End);
         Assert.Equal(86_000, before[calls.Id]); // the demo puts Acme at 86 % of its 100,000 calls
         Assert.Equal(33, before[members.Id]);
@@ -60,6 +64,7 @@ public abstract class UsageServiceTests : IDisposable
         var (acme, calls, members, _) = await Acme();
         var service = App.Get<UsageService>();
         var period = UsagePeriod.Containing(App.Now, 1);
+        await AddRawEvent(acme.Id, members.Id, "s0", 33, App.Now.AddDays(-2));
         await AddRawEvent(acme.Id, calls.Id, "s1", 250, App.Now.AddMinutes(-10));
 
         var series = await service.SeriesAsync(acme.Id, [calls, members], period.Start, period.End, Granularity.Day);

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using SelfService.Catalog;
 using SelfService.Data;
 using SelfService.Metering;
@@ -22,6 +23,19 @@ public class MeteringApp : AppFactory
         Settings["SelfService:Demo:ApiKey"] = ApiKey;
         // The suite posts more batches than a real client would in a minute.
         Settings["SelfService:Api:RatePermits"] = "100000";
+    }
+
+    /// <summary>
+    /// These tests report max-members as the catalog's Latest-aggregated level (the seats in use now, as the vendor's app
+    /// counts them). The demo holds it as assigned seats, whose usage events are refused; the operator's switch back is
+    /// made here, once the demo is seeded, so that Latest is exercised on every surface.
+    /// </summary>
+    protected override Microsoft.Extensions.Hosting.IHost CreateHost(Microsoft.Extensions.Hosting.IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        using var c = host.Services.GetRequiredService<Db>().OpenAsync().GetAwaiter().GetResult();
+        c.Execute("update Feature set AssignedSeats = @no where Handle = 'max-members'", new { no = false });
+        return host;
     }
 
     public HttpClient ApiClient(string? key = ApiKey)

@@ -9,8 +9,15 @@ using SelfService.Portal;
 namespace SelfService.Pages.Customers;
 
 /// <summary>The overview: plan, add-ons and the few things that need attention now, each linking to its page.</summary>
-public sealed class AccountModel(AccountUsage usage, NotificationService notifications, SelfService.Requests.RequestStore requests) : PageModel
+public sealed class AccountModel(AccountUsage usage, NotificationService notifications, SelfService.Requests.RequestStore requests,
+    SelfService.Customers.SubscriptionAdmin subscriptions) : PageModel
 {
+    /// <summary>Whether this person may cancel a scheduled plan change: the customer's Owner or Admin (Operators on the staff page).</summary>
+    public bool CanCancelScheduled => !User.IsVendorStaff() && (User.IsInRole(Roles.Owner) || User.IsInRole(Roles.Admin));
+
+    [BindProperty(SupportsGet = true)]
+    public string? Notice { get; set; }
+
     public AccountUsageView View { get; private set; } = null!;
     public IReadOnlyList<Attention> Items { get; private set; } = [];
 
@@ -54,5 +61,17 @@ public sealed class AccountModel(AccountUsage usage, NotificationService notific
             items.Add(new Attention("request", "info", n.Title, n.Link ?? $"/customers/{key}/requests", "See request"));
         Items = items;
         return Page();
+    }
+
+    /// <summary>
+    /// Cancels the pending scheduled plan change, then back to the page the button was on. A second post (a double click,
+    /// a second tab) finds nothing left to cancel and changes nothing.
+    /// </summary>
+    public async Task<IActionResult> OnPostCancelScheduledChangeAsync(string customer, string? returnTo, CancellationToken ct)
+    {
+        if (!CanCancelScheduled) return Forbid();
+        await subscriptions.CancelScheduledChangeAsync(customer, User.Identity?.Name ?? "customer", ct);
+        var back = returnTo == "entitlements" ? $"/customers/{Uri.EscapeDataString(customer)}/entitlements" : $"/customers/{Uri.EscapeDataString(customer)}";
+        return Redirect(back + "?notice=scheduled-cancelled");
     }
 }

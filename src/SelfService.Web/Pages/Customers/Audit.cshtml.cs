@@ -2,25 +2,29 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SelfService.Audit;
 using SelfService.Requests;
+using SelfService.Shared;
 
 namespace SelfService.Pages.Customers;
 
 /// <summary>The customer's own audit trail: who changed what on this account, when and why.</summary>
 public sealed class AuditModel(AuditLog audit, RequestStore requests) : PageModel
 {
-    public const int Shown = 200;
+    public const int PageSize = 40;
+
+    [BindProperty(SupportsGet = true, Name = Paging.Parameter)] public string? PageNumber { get; set; }
 
     public string Customer { get; private set; } = "";
-    public IReadOnlyList<AuditEntry> Entries { get; private set; } = [];
-    public int Total { get; private set; }
+    public Paged<AuditEntry> Results { get; private set; } = null!;
+    public IReadOnlyList<AuditEntry> Entries => Results.Rows;
+
+    public SelfService.Pages.Shared.PagerView Pager =>
+        SelfService.Pages.Shared.PagerView.Of(Results, page => Url.Page("/Customers/Audit", new { customer = Customer, p = page == 1 ? (int?)null : page })!, "Pages of activity");
 
     public async Task<IActionResult> OnGetAsync(string customer, CancellationToken ct)
     {
         if (await requests.CustomerIdAsync(customer, ct) is not { } id) return NotFound();
         Customer = customer;
-        var all = await audit.ForCustomerAsync(id, ct);
-        Total = all.Count;
-        Entries = all.Take(Shown).ToList();
+        Results = await audit.PageForCustomerAsync(id, PageNumber, PageSize, ct);
         return Page();
     }
 

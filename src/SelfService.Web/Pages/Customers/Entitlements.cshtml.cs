@@ -14,6 +14,9 @@ public sealed class EntitlementsModel(EntitlementService entitlements, AccountUs
     [BindProperty(SupportsGet = true)]
     public string Tab { get; set; } = "inherited";
 
+    [BindProperty(SupportsGet = true)]
+    public string? Notice { get; set; }
+
     public bool CanRequest => !User.IsVendorStaff() && (User.IsInRole(Roles.Owner) || User.IsInRole(Roles.Admin));
 
     public async Task<IActionResult> OnGetAsync(string customer, CancellationToken ct)

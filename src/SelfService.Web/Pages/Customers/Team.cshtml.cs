@@ -11,7 +11,7 @@ public sealed class TeamModel(Team team, CustomerStore customers, TimeProvider c
     public CustomerSummary Customer { get; private set; } = null!;
     public TeamView View { get; private set; } = new([], []);
     public DateTime Now { get; private set; }
-    public SeatUse Seats { get; private set; } = new("", 0, 0, null, null);
+    public IReadOnlyList<SeatPool> Seats { get; private set; } = [];
 
     /// <summary>Where a refused invitation can lead (more seats), shown beside its error.</summary>
     public (string Url, string Text)? InviteLink { get; private set; }
@@ -21,6 +21,18 @@ public sealed class TeamModel(Team team, CustomerStore customers, TimeProvider c
     public long? MyId { get; private set; }
     public IReadOnlyList<string> Assignable => MyRole is null ? [] : Team.AssignableBy(MyRole);
     public bool CanChange => Assignable.Count > 0;
+    public bool CanAssign => MyRole is Roles.Owner or Roles.Admin;
+
+    // The assign form's values, kept when it is shown again with an error, and where a refusal leads (more seats).
+    public string AssignFeature { get; private set; } = "";
+    public string AssignEmail { get; private set; } = "";
+    public (string Url, string Text)? AssignLink { get; private set; }
+
+    public string? SeatFieldError(string handle) => AssignFeature == handle ? FieldError("seatEmail") : null;
+
+    /// <summary>The seat features a person holds, for the people table.</summary>
+    public IEnumerable<string> SeatsOf(long userId) =>
+        Seats.SelectMany(p => p.Holders.Where(h => h.UserId == userId).Select(h => h.Flagged ? $"{p.Feature.Name} (over the limit)" : p.Feature.Name));
 
     // The invite form's values, kept when it is shown again with an error.
     public string InviteEmail { get; private set; } = "";
@@ -47,7 +59,7 @@ public sealed class TeamModel(Team team, CustomerStore customers, TimeProvider c
             MyRole = Roles.Customer.FirstOrDefault(User.IsInRole);
         }
         View = await team.ViewAsync(found.Id, ct);
-        Seats = await team.SeatsAsync(found.ExternalKey, found.Id, Now, ct: ct);
+        Seats = await team.SeatPoolsAsync(found.ExternalKey, found.Id, Now, ct: ct);
         return true;
     }
 
@@ -103,6 +115,33 @@ public sealed class TeamModel(Team team, CustomerStore customers, TimeProvider c
             $"{person?.DisplayName} ({person?.Email}) was removed and signed out everywhere.", r => RowError = ("person", userId, r.Message));
     }
 
+    public async Task<IActionResult> OnPostAssignAsync(string customer, string? feature, string? email, CancellationToken ct)
+    {
+        if (!await LoadAsync(customer, ct)) return NotFound();
+        AssignFeature = feature ?? "";
+        AssignEmail = email?.Trim() ?? "";
+        if (Seats.All(p => p.Feature.Handle != AssignFeature)) { ModelState.AddModelError("", "Choose a seat feature of this account."); return Page(); }
+        if (InviteInput.EmailProblem(AssignEmail) is { } problem)
+        {
+            ModelState.AddModelError("seatEmail", problem.Replace("of the person to invite", "of a person of the team"));
+            return Page();
+        }
+        return await Done(await team.AssignSeatAsync(Customer.Id, TeamActor.Person(User), AssignFeature, AssignEmail, ct),
+            $"{AssignEmail} now holds a seat.", r =>
+            {
+                ModelState.AddModelError(r.Field == "Email" ? "seatEmail" : "", r.Message);
+                if (r.LinkUrl is { } url) AssignLink = (url, r.LinkText ?? "More seats");
+            });
+    }
+
+    public async Task<IActionResult> OnPostUnassignAsync(string customer, string? feature, long userId, CancellationToken ct)
+    {
+        if (!await LoadAsync(customer, ct)) return NotFound();
+        var holder = Seats.FirstOrDefault(p => p.Feature.Handle == feature)?.Holders.FirstOrDefault(h => h.UserId == userId);
+        return await Done(await team.UnassignSeatAsync(Customer.Id, TeamActor.Person(User), feature ?? "", userId, ct),
+            holder is null ? "That seat was already free." : $"The seat of {holder.Email} is free.", r => ModelState.AddModelError("", r.Message));
+    }
+
     public async Task<IActionResult> OnPostLeaveAsync(string customer, CancellationToken ct)
     {
         if (!await LoadAsync(customer, ct)) return NotFound();
@@ -120,7 +159,7 @@ public sealed class TeamModel(Team team, CustomerStore customers, TimeProvider c
         {
             show(refusal);
             View = await team.ViewAsync(Customer.Id);
-            Seats = await team.SeatsAsync(Customer.ExternalKey, Customer.Id, Now);
+            Seats = await team.SeatPoolsAsync(Customer.ExternalKey, Customer.Id, Now);
             return Page();
         }
         Flash = flash;

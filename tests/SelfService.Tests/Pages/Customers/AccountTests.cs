@@ -122,3 +122,74 @@ public sealed class SqliteTemporaryGrantPageTests(SqliteApp app) : TemporaryGran
 public sealed class PostgreSqlTemporaryGrantPageTests(PostgreSqlApp app) : TemporaryGrantPageTests(app), IClassFixture<PostgreSqlApp>;
 
 public sealed class SqlServerTemporaryGrantPageTests(SqlServerApp app) : TemporaryGrantPageTests(app), IClassFixture<SqlServerApp>;
+
+/// <summary>
+/// A downgrade scheduled for the end of the period, as the customer sees it on the overview and the entitlements page:
+/// "Business changes to Starter on 1 Dec 2026, 00:00 UTC", cancellable by an Owner or Admin until then. Each test has
+/// its own demo (the change is written).
+/// </summary>
+public abstract class ScheduledChangePageTests(TestDatabase database) : IDisposable
+{
+    private AppFactory? _app;
+    private AppFactory App => _app ??= new AppFactory { Database = database };
+
+    public void Dispose() => _app?.Dispose();
+
+    private async Task ScheduleStarter() =>
+        await SelfService.Tests.Requests.RequestTestKit.Ask(App, DemoUsers.AcmeOwner,
+            new SelfService.Requests.RequestDraft { Kind = SelfService.Requests.RequestKind.Plan, PlanCode = "starter", ConfirmDowngrade = true });
+
+    private Task<long> Cancelled() => SelfService.Tests.Requests.RequestTestKit.AuditCount(App, "subscription.scheduled-change-cancelled");
+
+    [SkippableFact]
+    public async Task Overview_SaysWhenThePlanChanges_AndTheOwnersCancel_PostedTwice_CancelsOnce()
+    {
+        await ScheduleStarter();
+        var owner = await PageClient.SignedInAs(App, DemoUsers.AcmeOwner);
+        var overview = await owner.GetDocument("/customers/acme");
+
+        Assert.Equal("Business changes to Starter on 1 Dec 2026, 00:00 UTC", overview.ByTestId("scheduled-text").Text());
+        Assert.Equal("changes to Starter on 1 Dec 2026, 00:00 UTC", overview.ByTestId("plan-next").Text());
+        Assert.Contains("An upgrade asked for before then applies at once and replaces this change", overview.ByTestId("scheduled-change").Text());
+        var form = overview.Form("[data-testid=cancel-scheduled-form]");
+
+        var first = await owner.Submit(form, []);
+        var second = await owner.Submit(form, []); // the same form again: a double click, a retry
+
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, second.StatusCode);
+        Assert.Equal(1, await Cancelled());
+        var after = await owner.GetDocument(first.Headers.Location!.OriginalString);
+        Assert.Empty(after.AllByTestId("scheduled-change"));
+        Assert.Equal("The scheduled plan change is cancelled: you stay on Business.", after.ByTestId("scheduled-cancelled").Text());
+        Assert.Equal(100_000, (await App.Get<EntitlementService>().ForCustomerAsync("acme", new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc)))!.For("api-calls")!.Limit);
+    }
+
+    [SkippableFact]
+    public async Task Entitlements_ShowTheScheduledChange_AnAdminCancelsThere_AMemberCannot()
+    {
+        await ScheduleStarter();
+        var member = await PageClient.SignedInAs(App, DemoUsers.AcmeMember);
+        var seen = await member.GetDocument("/customers/acme/entitlements");
+
+        Assert.Equal("Business changes to Starter on 1 Dec 2026, 00:00 UTC", seen.ByTestId("scheduled-text").Text());
+        Assert.Empty(seen.AllByTestId("cancel-scheduled"));
+        var refused = await member.PostDirect("/customers/acme?handler=CancelScheduledChange", "/customers/acme", new());
+        SelfService.Tests.Requests.RequestTestKit.AssertRefused(refused);
+        Assert.Equal(0, await Cancelled());
+
+        var admin = await PageClient.SignedInAs(App, DemoUsers.AcmeAdmin);
+        var page = await admin.GetDocument("/customers/acme/entitlements");
+        var done = await admin.Submit(page.Form("[data-testid=cancel-scheduled-form]"), []);
+
+        Assert.Equal("/customers/acme/entitlements?notice=scheduled-cancelled", done.Headers.Location!.OriginalString);
+        Assert.Equal(1, await Cancelled());
+        Assert.Empty((await admin.GetDocument("/customers/acme/entitlements")).AllByTestId("scheduled-text"));
+    }
+}
+
+public sealed class SqliteScheduledChangePageTests() : ScheduledChangePageTests(TestDatabase.Sqlite);
+
+public sealed class PostgreSqlScheduledChangePageTests() : ScheduledChangePageTests(TestDatabase.PostgreSql);
+
+public sealed class SqlServerScheduledChangePageTests() : ScheduledChangePageTests(TestDatabase.SqlServer);

@@ -47,3 +47,34 @@ public sealed class SqliteNotificationsTests(SqliteApp app) : NotificationsTests
 public sealed class PostgreSqlNotificationsTests(PostgreSqlApp app) : NotificationsTests(app), IClassFixture<PostgreSqlApp>;
 
 public sealed class SqlServerNotificationsTests(SqlServerApp app) : NotificationsTests(app), IClassFixture<SqlServerApp>;
+
+/// <summary>Notifications past one page: newest first, each once, only the customer's own; the unread count covers every page.</summary>
+public abstract class NotificationPagingTests(AppFactory app)
+{
+    [SkippableFact]
+    public async Task Notifications_OfMoreThanTwoHundred_PageNewestFirst_EachOnce_OnlyTheCustomersOwn()
+    {
+        await LongListKit.Notifications(app, "acme", 230, app.Now.AddMinutes(5));
+        await LongListKit.Notifications(app, "globex", 50, app.Now.AddMinutes(6));
+        var owner = await PageClient.SignedInAs(app, DemoUsers.AcmeOwner);
+
+        var pages = await LongListKit.AllPages(owner, "/customers/acme/notifications", "notification", n => n.QuerySelector(".note-title")!.TextContent.Trim());
+        var titles = LongListKit.AssertNoDuplicates(pages);
+        Assert.Equal(Enumerable.Range(0, 230).OrderBy(i => i / 10).ThenByDescending(i => i).Select(i => $"acme long-list note {i:000}"), titles.Where(t => t.Contains("long-list", StringComparison.Ordinal)));
+        Assert.DoesNotContain(titles, t => t.StartsWith("globex", StringComparison.Ordinal));
+        Assert.Equal($"41–80 of {titles.Count:N0}", pages[1].Range);
+
+        var first = await owner.GetDocument("/customers/acme/notifications");
+        var unread = int.Parse(first.ByTestId("mark-read").Text().Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(unread, 230, titles.Count); // every page's, not the forty shown
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.Get("/customers/globex/notifications?p=2")).StatusCode);
+        var junk = await owner.GetDocument("/customers/acme/notifications?p=1.5");
+        Assert.Equal(pages[0].Keys, junk.AllByTestId("notification").Select(n => n.QuerySelector(".note-title")!.TextContent.Trim()));
+    }
+}
+
+public sealed class SqliteNotificationPagingTests(SqliteApp app) : NotificationPagingTests(app), IClassFixture<SqliteApp>;
+
+public sealed class PostgreSqlNotificationPagingTests(PostgreSqlApp app) : NotificationPagingTests(app), IClassFixture<PostgreSqlApp>;
+
+public sealed class SqlServerNotificationPagingTests(SqlServerApp app) : NotificationPagingTests(app), IClassFixture<SqlServerApp>;

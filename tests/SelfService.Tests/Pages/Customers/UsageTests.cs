@@ -145,9 +145,9 @@ public abstract class UsageTests(AppFactory app)
         var acme = await (await PageClient.SignedInAs(app, DemoUsers.AcmeOwner)).GetDocument("/customers/acme");
         var items = acme.AllByTestId("attention-item").ToList();
         var caps = items.Where(i => i.GetAttribute("data-kind") == "cap").Select(i => i.Text()).ToList();
-        Assert.Equal(2, caps.Count);
-        Assert.Contains(caps, t => t.StartsWith("API calls: 86 % of the cap used.", StringComparison.Ordinal));
-        Assert.Contains(caps, t => t.StartsWith("Team members: 83 % of the cap used.", StringComparison.Ordinal)); // 33 of 40 seats
+        // API calls only: Team members is held as assigned seats, 2 of 40.
+        var only = Assert.Single(caps);
+        Assert.StartsWith("API calls: 86 % of the cap used.", only, StringComparison.Ordinal);
         var cap = items.First(i => i.GetAttribute("data-kind") == "cap");
         Assert.Equal("/customers/acme/usage", cap.QuerySelector("a")!.GetAttribute("href"));
 
@@ -220,7 +220,8 @@ public sealed class UsageQueryCountTests : IDisposable
         var big = await StatementsForUsagePage(operatorClient, "bigco");
         var small = await StatementsForUsagePage(operatorClient, "smallco");
 
-        Assert.Equal(small, big);
+        // SmallCo's Starter has max-members, held as assigned seats: its usage and chart read the seats (at most two statements more).
+        Assert.InRange(small - big, 0, 2);
         Assert.InRange(big, 1, 30);
     }
 }

@@ -6,15 +6,27 @@ using SelfService.Shared;
 
 namespace SelfService.Pages.Staff.Catalog;
 
-public sealed class IndexModel(CatalogStore store, CatalogEditor editor, SubscriptionAdmin subscriptions) : OperatorPage
+public sealed class IndexModel(CatalogStore store, CatalogEditor editor, SubscriptionAdmin subscriptions, CatalogPolicies policies) : OperatorPage
 {
     public CatalogSnapshot Catalog { get; private set; } = null!;
     public CatalogUsage Usage { get; private set; } = null!;
+    public CatalogPolicy Policy { get; private set; } = null!;
 
     public async Task OnGetAsync(CancellationToken ct)
     {
         Catalog = await store.SnapshotAsync(ct);
         Usage = await editor.UsageAsync(ct);
+        Policy = await policies.ReadAsync(ct);
+    }
+
+    /// <summary>Sets whether a downgrade asked for in the portal goes to the vendor's approvers (audited).</summary>
+    public async Task<IActionResult> OnPostPolicyAsync(bool downgradesNeedApproval, CancellationToken ct)
+    {
+        var changed = await policies.SetDowngradesNeedApprovalAsync(downgradesNeedApproval, Actor, ct);
+        Flash = !changed ? "The downgrade policy was already so."
+            : downgradesNeedApproval ? "Downgrades now need a vendor approval; approved, they are scheduled for the end of the period."
+            : "Downgrades now need no approval: they are scheduled for the end of the period.";
+        return RedirectToPage();
     }
 
     /// <summary>Moves every subscription on a superseded plan version to the plan's newest version.</summary>

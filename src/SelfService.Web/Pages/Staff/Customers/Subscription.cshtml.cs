@@ -64,6 +64,15 @@ public sealed class SubscriptionModel(EntitlementService entitlements, CatalogSt
         return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}?tab={Explicit}");
     }
 
+    /// <summary>Cancels the customer's pending scheduled plan change; a second post finds nothing to cancel.</summary>
+    public async Task<IActionResult> OnPostCancelScheduledAsync(string customer, CancellationToken ct)
+    {
+        Flash = await admin.CancelScheduledChangeAsync(customer, Actor, ct)
+            ? "Cancelled the scheduled plan change: the plan stays."
+            : "There is no scheduled plan change left to cancel.";
+        return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}");
+    }
+
     public async Task<IActionResult> OnPostMoveVersionAsync(string customer, CancellationToken ct)
     {
         var result = await admin.MoveToNewestVersionAsync(customer, Actor, ct);
@@ -89,6 +98,7 @@ public sealed class SubscriptionModel(EntitlementService entitlements, CatalogSt
         Catalog = await store.SnapshotAsync(ct);
         Grants = await admin.GrantsAsync(customer, ct);
         NewestPlan = Newest(account.Plan);
+        GiveFormsTokens();
         return true;
     }
 
@@ -120,5 +130,83 @@ public sealed class SubscriptionModel(EntitlementService entitlements, CatalogSt
         var f = FeatureOf(g.FeatureId);
         if (f is null) return "";
         return f.Kind == FeatureKind.Boolean ? "Included" : "+" + EntitlementFormat.Value(f, new EntitlementValue(g.Amount, g.IsUnlimited));
+    }
+
+    // ---- Add-on quantities and status: what the CRM's API may change, from this page (SubscriptionAdmin checks, SubscriptionChanges writes) ----
+
+    /// <summary>The add-on quantities form: one quantity per add-on, one reason, and the form's token (exactly once).</summary>
+    public sealed class AddOnsInput
+    {
+        public Dictionary<long, string?> Quantities { get; set; } = new();
+        public string? Reason { get; set; }
+        public string? FormToken { get; set; }
+    }
+
+    /// <summary>The status form: suspend, resume or cancel (cancelling asks to confirm first).</summary>
+    public sealed class StatusInput
+    {
+        public string? Status { get; set; }
+        public string? Reason { get; set; }
+        public string? FormToken { get; set; }
+        public bool Confirmed { get; set; }
+    }
+
+    [BindProperty] public AddOnsInput AddOnsForm { get; set; } = new();
+    [BindProperty] public StatusInput StatusForm { get; set; } = new();
+
+    /// <summary>Cancelling was asked for and waits for the operator's confirmation.</summary>
+    public bool ConfirmingCancel { get; private set; }
+
+    public IReadOnlyList<AddOn> SettableAddOns => SubscriptionAdmin.SettableAddOns(Catalog, Account.Plan, Account.AddOns.Select(a => a.AddOn.Id));
+
+    public int HeldQuantity(long addOnId) => Account.AddOns.Where(a => a.AddOn.Id == addOnId).Select(a => a.Quantity).FirstOrDefault();
+
+    /// <summary>What the quantity field shows: what was posted (after an error), else what the subscription holds.</summary>
+    public string QuantityValue(long addOnId) => AddOnsForm.Quantities.TryGetValue(addOnId, out var posted) && posted is not null
+        ? posted : HeldQuantity(addOnId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public string? FormError(string form) => ModelState.TryGetValue($"{form}.{FormErrors.FormField}", out var entry) ? entry.Errors.FirstOrDefault()?.ErrorMessage : null;
+
+    public async Task<IActionResult> OnPostAddOnsAsync(string customer, CancellationToken ct)
+    {
+        var result = await admin.SetAddOnQuantitiesAsync(customer, AddOnsForm.Quantities, AddOnsForm.Reason, AddOnsForm.FormToken, Actor, ct);
+        if (!result.Ok)
+        {
+            if (!AddErrors(nameof(AddOnsForm), result.Errors) || !await LoadAsync(customer, ct)) return NotFound();
+            return Page();
+        }
+        var change = result.Value!;
+        Flash = change.WasRepeated ? "This form was sent already; nothing more changed."
+            : change.Changes.Count == 0 ? "Nothing changed: the subscription holds these quantities already."
+            : "Saved: " + string.Join("; ", change.Changes.Select(c => $"{c.Before ?? "none"} → {c.After ?? "none"}")) + ".";
+        return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}");
+    }
+
+    public async Task<IActionResult> OnPostStatusAsync(string customer, CancellationToken ct)
+    {
+        var cancelling = string.Equals(StatusForm.Status, nameof(SubscriptionStatus.Cancelled), StringComparison.OrdinalIgnoreCase);
+        if (cancelling && !StatusForm.Confirmed && !string.IsNullOrWhiteSpace(StatusForm.Reason))
+        {
+            // Nothing changes until the operator confirms on the panel this shows, which posts the same form again.
+            if (!await LoadAsync(customer, ct)) return NotFound();
+            ConfirmingCancel = true;
+            return Page();
+        }
+        var result = await admin.SetStatusAsync(customer, StatusForm.Status, StatusForm.Reason, StatusForm.FormToken, Actor, ct);
+        if (!result.Ok)
+        {
+            if (!AddErrors(nameof(StatusForm), result.Errors) || !await LoadAsync(customer, ct)) return NotFound();
+            return Page();
+        }
+        Flash = result.Value!.WasRepeated ? "This form was sent already; nothing more changed."
+            : $"The subscription is now {StatusForm.Status!.Trim().ToLowerInvariant()}.";
+        return Redirect($"/vendor/customers/{Uri.EscapeDataString(customer)}");
+    }
+
+    // A form shown anew gets a token of its own; one shown again after an error keeps the token it was posted with.
+    private void GiveFormsTokens()
+    {
+        if (string.IsNullOrEmpty(AddOnsForm.FormToken)) AddOnsForm.FormToken = SubscriptionAdmin.NewFormToken();
+        if (string.IsNullOrEmpty(StatusForm.FormToken)) StatusForm.FormToken = SubscriptionAdmin.NewFormToken();
     }
 }

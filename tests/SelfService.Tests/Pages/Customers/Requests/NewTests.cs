@@ -75,8 +75,8 @@ public abstract class NewTests(AppFactory app)
         Assert.Null(upgrade.QuerySelector("input[name=ConfirmDowngrade]"));
 
         var downgrade = await client.GetDocument("/customers/acme/requests/new?kind=plan&code=starter");
-        var members = downgrade.QuerySelector("[data-testid=preview-row][data-handle=max-members]")!;
-        Assert.Contains("over the new limit", members.Text());
+        var calls = downgrade.QuerySelector("[data-testid=preview-row][data-handle=api-calls]")!;
+        Assert.Contains("over the new limit", calls.Text());
         var before = await RequestCount(app);
 
         var response = await client.Submit(downgrade.Form("form[data-testid=request-form]"), new() { ["Justification"] = "Saving money" });

@@ -22,7 +22,7 @@ public abstract class DetailTests(AppFactory app)
         Assert.Equal("25 members", row.ByTestId("impact-before").Text());
         Assert.Equal("35 members", row.ByTestId("impact-after").Text());
         var usage = page.QuerySelector("[data-testid=usage-feature][data-handle=max-members]")!;
-        Assert.Contains("members", usage.ByTestId("usage-period").Text());
+        Assert.Contains("member", usage.ByTestId("usage-period").Text()); // the seats assigned: Peter holds one
         Assert.NotEmpty(usage.QuerySelectorAll("meter"));
 
         var response = await approver.Submit(page.Form("form[data-testid=approve-form]"), new() { ["Quantity"] = "5", ["DurationDays"] = "7" });

@@ -97,6 +97,49 @@ public abstract class FeatureTests(AppFactory app)
         Assert.Equal("labs", await app.Scalar<string>("select Handle from Feature where Id = @id", new { id }));
     }
 
+    [SkippableTheory]
+    [InlineData("Metered", "Sum")]
+    [InlineData("Boolean", "")]
+    public async Task Post_AssignedSeatsOnANonLimitFeature_IsRefusedBesideTheField_AndSavesNothing(string kind, string aggregation)
+    {
+        var client = await OperatorClient.SignIn(app);
+        var before = await app.Scalar<long>("select count(*) from Feature");
+        var response = await client.SubmitForm("/vendor/catalog/features", "feature-form", new()
+        {
+            ["Input.Handle"] = "seat-" + kind.ToLowerInvariant(), ["Input.Name"] = "Seats", ["Input.Kind"] = kind, ["Input.Unit"] = "seats",
+            ["Input.Aggregation"] = aggregation, ["Input.AssignedSeats"] = "true",
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = await PageClient.Parse(response);
+        Assert.Contains("Only a Limit feature can be held as assigned seats", page.ErrorFor("Input.AssignedSeats"));
+        Assert.True(page.QuerySelector<IHtmlInputElement>("[data-testid=assigned-seats]")!.IsChecked);
+        Assert.Equal(before, await app.Scalar<long>("select count(*) from Feature"));
+    }
+
+    [SkippableFact]
+    public async Task Edit_MarkingALimitFeatureAsAssignedSeats_SavesIt_Audits_AndMovesTheEntitlementStamp()
+    {
+        var client = await OperatorClient.SignIn(app);
+        await client.Follow(await client.SubmitForm("/vendor/catalog/features", "feature-form", new()
+        {
+            ["Input.Handle"] = "editor-seats", ["Input.Name"] = "Editor seats", ["Input.Kind"] = "Limit", ["Input.Unit"] = "seats", ["Input.Aggregation"] = "Latest",
+        }));
+        var id = await app.Scalar<long>("select Id from Feature where Handle = 'editor-seats'");
+        var page = await client.GetDocument($"/vendor/catalog/features/{id}");
+        Assert.False(page.QuerySelector<IHtmlInputElement>("[data-testid=assigned-seats]")!.IsChecked);
+        var stamp = await app.Scalar<long>("select Value from EntitlementStamp where Name = 'entitlements'");
+
+        await client.Follow(await client.Submit(page.Form("[data-testid=feature-form]"), new() { ["Input.AssignedSeats"] = "true" }));
+
+        Assert.True((await app.Get<CatalogStore>().FeaturesAsync()).Single(f => f.Id == id).AssignedSeats);
+        Assert.True(await app.Scalar<long>("select Value from EntitlementStamp where Name = 'entitlements'") > stamp);
+        Assert.Equal("Editor seats (Limit, seats, Latest), assigned seats",
+            await app.Scalar<string>("select NewValue from AuditEntry where Kind = 'feature.updated' and Subject = 'feature editor-seats'"));
+        var again = await client.GetDocument($"/vendor/catalog/features/{id}");
+        Assert.True(again.QuerySelector<IHtmlInputElement>("[data-testid=assigned-seats]")!.IsChecked);
+    }
+
     [SkippableFact]
     public async Task Get_UnknownFeature_Is404()
     {

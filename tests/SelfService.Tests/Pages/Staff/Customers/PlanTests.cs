@@ -17,7 +17,7 @@ public abstract class PlanTests(AppFactory app)
         var expected = (await app.Get<PlanChangePreview>().PreviewAsync("acme", "starter"))!.Exceeded.Select(e => e.Feature.Handle).ToList();
         Assert.Equal(expected, exceeded);
         Assert.Contains("api-calls", exceeded);
-        Assert.Contains("max-members", exceeded); // 33 seats in use, Starter + Extra Seats + grant = 20
+        Assert.Contains("storage-gb", exceeded); // 61 GB, Starter 10 GB; Acme's 2 assigned seats fit Starter's 20
     }
 
     [SkippableFact]
