@@ -208,7 +208,10 @@ public sealed class UsageService(Db db, TimeProvider clock, IOptions<MeteringOpt
             if (_rolledUp.Count >= MaxCachedRanges) _rolledUp.Clear();
             _rolledUp[key] = rolled;
         }
-        return (await WithSeatsAsync(connection, null, customerId, features, Combine(features, from, rolled, unrolled), ct), watermark);
+        var totals = Combine(features, from, rolled, unrolled);
+        if (!features.Any(f => f.AssignedSeats)) return (totals, watermark);
+        await using var seatConnection = await db.OpenAsync(ct);
+        return (await WithSeatsAsync(seatConnection, null, customerId, features, totals, ct), watermark);
     }
 
     internal const string SeatTimesSql = "select FeatureId, AssignedAt from SeatAssignment where CustomerId = @customerId";
