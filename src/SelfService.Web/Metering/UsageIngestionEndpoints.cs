@@ -54,7 +54,7 @@ public static class UsageIngestionEndpoints
                         {
                             Schema = await context.GetOrCreateSchemaAsync(typeof(UsageBatch), null, ct),
                             // This transformer runs after the document's, so the example is set here, from where every operation's is.
-                            Example = System.Text.Json.Nodes.JsonNode.Parse(SelfService.Integration.ApiExamples.ByOperation["IngestUsage"].Request!),
+                            Example = System.Text.Json.Nodes.JsonNode.Parse(SelfService.Api.ApiExamples.ByOperation["IngestUsage"].Request!),
                         },
                     },
                 };

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace SelfService.Integration;
+namespace SelfService.Api;
 
 /// <summary>
 /// An example request body (for operations that take one) and answer for every API operation, by operation id, shown in
