@@ -42,23 +42,9 @@ public static class UsageIngestionEndpoints
             .Produces<UsageIngestionResponse>()
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413)
             .ProducesProblem(415).ProducesProblem(429).ProducesProblem(503)
-            .AddOpenApiOperationTransformer(async (operation, context, ct) =>
-            {
-                // The handler reads the body itself (to name every bad event), so the schema is declared here, not bound.
-                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
-                {
-                    Required = true,
-                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
-                    {
-                        ["application/json"] = new()
-                        {
-                            Schema = await context.GetOrCreateSchemaAsync(typeof(UsageBatch), null, ct),
-                            // This transformer runs after the document's, so the example is set here, from where every operation's is.
-                            Example = System.Text.Json.Nodes.JsonNode.Parse(SelfService.Api.ApiExamples.ByOperation["IngestUsage"].Request!),
-                        },
-                    },
-                };
-            });
+            // The handler reads the body itself (to name every bad event): the schema is declared, not bound, as for the
+            // provisioning writes; its example comes from Api/ApiExamples with every other operation's.
+            .Accepts<UsageBatch>("application/json");
         return api;
     }
 
